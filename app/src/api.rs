@@ -1,0 +1,197 @@
+//! The UI's server functions (under `/_fn/`, apart from the JSON API's `/api/v1/`) and the shapes
+//! they return. During server rendering they run in-process; after hydration the browser calls
+//! them over HTTP. Each reads the `Store` the server put in the Leptos context.
+
+use crate::error::AppError;
+use crate::query::TimelineQuery;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::model::{DeliverySummary, Event, IngestHealth, Outcome, Source, Target};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Events per timeline page.
+pub const PAGE_SIZE: i64 = 50;
+/// Days the activity chart shows when the filters name no period.
+pub const DEFAULT_CHART_DAYS: u64 = 30;
+
+/// One timeline row: what the table shows, nothing more (the hydration payload stays small).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub source: Source,
+    pub actor: String,
+    pub action: String,
+    pub targets: Vec<Target>,
+    pub summary: String,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+}
+
+impl From<Event> for EventRow {
+    fn from(event: Event) -> Self {
+        EventRow {
+            id: event.id,
+            occurred_at: event.occurred_at,
+            source: event.source,
+            actor: event.actor.name,
+            action: event.action,
+            targets: event.targets,
+            summary: event.summary,
+            outcome: event.outcome,
+            error: event.error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventList {
+    pub rows: Vec<EventRow>,
+    /// The cursor of the next (older) page, when there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// The activity chart, drawn on the server, and the period it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityChart {
+    pub svg: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// True when the asked period was longer than one chart holds and was cut to its end.
+    pub clipped: bool,
+}
+
+/// One event for its page: the normalized fields, the delivery it came from, and the JSON
+/// pretty-printed on the server (so browser and server show the very same text).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    /// The event, with `details` moved into `details_json`.
+    pub event: Event,
+    pub details_json: String,
+    pub delivery: DeliverySummary,
+    pub raw_json: String,
+}
+
+#[server(prefix = "/_fn", endpoint = "list_events", input = leptos::server_fn::codec::Json)]
+pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
+    let filter = query
+        .to_filter()
+        .map_err(|problems| AppError::BadRequest(problems.join(" ")))?;
+    let store = crate::error::ssr::store()?;
+    let cursor = Some(query.cursor.as_str()).filter(|c| !c.is_empty());
+    let page = store.list_events(&filter, cursor, PAGE_SIZE).await?;
+    Ok(EventList {
+        rows: page.events.into_iter().map(EventRow::from).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// `None` when there is no event with this id.
+#[server(prefix = "/_fn", endpoint = "get_event", input = leptos::server_fn::codec::Json)]
+pub async fn get_event(id: i64) -> Result<Option<EventView>, AppError> {
+    let store = crate::error::ssr::store()?;
+    let Some(detail) = store.event_detail(id).await? else {
+        return Ok(None);
+    };
+    let mut event = detail.event;
+    let details = std::mem::take(&mut event.details);
+    let pretty = |value: &serde_json::Value| {
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    };
+    Ok(Some(EventView {
+        details_json: pretty(&details),
+        raw_json: pretty(&detail.raw),
+        event,
+        delivery: detail.delivery,
+    }))
+}
+
+/// Deliveries per source and the 50 most recent failures.
+#[server(prefix = "/_fn", endpoint = "get_ingest_health", input = leptos::server_fn::codec::Json)]
+pub async fn get_ingest_health() -> Result<IngestHealth, AppError> {
+    let store = crate::error::ssr::store()?;
+    Ok(store.ingest_health(50).await?)
+}
+
+/// Events per day and source over the filter's period (`since`/`until`, UTC days), or the last
+/// 30 days when it names none.
+#[server(prefix = "/_fn", endpoint = "get_activity_chart", input = leptos::server_fn::codec::Json)]
+pub async fn get_activity_chart(since: String, until: String) -> Result<ActivityChart, AppError> {
+    let query = TimelineQuery {
+        since,
+        until,
+        ..TimelineQuery::default()
+    };
+    let days = query
+        .days()
+        .map_err(|problems| AppError::BadRequest(problems.join(" ")))?;
+    let today = Utc::now().date_naive();
+    let (first, last, clipped) = chart_period(days, today);
+    let store = crate::error::ssr::store()?;
+    let end = last
+        .checked_add_days(chrono::Days::new(1))
+        .unwrap_or(last);
+    let counts = store
+        .count_by_day(crate::query::start_of(first), crate::query::start_of(end))
+        .await?;
+    let svg = domain::chart::activity_svg(&counts, first, last)
+        .map_err(|err| crate::error::ssr::internal(&err))?;
+    Ok(ActivityChart {
+        svg,
+        first,
+        last,
+        clipped,
+    })
+}
+
+/// The days the chart covers for a filter's `since`/`until`: at most one chart's worth
+/// (`domain::chart::MAX_DAYS`), keeping the end of a longer period.
+#[cfg(feature = "ssr")]
+pub fn chart_period(
+    (since, until): (Option<NaiveDate>, Option<NaiveDate>),
+    today: NaiveDate,
+) -> (NaiveDate, NaiveDate, bool) {
+    let back = |day: NaiveDate, days: u64| day.checked_sub_days(chrono::Days::new(days)).unwrap_or(day);
+    let last = match (since, until) {
+        (_, Some(until)) => until,
+        (Some(since), None) => today.max(since),
+        (None, None) => today,
+    };
+    let first = since.unwrap_or_else(|| back(last, DEFAULT_CHART_DAYS - 1));
+    let longest = back(last, domain::chart::MAX_DAYS - 1);
+    if first < longest {
+        (longest, last, true)
+    } else {
+        (first, last, false)
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn chart_periods() {
+        let today = day("2024-03-31");
+        assert_eq!(chart_period((None, None), today), (day("2024-03-02"), today, false));
+        assert_eq!(
+            chart_period((Some(day("2024-03-10")), None), today),
+            (day("2024-03-10"), today, false)
+        );
+        assert_eq!(
+            chart_period((None, Some(day("2024-01-31"))), today),
+            (day("2024-01-02"), day("2024-01-31"), false)
+        );
+        assert_eq!(
+            chart_period((Some(day("2020-01-01")), Some(day("2024-03-31"))), today),
+            (day("2023-04-01"), today, true)
+        );
+        // A future `since` still draws its own day.
+        let future = day("2024-05-01");
+        assert_eq!(chart_period((Some(future), None), today), (future, future, false));
+    }
+}

@@ -1,0 +1,74 @@
+//! Keyboard shortcuts on the timeline: `/` focuses the search box, `j`/`k` move a highlighted
+//! row, `Enter` opens it, `Escape` leaves the search box. Browser-only: on the server
+//! `window_event_listener` adds nothing, and the page works without them.
+
+use crate::components::filter_form::SEARCH_INPUT_ID;
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+use web_sys::{HtmlElement, KeyboardEvent, ScrollIntoViewOptions, ScrollLogicalPosition};
+
+/// Installs the shortcuts for as long as the calling component lives. `event_ids` are the rows
+/// on screen, top to bottom; `selected` is the highlighted row's position.
+pub fn use_timeline_keys(event_ids: Signal<Vec<i64>>, selected: RwSignal<Option<usize>>) {
+    let navigate = use_navigate();
+    let handle = window_event_listener(ev::keydown, move |e: KeyboardEvent| {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
+            return;
+        }
+        let target = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok());
+        if target.as_ref().is_some_and(is_editable) {
+            if e.key() == "Escape" {
+                if let Some(el) = target {
+                    let _ = el.blur();
+                }
+            }
+            return;
+        }
+        let ids = event_ids.get_untracked();
+        match e.key().as_str() {
+            "/" => {
+                if let Some(input) = element_by_id(SEARCH_INPUT_ID) {
+                    e.prevent_default();
+                    let _ = input.focus();
+                }
+            }
+            "j" | "k" if !ids.is_empty() => {
+                let last = ids.len() - 1;
+                let next = match (selected.get_untracked(), e.key() == "j") {
+                    (None, _) => 0,
+                    (Some(i), true) => (i + 1).min(last),
+                    (Some(i), false) => i.saturating_sub(1),
+                };
+                selected.set(Some(next));
+                if let Some(row) = ids.get(next).and_then(|id| element_by_id(&format!("event-{id}"))) {
+                    let options = ScrollIntoViewOptions::new();
+                    options.set_block(ScrollLogicalPosition::Nearest);
+                    row.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+            // Enter on a focused link or button already does what it says.
+            "Enter" if !target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "A" | "BUTTON")) => {
+                if let Some(id) = selected.get_untracked().and_then(|i| ids.get(i)) {
+                    e.prevent_default();
+                    navigate(&format!("/events/{id}"), NavigateOptions::default());
+                }
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
+/// True where a key press is typing, not a shortcut.
+fn is_editable(el: &HtmlElement) -> bool {
+    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.is_content_editable()
+}
+
+fn element_by_id(id: &str) -> Option<HtmlElement> {
+    document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+}

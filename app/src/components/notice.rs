@@ -1,0 +1,16 @@
+//! How a failed read shows on a page: a heading and a sentence, and the matching HTTP status
+//! when the page is rendered on the server.
+
+use crate::error::{set_page_status, AppError};
+use leptos::prelude::*;
+
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    set_page_status(error.status());
+    view! {
+        <div class="notice error" role="alert">
+            <strong>{error.title()}</strong>
+            <p>{error.to_string()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,369 @@
+//! The streaming half of [`read_records`](super::read_records): a file is a sequence of
+//! top-level JSON values, each a `{"Records":[...]}` document (its array streamed element by
+//! element), an array of records (streamed the same way), a digest (skipped) or one record
+//! object (an NDJSON line, a lone record). serde_json reads the input byte by byte and never
+//! past the end of a value, so the bytes of a top-level record are captured as they go by.
+
+use super::{CloudTrailFileError, FileSummary};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::cell::Cell;
+use std::fmt;
+use std::io::{self, BufRead, Read};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::rc::Rc;
+
+/// A top-level object bigger than this is not a record (CloudTrail caps events far below it),
+/// so it is not kept in memory whole.
+const MAX_OBJECT_BYTES: usize = 8 * 1024 * 1024;
+
+const DIGEST: &str = "CloudTrail digest file, not a log file";
+
+/// Why a stream could not be read, before the file's path is attached.
+pub(super) enum Failure {
+    Io(io::Error),
+    Json(String),
+    NotCloudTrail(String),
+}
+
+impl Failure {
+    pub(super) fn into_error(self, path: &Path) -> CloudTrailFileError {
+        let path = path.to_owned();
+        match self {
+            Failure::Io(source) => CloudTrailFileError::Io { path, source },
+            Failure::Json(message) => CloudTrailFileError::Json { path, message },
+            Failure::NotCloudTrail(reason) => CloudTrailFileError::NotCloudTrail { path, reason },
+        }
+    }
+}
+
+pub(super) fn read(
+    input: Box<dyn BufRead>,
+    gzipped: bool,
+    on_record: &mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
+) -> Result<FileSummary, Failure> {
+    let recording = Rc::new(Cell::new(false));
+    let mut input = Tracked::new(input, Rc::clone(&recording), gzipped);
+    let mut sink = Sink {
+        on_record,
+        records: 0,
+        stopped: false,
+    };
+    let mut values = 0u64;
+    let mut digest = false;
+    while let Some(first) = input.skip_whitespace().map_err(Failure::Io)? {
+        if first != b'{' && first != b'[' {
+            return Err(if values == 0 {
+                Failure::NotCloudTrail(format!(
+                    "it starts with {}, not a JSON object or array",
+                    describe(first)
+                ))
+            } else {
+                Failure::Json(format!(
+                    "expected a JSON object at {}",
+                    input.position(sink.records)
+                ))
+            });
+        }
+        input.start_value(first == b'{');
+        let parsed = {
+            let mut deserializer = serde_json::Deserializer::from_reader(&mut input);
+            TopLevel {
+                sink: &mut sink,
+                recording: &recording,
+            }
+            .deserialize(&mut deserializer)
+        };
+        let captured = input.finish_value();
+        // Stopping early leaves the value unfinished, which serde_json reports as an error.
+        if sink.stopped {
+            break;
+        }
+        match parsed.map_err(|err| json_failure(err, &input, sink.records))? {
+            Parsed::Records | Parsed::Array => {}
+            Parsed::Object(keys) if keys.digest && !keys.record => digest = true,
+            Parsed::Object(keys) => {
+                if values == 0 && !keys.record {
+                    return Err(Failure::NotCloudTrail(
+                        "a JSON object with neither a `Records` array nor the fields of a CloudTrail record \
+                         (eventID, eventTime, eventName, ...)"
+                            .into(),
+                    ));
+                }
+                let Some(record) = captured else {
+                    return Err(Failure::NotCloudTrail(format!(
+                        "a JSON object of more than {} MiB without a `Records` array ends at {}",
+                        MAX_OBJECT_BYTES / (1024 * 1024),
+                        input.position(sink.records)
+                    )));
+                };
+                sink.deliver(record);
+                if sink.stopped {
+                    break;
+                }
+            }
+        }
+        values += 1;
+    }
+    let skipped = match (sink.records, digest, values) {
+        (0, true, _) => Some(DIGEST.to_owned()),
+        (0, false, 0) if !sink.stopped => Some("the file is empty".to_owned()),
+        _ => None,
+    };
+    Ok(FileSummary {
+        records: sink.records,
+        skipped,
+    })
+}
+
+fn json_failure(err: serde_json::Error, input: &Tracked, records: u64) -> Failure {
+    if err.is_io() {
+        return Failure::Io(io::Error::from(err));
+    }
+    let what = if err.is_eof() {
+        "the data ends in the middle of a JSON value (truncated file?)".to_owned()
+    } else {
+        // serde_json counts lines and columns from the start of the value; ours are absolute.
+        let message = err.to_string();
+        let own_position = format!(" at line {} column {}", err.line(), err.column());
+        message
+            .strip_suffix(&own_position)
+            .unwrap_or(&message)
+            .to_owned()
+    };
+    Failure::Json(format!("{what} at {}", input.position(records)))
+}
+
+fn describe(byte: u8) -> String {
+    if byte.is_ascii_graphic() {
+        format!("`{}`", char::from(byte))
+    } else {
+        format!("byte 0x{byte:02x}")
+    }
+}
+
+/// Hands records to the caller and remembers whether it asked to stop.
+struct Sink<'f> {
+    on_record: &'f mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
+    records: u64,
+    stopped: bool,
+}
+
+impl Sink<'_> {
+    fn deliver(&mut self, record: Vec<u8>) {
+        self.records += 1;
+        if (self.on_record)(record).is_break() {
+            self.stopped = true;
+        }
+    }
+}
+
+/// The input, counting bytes and lines for error messages and, while `recording` is set,
+/// keeping a copy of what passes (the bytes of a top-level record object).
+struct Tracked {
+    inner: Box<dyn BufRead>,
+    gzipped: bool,
+    offset: u64,
+    line: u64,
+    recording: Rc<Cell<bool>>,
+    recorded: Vec<u8>,
+    overflowed: bool,
+}
+
+impl Tracked {
+    fn new(inner: Box<dyn BufRead>, recording: Rc<Cell<bool>>, gzipped: bool) -> Tracked {
+        Tracked {
+            inner,
+            gzipped,
+            offset: 0,
+            line: 1,
+            recording,
+            recorded: Vec::new(),
+            overflowed: false,
+        }
+    }
+
+    /// Consumes whitespace between values (and a byte order mark at the start) and returns the
+    /// next byte without consuming it; `None` at the end of the input.
+    fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            let buffer = self.inner.fill_buf()?;
+            let Some(&first) = buffer.first() else {
+                return Ok(None);
+            };
+            let skip = if self.offset == 0 && buffer.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                buffer
+                    .iter()
+                    .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                    .count()
+            };
+            if skip == 0 {
+                return Ok(Some(first));
+            }
+            let newlines = buffer.iter().take(skip).filter(|&&b| b == b'\n').count();
+            self.inner.consume(skip);
+            self.offset += skip as u64;
+            self.line += newlines as u64;
+        }
+    }
+
+    fn start_value(&mut self, record: bool) {
+        self.recorded.clear();
+        self.overflowed = false;
+        self.recording.set(record);
+    }
+
+    /// The bytes recorded since [`Tracked::start_value`], unless there were too many.
+    fn finish_value(&mut self) -> Option<Vec<u8>> {
+        self.recording.set(false);
+        let recorded = std::mem::take(&mut self.recorded);
+        (!self.overflowed).then_some(recorded)
+    }
+
+    fn position(&self, records: u64) -> String {
+        let of = if self.gzipped {
+            " of the decompressed data"
+        } else {
+            ""
+        };
+        format!(
+            "line {}, byte {}{of}, after {records} records",
+            self.line, self.offset
+        )
+    }
+}
+
+impl Read for Tracked {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        let bytes = buffer.get(..count).unwrap_or_default();
+        self.offset += bytes.len() as u64;
+        self.line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        if self.recording.get() {
+            if self.recorded.len() + bytes.len() > MAX_OBJECT_BYTES {
+                self.overflowed = true;
+                self.recording.set(false);
+                self.recorded = Vec::new();
+            } else {
+                self.recorded.extend_from_slice(bytes);
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// What one top-level value turned out to be.
+enum Parsed {
+    Records,
+    Array,
+    Object(Keys),
+}
+
+/// What the keys of a top-level object without `Records` say about it.
+#[derive(Default)]
+struct Keys {
+    digest: bool,
+    record: bool,
+}
+
+impl Keys {
+    fn note(&mut self, key: &str) {
+        match key {
+            "digestStartTime" | "digestEndTime" | "digestS3Object" => self.digest = true,
+            "eventVersion" | "eventID" | "eventTime" | "eventName" | "eventSource"
+            | "userIdentity" => self.record = true,
+            _ => {}
+        }
+    }
+}
+
+struct TopLevel<'s, 'f> {
+    sink: &'s mut Sink<'f>,
+    recording: &'s Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
+    type Value = Parsed;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Parsed, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_, '_> {
+    type Value = Parsed;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object or an array of CloudTrail records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Parsed, A::Error> {
+        self.recording.set(false);
+        stream_records(seq, self.sink)?;
+        Ok(Parsed::Array)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
+        let TopLevel { sink, recording } = self;
+        let mut keys = Keys::default();
+        let mut has_records = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "Records" && !has_records {
+                // A log file, not a record: nothing of it needs to be kept.
+                recording.set(false);
+                map.next_value_seed(RecordsSeed { sink: &mut *sink })?;
+                has_records = true;
+                if sink.stopped {
+                    break;
+                }
+            } else {
+                keys.note(&key);
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(if has_records {
+            Parsed::Records
+        } else {
+            Parsed::Object(keys)
+        })
+    }
+}
+
+/// The value of `Records`: an array whose elements go to the sink one by one.
+struct RecordsSeed<'s, 'f> {
+    sink: &'s mut Sink<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of CloudTrail records under `Records`")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        stream_records(seq, self.sink)
+    }
+}
+
+fn stream_records<'de, A: SeqAccess<'de>>(mut seq: A, sink: &mut Sink<'_>) -> Result<(), A::Error> {
+    while !sink.stopped {
+        let Some(raw) = seq.next_element::<Box<RawValue>>()? else {
+            break;
+        };
+        // A RawValue owns exactly the element's text: turning it into bytes copies nothing.
+        sink.deliver(Box::<str>::from(raw).into_string().into_bytes());
+    }
+    Ok(())
+}

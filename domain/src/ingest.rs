@@ -1,0 +1,301 @@
+//! The ingest pipeline, shared by webhooks, file imports, the demo and `attest reprocess`:
+//! store the raw delivery first (committed), then normalize it and record the events or the
+//! reason it failed. A delivery is never dropped because it could not be parsed.
+
+use crate::cloudtrail_files::{self, CloudTrailFileError};
+use crate::model::Source;
+use crate::normalize::{self, cloudtrail, RawDelivery};
+use crate::signature::{self, Secrets, SignatureError};
+use crate::store::{IncomingDelivery, NormalizeOutcome, Store, StoreError, StoredDelivery};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+/// GitHub's own cap on webhook payloads; larger bodies are refused before they are buffered.
+pub const GITHUB_MAX_BODY: usize = 25 * 1024 * 1024;
+
+/// How many records one transaction carries during imports.
+const BATCH: usize = 1_000;
+
+/// A GitHub webhook request, as the HTTP layer (or the demo) hands it over.
+#[derive(Debug, Clone)]
+pub struct GithubRequest {
+    pub event: Option<String>,
+    pub delivery: Option<String>,
+    pub signature: Option<String>,
+    /// Other headers worth keeping with the delivery (user agent, hook id, target).
+    pub headers: Vec<(String, String)>,
+    pub received_at: DateTime<Utc>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error(transparent)]
+    Unauthenticated(#[from] SignatureError),
+    #[error("missing or empty {0} header")]
+    MissingHeader(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// Stored now; `events` were recorded, or `failure` says why none could be.
+    New {
+        delivery_id: i64,
+        events: usize,
+        failure: Option<String>,
+    },
+    /// Stored before (a redelivery or a replay); nothing new was written.
+    Duplicate { delivery_id: i64 },
+}
+
+/// Authenticates a GitHub request and turns it into a delivery for the inbox. Checks the
+/// signature first, so an unauthenticated caller learns nothing about the headers it lacks.
+pub fn github_delivery(
+    secrets: &Secrets,
+    request: GithubRequest,
+) -> Result<IncomingDelivery, WebhookError> {
+    signature::verify_github(secrets, request.signature.as_deref(), &request.body)?;
+    let event = non_empty(request.event).ok_or(WebhookError::MissingHeader("X-GitHub-Event"))?;
+    let delivery =
+        non_empty(request.delivery).ok_or(WebhookError::MissingHeader("X-GitHub-Delivery"))?;
+    let mut headers = request.headers;
+    headers.push(("x-github-event".to_owned(), event.clone()));
+    headers.push(("x-github-delivery".to_owned(), delivery.clone()));
+    Ok(IncomingDelivery {
+        source: Source::Github,
+        delivery_key: delivery,
+        kind: Some(event),
+        received_at: request.received_at,
+        headers,
+        body: request.body,
+    })
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Stores the deliveries (committed first), then normalizes the new ones and records the result.
+/// If recording fails after the commit, the deliveries stay `pending` for `attest reprocess`.
+pub async fn ingest(
+    store: &Store,
+    deliveries: Vec<IncomingDelivery>,
+) -> Result<Vec<Ingested>, StoreError> {
+    let stored = store.store_deliveries(&deliveries).await?;
+    let mut outcomes = Vec::new();
+    let mut results = Vec::with_capacity(stored.len());
+    for (delivery, stored) in deliveries.iter().zip(stored) {
+        match stored {
+            StoredDelivery::Duplicate { id } => {
+                results.push(Ingested::Duplicate { delivery_id: id })
+            }
+            StoredDelivery::New { id } => {
+                let outcome = normalize_outcome(&RawDelivery {
+                    source: delivery.source,
+                    kind: delivery.kind.as_deref(),
+                    delivery_key: &delivery.delivery_key,
+                    received_at: delivery.received_at,
+                    body: &delivery.body,
+                });
+                results.push(match &outcome {
+                    NormalizeOutcome::Events(events) => Ingested::New {
+                        delivery_id: id,
+                        events: events.len(),
+                        failure: None,
+                    },
+                    NormalizeOutcome::Failed(reason) => Ingested::New {
+                        delivery_id: id,
+                        events: 0,
+                        failure: Some(reason.clone()),
+                    },
+                });
+                outcomes.push((id, outcome));
+            }
+        }
+    }
+    store.record_outcomes(&outcomes).await?;
+    Ok(results)
+}
+
+fn normalize_outcome(raw: &RawDelivery<'_>) -> NormalizeOutcome {
+    match normalize::normalize(raw) {
+        Ok(events) if events.is_empty() => {
+            NormalizeOutcome::Failed("the normalizer produced no event".to_owned())
+        }
+        Ok(events) => NormalizeOutcome::Events(events),
+        Err(err) => NormalizeOutcome::Failed(err.to_string()),
+    }
+}
+
+/// Totals of an import, a demo load or a reprocess run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub records: u64,
+    pub new: u64,
+    pub duplicates: u64,
+    /// Stored, but could not be normalized (kept with the reason).
+    pub failed: u64,
+    pub events: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, results: &[Ingested]) {
+        for result in results {
+            self.records += 1;
+            match result {
+                Ingested::Duplicate { .. } => self.duplicates += 1,
+                Ingested::New {
+                    events, failure, ..
+                } => {
+                    self.new += 1;
+                    self.events += *events as u64;
+                    if failure.is_some() {
+                        self.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The result of `attest import cloudtrail`.
+#[derive(Debug, Clone, Default)]
+pub struct ImportSummary {
+    pub files: u64,
+    pub tally: Tally,
+    pub skipped_files: Vec<(PathBuf, String)>,
+    pub failed_files: Vec<(PathBuf, String)>,
+}
+
+/// Progress reports for a terminal progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    Files(u64),
+    FileStarted(&'a Path),
+    Records(u64),
+    FileDone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Files(#[from] CloudTrailFileError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A CloudTrail record as an inbox delivery, keyed by its `eventID` (a body hash if it has none,
+/// so even a malformed record is kept once and shown with its reason).
+pub fn cloudtrail_delivery(body: Vec<u8>, received_at: DateTime<Utc>) -> IncomingDelivery {
+    let delivery_key = cloudtrail::event_id(&body)
+        .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(&body))));
+    IncomingDelivery {
+        source: Source::Cloudtrail,
+        delivery_key,
+        kind: None,
+        received_at,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+/// Imports CloudTrail files and directories. Each file streams through a bounded channel in
+/// batches, so memory stays flat whatever the file size; a bad file is reported and the others
+/// are still imported.
+pub async fn import_cloudtrail(
+    store: &Store,
+    paths: &[PathBuf],
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ImportSummary, ImportError> {
+    let files = cloudtrail_files::discover(paths)?;
+    let mut summary = ImportSummary {
+        files: files.len() as u64,
+        ..ImportSummary::default()
+    };
+    progress(Progress::Files(summary.files));
+    for file in files {
+        progress(Progress::FileStarted(&file));
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Vec<u8>>>(4);
+        let path = file.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = cloudtrail_files::read_records(&path, &mut |record| {
+                batch.push(record);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if sender.blocking_send(full).is_err() {
+                        return ControlFlow::Break(());
+                    }
+                }
+                ControlFlow::Continue(())
+            });
+            if !batch.is_empty() {
+                // The receiver only goes away when the import stops on a database error.
+                let _ = sender.blocking_send(batch);
+            }
+            result
+        });
+        while let Some(batch) = batches.recv().await {
+            let now = Utc::now();
+            let deliveries = batch
+                .into_iter()
+                .map(|body| cloudtrail_delivery(body, now))
+                .collect();
+            let results = ingest(store, deliveries).await?;
+            summary.tally.add(&results);
+            progress(Progress::Records(results.len() as u64));
+        }
+        match reader.await {
+            Ok(Ok(file_summary)) => {
+                if let Some(reason) = file_summary.skipped {
+                    summary.skipped_files.push((file, reason));
+                }
+            }
+            Ok(Err(err)) => summary.failed_files.push((file, err.to_string())),
+            Err(join) => summary
+                .failed_files
+                .push((file, format!("reader stopped: {join}"))),
+        }
+        progress(Progress::FileDone);
+    }
+    Ok(summary)
+}
+
+/// Re-runs the normalizers over stored deliveries (all, or only those not normalized), updating
+/// events in place: no duplicates, and event ids stay stable.
+pub async fn reprocess(store: &Store, only_unfinished: bool) -> Result<Tally, StoreError> {
+    let mut tally = Tally::default();
+    let mut after = 0;
+    loop {
+        let page = store.deliveries_after(after, 500, only_unfinished).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let outcomes: Vec<(i64, NormalizeOutcome)> = page
+            .iter()
+            .map(|d| {
+                let outcome = normalize_outcome(&RawDelivery {
+                    source: d.source,
+                    kind: d.kind.as_deref(),
+                    delivery_key: &d.delivery_key,
+                    received_at: d.received_at,
+                    body: &d.body,
+                });
+                (d.id, outcome)
+            })
+            .collect();
+        for (_, outcome) in &outcomes {
+            tally.records += 1;
+            match outcome {
+                NormalizeOutcome::Events(events) => tally.events += events.len() as u64,
+                NormalizeOutcome::Failed(_) => tally.failed += 1,
+            }
+        }
+        store.record_outcomes(&outcomes).await?;
+    }
+    Ok(tally)
+}

@@ -1,0 +1,52 @@
+//! Attest's product logic: the event model, per-source normalizers, the store (SQLite and
+//! Postgres), and the ingest pipeline. No HTTP and no Leptos here.
+//!
+//! Without the `store` feature this crate is only the serde model, which the wasm front end
+//! shares with the server.
+
+#![recursion_limit = "256"]
+
+pub mod model;
+
+#[cfg(feature = "store")]
+pub mod chart;
+#[cfg(feature = "store")]
+pub mod cloudtrail_files;
+#[cfg(feature = "store")]
+pub mod demo;
+#[cfg(feature = "store")]
+pub mod ingest;
+#[cfg(feature = "store")]
+pub mod normalize;
+#[cfg(feature = "store")]
+pub mod signature;
+#[cfg(feature = "store")]
+pub mod store;
+#[cfg(feature = "store")]
+pub mod tokens;
+
+/// Where the third-party sample data lives: `../shared/fixtures` beside the repository (never
+/// copied into it), or `ATTEST_FIXTURES` when set.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::path::PathBuf;
+
+    pub fn dir() -> PathBuf {
+        std::env::var_os("ATTEST_FIXTURES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../shared/fixtures"
+                ))
+            })
+    }
+
+    /// Reads a fixture by its path below the fixtures folder; a missing file fails the test
+    /// with the path, so a moved fixture is never silently skipped.
+    #[allow(clippy::panic)]
+    pub fn read(relative: &str) -> Vec<u8> {
+        let path = dir().join(relative);
+        std::fs::read(&path).unwrap_or_else(|err| panic!("fixture {}: {err}", path.display()))
+    }
+}

@@ -1,0 +1,328 @@
+//! The normalized vocabulary every source is translated into: deliveries, events, actors,
+//! targets, filters and pages. Pure serde types, shared with the wasm front end.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a delivery came from. The string form is stored and appears in URLs and the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Github,
+    Cloudtrail,
+}
+
+impl Source {
+    pub const ALL: [Source; 2] = [Source::Github, Source::Cloudtrail];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Github => "github",
+            Source::Cloudtrail => "cloudtrail",
+        }
+    }
+
+    /// The name a person reads on a page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Github => "GitHub",
+            Source::Cloudtrail => "AWS CloudTrail",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown source {0:?} (expected one of: github, cloudtrail)")]
+pub struct UnknownSource(pub String);
+
+impl FromStr for Source {
+    type Err = UnknownSource;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Source::ALL
+            .into_iter()
+            .find(|src| src.as_str() == s)
+            .ok_or_else(|| UnknownSource(s.to_owned()))
+    }
+}
+
+/// Who performed an action, as far as the source tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ActorKind {
+    Human,
+    Bot,
+    Service,
+    Unknown,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Human => "human",
+            ActorKind::Bot => "bot",
+            ActorKind::Service => "service",
+            ActorKind::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> ActorKind {
+        match s {
+            "human" => ActorKind::Human,
+            "bot" => ActorKind::Bot,
+            "service" => ActorKind::Service,
+            _ => ActorKind::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct Actor {
+    /// Stable id at the source (GitHub user id, AWS principal ARN) when known.
+    pub id: Option<String>,
+    /// What a person would type to find this actor: a login, an IAM user name, a session name.
+    pub name: String,
+    pub kind: ActorKind,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Something an event acted on: a repository, a team, an IAM user, an S3 bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct Target {
+    /// A short type word: `repository`, `team`, `user`, `iam_user`, `s3_bucket`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<String>,
+    pub name: String,
+}
+
+/// The organisation, account or project an event happened in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct Scope {
+    /// `org`, `account`, `user` or `project`.
+    pub kind: String,
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
+
+    pub fn parse(s: &str) -> Outcome {
+        if s == "failure" {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
+/// What a normalizer produces from a raw delivery: one fact, in Attest's vocabulary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub source: Source,
+    /// Unique per source; replays of the same fact carry the same id, which is what keeps
+    /// ingest idempotent.
+    pub source_event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Actor,
+    /// Normalized dotted verb, e.g. `repo.collaborator.added`, `iam.user.created`.
+    pub action: String,
+    /// The source's own name for it, e.g. `member.added`, `iam:CreateUser`.
+    pub native_action: String,
+    pub targets: Vec<Target>,
+    pub scope: Option<Scope>,
+    pub outcome: Outcome,
+    /// The source's error code and message when the outcome is a failure.
+    pub error: Option<String>,
+    /// One line a person reads on the timeline. Plain text: escaped when shown.
+    pub summary: String,
+    /// Source-specific extras worth showing (commits of a push, request parameters).
+    pub details: serde_json::Value,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub id: i64,
+    pub source: Source,
+    pub source_event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub actor: Actor,
+    pub action: String,
+    pub native_action: String,
+    pub targets: Vec<Target>,
+    pub scope: Option<Scope>,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+    pub summary: String,
+    #[cfg_attr(feature = "store", schema(value_type = Object))]
+    pub details: serde_json::Value,
+    /// The inbox row this event was normalized from.
+    pub delivery_id: i64,
+}
+
+/// An event with the raw delivery it came from, for the event page and `GET /events/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub event: Event,
+    pub delivery: DeliverySummary,
+    /// The raw payload: parsed JSON when it is JSON, otherwise the text (lossy UTF-8).
+    #[cfg_attr(feature = "store", schema(value_type = Object))]
+    pub raw: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Stored, not yet normalized (the normalizer runs right after the store).
+    Pending,
+    Normalized,
+    /// Kept with the reason; `attest reprocess` retries it after a fix.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Normalized => "normalized",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> DeliveryStatus {
+        match s {
+            "normalized" => DeliveryStatus::Normalized,
+            "failed" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct DeliverySummary {
+    pub id: i64,
+    pub source: Source,
+    pub delivery_key: String,
+    /// The event type the source announced (GitHub's `X-GitHub-Event`), if any.
+    pub kind: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+    pub body_bytes: i64,
+}
+
+/// Filters of the timeline and of `GET /api/v1/events`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFilter {
+    /// Actor name or id, exact.
+    pub actor: Option<String>,
+    /// Exact action, or a prefix ending in `*` (`repo.*`).
+    pub action: Option<String>,
+    pub source: Option<Source>,
+    /// Target name or id, exact.
+    pub target: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Free text, matched case-insensitively against actor, action, targets and summary.
+    pub q: Option<String>,
+}
+
+impl EventFilter {
+    pub fn is_empty(&self) -> bool {
+        self == &EventFilter::default()
+    }
+}
+
+/// One page of events, newest first, with the opaque cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    pub next_cursor: Option<String>,
+}
+
+/// Deliveries per source and status, for the ingest health page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    pub source: Source,
+    pub normalized: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub last_received_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestHealth {
+    pub sources: Vec<SourceHealth>,
+    /// The most recent failed deliveries, newest first.
+    pub recent_failures: Vec<DeliverySummary>,
+}
+
+/// Roles of API tokens (and, later, of signed-in people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Auditor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?} (expected one of: admin, auditor, viewer)")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "auditor" => Ok(Role::Auditor),
+            "admin" => Ok(Role::Admin),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}

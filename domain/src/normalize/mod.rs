@@ -1,0 +1,52 @@
+//! Normalizers: pure functions from a raw delivery (bytes as received) to events in Attest's
+//! vocabulary. No I/O, no clock, no database: the same bytes always give the same rows, which
+//! is what makes `attest reprocess` safe and the parsers fuzzable.
+
+pub mod cloudtrail;
+pub mod github;
+
+use crate::model::{NewEvent, Source};
+use chrono::{DateTime, Utc};
+
+/// A stored delivery as the normalizers see it.
+#[derive(Debug, Clone, Copy)]
+pub struct RawDelivery<'a> {
+    pub source: Source,
+    /// The event type the transport announced (GitHub's `X-GitHub-Event`).
+    pub kind: Option<&'a str>,
+    /// The source's delivery id (`X-GitHub-Delivery`, CloudTrail `eventID`).
+    pub delivery_key: &'a str,
+    pub received_at: DateTime<Utc>,
+    pub body: &'a [u8],
+}
+
+/// Why a delivery could not be turned into events. The text is shown on the ingest health
+/// page, so it names the field or the problem a person can look for in the raw payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NormalizeError {
+    #[error("payload is not valid JSON: {0}")]
+    Json(String),
+    #[error("required field `{0}` is missing or has the wrong type")]
+    Missing(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<serde_json::Error> for NormalizeError {
+    fn from(err: serde_json::Error) -> Self {
+        NormalizeError::Json(err.to_string())
+    }
+}
+
+/// Normalize one delivery of any source.
+pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Vec<NewEvent>, NormalizeError> {
+    match delivery.source {
+        Source::Github => github::normalize(
+            delivery.kind.unwrap_or_default(),
+            delivery.delivery_key,
+            delivery.received_at,
+            delivery.body,
+        ),
+        Source::Cloudtrail => cloudtrail::normalize_record(delivery.body).map(|event| vec![event]),
+    }
+}

@@ -1,0 +1,102 @@
+//! A small builder for SQL whose shape depends on filters: it numbers `$n` placeholders and
+//! keeps the values to bind, so user input is always bound, never spliced into the text.
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    I64(i64),
+    Text(String),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Adds a value and returns its placeholder, to be written into the text by the caller.
+    pub fn arg(&mut self, value: Arg) -> String {
+        self.args.push(value);
+        format!("${}", self.args.len())
+    }
+}
+
+/// Binds the builder's values onto a sqlx query of either engine, in order.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::store::sql::Arg::I64(v) => query.bind(*v),
+                $crate::store::sql::Arg::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;
+
+/// Escapes `%`, `_` and `\` for a `like … escape '\'` pattern.
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The smallest string greater than every string that starts with `prefix`, so a prefix match
+/// becomes an index range `>= prefix and < upper`. `None` when no such bound exists.
+pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut sql = Sql::new("select 1 where a = ");
+        let a = sql.arg(Arg::I64(1));
+        sql.push(&a).push(" and b = ");
+        let b = sql.arg(Arg::Text("x".into()));
+        sql.push(&b);
+        assert_eq!(sql.text, "select 1 where a = $1 and b = $2");
+        assert_eq!(sql.args, vec![Arg::I64(1), Arg::Text("x".into())]);
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
+    }
+
+    #[test]
+    fn prefix_bounds() {
+        assert_eq!(prefix_upper_bound("repo."), Some("repo/".to_owned()));
+        assert_eq!(prefix_upper_bound(""), None);
+        assert!("repo.push" < "repo/" && "repo.push" >= "repo.");
+    }
+}

@@ -1,0 +1,6 @@
+//! Domain integration tests: one binary. The store suite runs every test on SQLite (always) and
+//! on Postgres (when `ATTEST_TEST_POSTGRES_URL` is set; required under `CI=true`), each test in
+//! a fresh database file or schema.
+
+mod store_suite;
+mod support;

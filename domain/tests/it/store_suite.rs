@@ -1,0 +1,461 @@
+//! The store suite: ingest, idempotency, filters, keyset paging, reprocessing and tokens, each
+//! against real sample data, on both engines.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::support::fixtures;
+use chrono::{Duration, TimeZone, Utc};
+use domain::ingest::{self, GithubRequest, Ingested, Tally};
+use domain::model::{DeliveryStatus, EventFilter, Role, Source};
+use domain::signature::{github_signature, Secrets};
+use domain::store::{Store, StoreError};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+const SECRET: &str = "store-suite-secret";
+
+crate::on_both_engines!(
+    every_github_fixture_ingests_once,
+    cloudtrail_import_is_idempotent_and_reports_bad_files,
+    filters_and_keyset_paging_agree,
+    failed_deliveries_are_kept_and_reprocessing_never_duplicates,
+    event_detail_carries_the_raw_payload,
+    tokens_are_hashed_unique_and_revocable,
+    day_counts_match_the_events,
+);
+
+/// (event header, path) of every GitHub webhook fixture.
+fn github_fixtures() -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    for root in ["github/webhooks", "github/webhooks-ghes-3.5"] {
+        for event_dir in std::fs::read_dir(fixtures().join(root)).unwrap() {
+            let event_dir = event_dir.unwrap().path();
+            let event = event_dir
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            for file in std::fs::read_dir(&event_dir).unwrap() {
+                let file = file.unwrap().path();
+                if file.extension().is_some_and(|e| e == "json") {
+                    out.push((event.clone(), file));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn github_request(event: &str, delivery: &str, body: Vec<u8>) -> GithubRequest {
+    GithubRequest {
+        event: Some(event.to_owned()),
+        delivery: Some(delivery.to_owned()),
+        signature: Some(github_signature(SECRET.as_bytes(), &body)),
+        headers: vec![("user-agent".into(), "GitHub-Hookshot/test".into())],
+        received_at: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+        body,
+    }
+}
+
+async fn ingest_github_fixtures(store: &Store) -> Tally {
+    let secrets = Secrets::from_comma_separated(SECRET);
+    let mut tally = Tally::default();
+    for (i, (event, path)) in github_fixtures().into_iter().enumerate() {
+        let body = std::fs::read(&path).unwrap();
+        let delivery = ingest::github_delivery(
+            &secrets,
+            github_request(&event, &format!("fixture-{i}"), body),
+        )
+        .unwrap();
+        tally.add(&ingest::ingest(store, vec![delivery]).await.unwrap());
+    }
+    tally
+}
+
+async fn count_events(store: &Store) -> usize {
+    let mut cursor: Option<String> = None;
+    let mut n = 0;
+    loop {
+        let page = store
+            .list_events(&EventFilter::default(), cursor.as_deref(), 500)
+            .await
+            .unwrap();
+        n += page.events.len();
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return n,
+        }
+    }
+}
+
+async fn every_github_fixture_ingests_once(store: &Store) {
+    let files = github_fixtures().len() as u64;
+    assert!(files > 250, "only {files} GitHub fixtures found");
+    let first = ingest_github_fixtures(store).await;
+    assert_eq!(first.new, files);
+    assert_eq!(first.failed, 0, "every fixture normalizes");
+    assert!(first.events >= files, "at least one event per delivery");
+    let stored = count_events(store).await as u64;
+    assert_eq!(stored, first.events);
+
+    // Redelivery of everything: same delivery ids, nothing new.
+    let again = ingest_github_fixtures(store).await;
+    assert_eq!(again.duplicates, files);
+    assert_eq!(again.new, 0);
+    assert_eq!(count_events(store).await as u64, stored);
+
+    let health = store.ingest_health(10).await.unwrap();
+    let github = health
+        .sources
+        .iter()
+        .find(|s| s.source == Source::Github)
+        .unwrap();
+    assert_eq!(github.normalized as u64, files);
+    assert_eq!(github.failed, 0);
+}
+
+async fn cloudtrail_import_is_idempotent_and_reports_bad_files(store: &Store) {
+    let dir = fixtures().join("aws-cloudtrail/stratus-red-team-detonation-logs");
+    let tmp = tempfile::tempdir().unwrap();
+    let truncated = tmp.path().join("truncated.json");
+    std::fs::write(&truncated, br#"{"Records":[{"eventID":"cut-1","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"}},{"eventID":"#).unwrap();
+    let paths = vec![dir.clone(), truncated.clone()];
+
+    let first = ingest::import_cloudtrail(store, &paths, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(first.failed_files.len(), 1, "{:?}", first.failed_files);
+    assert_eq!(first.failed_files[0].0, truncated);
+    assert!(first.files > 30);
+    // The record before the cut still made it in.
+    let cut = store
+        .list_events(
+            &EventFilter {
+                q: Some("getobject".into()),
+                actor: Some("root".into()),
+                ..EventFilter::default()
+            },
+            None,
+            50,
+        )
+        .await
+        .unwrap();
+    assert!(cut.events.iter().any(|e| e.source_event_id == "cut-1"));
+    assert!(first.tally.new > 300);
+    assert_eq!(first.tally.failed, 0);
+
+    let second = ingest::import_cloudtrail(store, &[dir], &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(second.tally.new, 0);
+    assert_eq!(second.tally.duplicates, first.tally.records - 1);
+    assert!(second.failed_files.is_empty());
+}
+
+async fn filters_and_keyset_paging_agree(store: &Store) {
+    ingest_github_fixtures(store).await;
+    ingest::import_cloudtrail(
+        store,
+        &[fixtures().join("aws-cloudtrail/invictus-aws_dataset")],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let total = count_events(store).await;
+
+    // Paging with a small page visits every event once, newest first.
+    let mut seen = HashSet::new();
+    let mut last: Option<(chrono::DateTime<Utc>, i64)> = None;
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_events(&EventFilter::default(), cursor.as_deref(), 37)
+            .await
+            .unwrap();
+        for e in &page.events {
+            assert!(seen.insert(e.id), "event {} twice", e.id);
+            if let Some(prev) = last {
+                assert!((e.occurred_at, e.id) < prev, "not newest first");
+            }
+            last = Some((e.occurred_at, e.id));
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), total);
+
+    let all = store
+        .list_events(&EventFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .events;
+    let by_source = |source| EventFilter {
+        source: Some(source),
+        ..EventFilter::default()
+    };
+    let github = store
+        .list_events(&by_source(Source::Github), None, 500)
+        .await
+        .unwrap();
+    assert!(github.events.iter().all(|e| e.source == Source::Github));
+    assert!(!github.events.is_empty());
+
+    // Actor, action prefix and target filters return exactly the matching events.
+    let actor = all
+        .iter()
+        .find(|e| e.source == Source::Cloudtrail)
+        .unwrap()
+        .actor
+        .name
+        .clone();
+    let page = store
+        .list_events(
+            &EventFilter {
+                actor: Some(actor.clone()),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(!page.events.is_empty());
+    assert!(page
+        .events
+        .iter()
+        .all(|e| e.actor.name == actor || e.actor.id.as_deref() == Some(&actor)));
+
+    let page = store
+        .list_events(
+            &EventFilter {
+                action: Some("repo.*".into()),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(!page.events.is_empty());
+    assert!(page.events.iter().all(|e| e.action.starts_with("repo.")));
+
+    let target = all
+        .iter()
+        .flat_map(|e| e.targets.iter())
+        .next()
+        .unwrap()
+        .name
+        .clone();
+    let page = store
+        .list_events(
+            &EventFilter {
+                target: Some(target.clone()),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(page.events.iter().all(|e| e
+        .targets
+        .iter()
+        .any(|t| t.name == target || t.id.as_deref() == Some(&target))));
+    assert!(!page.events.is_empty());
+
+    // Time window: since inclusive, until exclusive.
+    let pivot = all[all.len() / 2].occurred_at;
+    let newer = store
+        .list_events(
+            &EventFilter {
+                since: Some(pivot),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(newer.events.iter().all(|e| e.occurred_at >= pivot));
+    let older = store
+        .list_events(
+            &EventFilter {
+                until: Some(pivot),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(older.events.iter().all(|e| e.occurred_at < pivot));
+
+    // Free text is case-insensitive and treats % literally.
+    let page = store
+        .list_events(
+            &EventFilter {
+                q: Some("CONSOLELOGIN".into()),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(page.events.iter().all(
+        |e| format!("{} {} {}", e.action, e.native_action, e.summary)
+            .to_lowercase()
+            .contains("consolelogin")
+    ));
+    let none = store
+        .list_events(
+            &EventFilter {
+                q: Some("%".into()),
+                ..EventFilter::default()
+            },
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    assert!(none.events.iter().all(|e| e.summary.contains('%')
+        || e.actor.name.contains('%')
+        || e.targets.iter().any(|t| t.name.contains('%'))));
+
+    // A cursor that this server did not issue is an error, not an empty page.
+    assert!(matches!(
+        store
+            .list_events(&EventFilter::default(), Some("garbage!"), 10)
+            .await,
+        Err(StoreError::BadCursor(_))
+    ));
+}
+
+async fn failed_deliveries_are_kept_and_reprocessing_never_duplicates(store: &Store) {
+    let secrets = Secrets::from_comma_separated(SECRET);
+    ingest_github_fixtures(store).await;
+    let bad = ingest::github_delivery(
+        &secrets,
+        github_request("push", "broken-1", b"{not json".to_vec()),
+    )
+    .unwrap();
+    let result = ingest::ingest(store, vec![bad]).await.unwrap();
+    let Ingested::New {
+        delivery_id,
+        events: 0,
+        failure: Some(reason),
+    } = &result[0]
+    else {
+        panic!("{result:?}")
+    };
+    assert!(reason.contains("JSON"), "{reason}");
+    let health = store.ingest_health(10).await.unwrap();
+    assert_eq!(health.recent_failures[0].id, *delivery_id);
+    assert_eq!(health.recent_failures[0].status, DeliveryStatus::Failed);
+
+    let before: Vec<_> = store
+        .list_events(&EventFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .events;
+    let tally = ingest::reprocess(store, false).await.unwrap();
+    assert_eq!(tally.failed, 1, "the broken delivery still fails");
+    let after: Vec<_> = store
+        .list_events(&EventFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .events;
+    assert_eq!(before.len(), after.len());
+    let ids = |events: &[domain::model::Event]| events.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&before), ids(&after), "event ids stay stable");
+    let only_failed = ingest::reprocess(store, true).await.unwrap();
+    assert_eq!(only_failed.records, 1);
+}
+
+async fn event_detail_carries_the_raw_payload(store: &Store) {
+    let secrets = Secrets::from_comma_separated(SECRET);
+    let body = std::fs::read(fixtures().join("github/webhooks/member/added.payload.json")).unwrap();
+    let delivery =
+        ingest::github_delivery(&secrets, github_request("member", "member-1", body.clone()))
+            .unwrap();
+    ingest::ingest(store, vec![delivery]).await.unwrap();
+    let event = store
+        .list_events(&EventFilter::default(), None, 1)
+        .await
+        .unwrap()
+        .events
+        .remove(0);
+    let detail = store.event_detail(event.id).await.unwrap().unwrap();
+    assert_eq!(
+        detail.raw,
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+    );
+    assert_eq!(detail.delivery.delivery_key, "member-1");
+    assert_eq!(detail.delivery.kind.as_deref(), Some("member"));
+    assert_eq!(detail.delivery.body_bytes, body.len() as i64);
+    assert_eq!(
+        detail.event.received_at,
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+    );
+    assert!(store
+        .event_detail(event.id + 1_000_000)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn tokens_are_hashed_unique_and_revocable(store: &Store) {
+    let now = Utc::now();
+    let token = domain::tokens::generate();
+    let hash = domain::tokens::hash(&token);
+    store
+        .create_token("ci", Role::Auditor, &hash, now)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_token("ci", Role::Viewer, &domain::tokens::hash("other"), now)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let used = store.use_token(&hash, now).await.unwrap().unwrap();
+    assert_eq!((used.name.as_str(), used.role), ("ci", Role::Auditor));
+    let listed = store.list_tokens().await.unwrap();
+    assert!(listed[0].last_used_at.is_some());
+    assert!(store
+        .use_token(&domain::tokens::hash("attest_wrong"), now)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.revoke_token("ci", now).await.unwrap());
+    assert!(!store.revoke_token("ci", now).await.unwrap());
+    assert!(store.use_token(&hash, now).await.unwrap().is_none());
+}
+
+async fn day_counts_match_the_events(store: &Store) {
+    let dir = fixtures().join("aws-cloudtrail/stratus-red-team-detonation-logs");
+    ingest::import_cloudtrail(store, &[dir], &mut |_| {})
+        .await
+        .unwrap();
+    let all = store
+        .list_events(&EventFilter::default(), None, 500)
+        .await
+        .unwrap();
+    assert!(all.next_cursor.is_none(), "the fixture fits one page");
+    let all = all.events;
+    let since = all.iter().map(|e| e.occurred_at).min().unwrap() - Duration::days(1);
+    let until = all.iter().map(|e| e.occurred_at).max().unwrap() + Duration::days(1);
+    let counts = store.count_by_day(since, until).await.unwrap();
+    let total: i64 = counts.iter().map(|c| c.count).sum();
+    assert_eq!(total as usize, all.len());
+    for c in &counts {
+        let on_day = all
+            .iter()
+            .filter(|e| e.occurred_at.date_naive() == c.day && e.source == c.source)
+            .count();
+        assert_eq!(on_day as i64, c.count, "{c:?}");
+    }
+}

@@ -1,0 +1,132 @@
+//! The `attest` command line: one subcommand per job, each with `--help`.
+
+mod demo;
+mod import;
+mod token;
+
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::routes::{router, AppState};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use domain::store::{redact, Store};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "attest", version, about = "Access reviews and audit history over infrastructure access")]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard, the webhooks and the API.
+    Serve(ServeArgs),
+    /// Load a synthetic organisation's activity through the real ingest code, then serve it
+    /// (loopback only).
+    Demo(demo::DemoArgs),
+    /// Import files: `attest import cloudtrail PATH...`.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Re-run the normalizers over stored deliveries (after a parser fix); never duplicates.
+    Reprocess {
+        /// Only deliveries that are not normalized yet (failed or pending).
+        #[arg(long)]
+        failed_only: bool,
+    },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Apply database migrations and exit (`serve` applies them too).
+    Migrate,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let store = open(&cli.database.database_url).await?;
+    let code = match cli.command {
+        Command::Serve(args) => {
+            serve(store.clone(), &args).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Demo(args) => demo::run(store.clone(), args).await?,
+        Command::Import(command) => import::run(&store, command).await?,
+        Command::Reprocess { failed_only } => {
+            let tally = domain::ingest::reprocess(&store, failed_only).await?;
+            println!(
+                "reprocessed {} deliveries: {} events, {} could not be normalized",
+                tally.records, tally.events, tally.failed
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Token(command) => token::run(&store, command).await?,
+        Command::Migrate => {
+            println!("migrations applied to {}", redact(&cli.database.database_url));
+            ExitCode::SUCCESS
+        }
+    };
+    store.close().await;
+    Ok(code)
+}
+
+/// Connects and migrates: every command works on an up-to-date schema.
+pub async fn open(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(url)))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("cannot migrate database {}", redact(url)))?;
+    Ok(store)
+}
+
+pub fn leptos_options(site_root: &std::path::Path, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("attest")
+        .site_root(site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
+    let addr: SocketAddr = args
+        .listen
+        .parse()
+        .with_context(|| format!("--listen {:?} is not an address like 127.0.0.1:3000", args.listen))?;
+    let secrets = args.github_secrets();
+    if secrets.is_empty() {
+        tracing::warn!("ATTEST_GITHUB_WEBHOOK_SECRET is not set: /hooks/github will refuse deliveries");
+    }
+    if !args.site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %args.site_root.display(),
+            "no built front end here (run `cargo leptos build`); pages render without wasm and CSS"
+        );
+    }
+    let state = AppState {
+        store,
+        github_secrets: Arc::new(secrets),
+        leptos_options: leptos_options(&args.site_root, addr),
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    println!("Attest is serving at http://{local}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    // If the handler cannot be installed the server simply runs until killed.
+    let _ = tokio::signal::ctrl_c().await;
+}

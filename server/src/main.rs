@@ -1,0 +1,24 @@
+//! `attest`: parse the command line, set up logging, run the command, and turn any error into
+//! one readable line and a non-zero exit.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ATTEST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = server::cli::Cli::parse();
+    match server::cli::run(cli).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("attest: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The HTTP surface: webhooks under `/hooks`, the JSON API under `/api/v1`, `/healthz`, and the
+//! Leptos pages for everything else.
+
+mod api;
+mod error;
+mod hooks;
+
+pub use error::ApiError;
+
+use app::{shell, App};
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use domain::signature::Secrets;
+use domain::store::Store;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub store: Store,
+    pub github_secrets: Arc<Secrets>,
+    pub leptos_options: LeptosOptions,
+}
+
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let store = state.store.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/hooks", hooks::router())
+        .nest("/api/v1", api::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(store.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(store): State<Store>) -> impl IntoResponse {
+    match store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(err) => {
+            tracing::error!(%err, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+    }
+}
+
+/// Request ids shown on error responses and written in the logs, so a user's report can be
+/// matched to the server's record of it.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let id = format!("{:016x}", rand::random::<u64>());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
