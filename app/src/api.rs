@@ -128,9 +128,7 @@ pub async fn get_activity_chart(since: String, until: String) -> Result<Activity
     let today = Utc::now().date_naive();
     let (first, last, clipped) = chart_period(days, today);
     let store = crate::error::ssr::store()?;
-    let end = last
-        .checked_add_days(chrono::Days::new(1))
-        .unwrap_or(last);
+    let end = last.checked_add_days(chrono::Days::new(1)).unwrap_or(last);
     let counts = store
         .count_by_day(crate::query::start_of(first), crate::query::start_of(end))
         .await?;
@@ -151,7 +149,8 @@ pub fn chart_period(
     (since, until): (Option<NaiveDate>, Option<NaiveDate>),
     today: NaiveDate,
 ) -> (NaiveDate, NaiveDate, bool) {
-    let back = |day: NaiveDate, days: u64| day.checked_sub_days(chrono::Days::new(days)).unwrap_or(day);
+    let back =
+        |day: NaiveDate, days: u64| day.checked_sub_days(chrono::Days::new(days)).unwrap_or(day);
     let last = match (since, until) {
         (_, Some(until)) => until,
         (Some(since), None) => today.max(since),
@@ -177,7 +176,10 @@ mod tests {
     #[test]
     fn chart_periods() {
         let today = day("2024-03-31");
-        assert_eq!(chart_period((None, None), today), (day("2024-03-02"), today, false));
+        assert_eq!(
+            chart_period((None, None), today),
+            (day("2024-03-02"), today, false)
+        );
         assert_eq!(
             chart_period((Some(day("2024-03-10")), None), today),
             (day("2024-03-10"), today, false)
@@ -192,6 +194,9 @@ mod tests {
         );
         // A future `since` still draws its own day.
         let future = day("2024-05-01");
-        assert_eq!(chart_period((Some(future), None), today), (future, future, false));
+        assert_eq!(
+            chart_period((Some(future), None), today),
+            (future, future, false)
+        );
     }
 }

@@ -94,8 +94,9 @@ pub(crate) mod ssr {
 
     /// The store the server provided when it built the routes.
     pub fn store() -> Result<Store, AppError> {
-        leptos::prelude::use_context::<Store>()
-            .ok_or_else(|| internal(&"no Store in the Leptos context: the server did not provide one"))
+        leptos::prelude::use_context::<Store>().ok_or_else(|| {
+            internal(&"no Store in the Leptos context: the server did not provide one")
+        })
     }
 
     /// Sets the status of the page response being rendered.

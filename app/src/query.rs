@@ -119,7 +119,9 @@ impl TimelineQuery {
         let mut problems = Vec::new();
         for (key, value) in self.pairs() {
             if value.chars().count() > MAX_VALUE_LEN {
-                problems.push(format!("“{key}” is longer than {MAX_VALUE_LEN} characters."));
+                problems.push(format!(
+                    "“{key}” is longer than {MAX_VALUE_LEN} characters."
+                ));
             }
         }
         let source = match self.source.as_str() {
@@ -149,7 +151,9 @@ impl TimelineQuery {
             target: text(&self.target),
             since: since.map(start_of),
             // `until` names the last day shown; the store's bound is exclusive.
-            until: until.and_then(|day| day.checked_add_days(Days::new(1))).map(start_of),
+            until: until
+                .and_then(|day| day.checked_add_days(Days::new(1)))
+                .map(start_of),
             q: text(&self.q),
         })
     }
@@ -197,7 +201,9 @@ pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
             b' ' => out.push('+'),
             other => out.push_str(&format!("%{other:02X}")),
         }
@@ -211,14 +217,24 @@ mod tests {
 
     fn query(pairs: &[(&str, &str)]) -> TimelineQuery {
         TimelineQuery::from_lookup(|key| {
-            pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
         })
     }
 
     #[test]
     fn links_keep_filters_and_encode_values() {
-        let q = query(&[("actor", " o'brien & co "), ("action", "repo.*"), ("q", "a+b ü")]);
-        assert_eq!(q.href(), "/?actor=o%27brien+%26+co&action=repo.%2A&q=a%2Bb+%C3%BC");
+        let q = query(&[
+            ("actor", " o'brien & co "),
+            ("action", "repo.*"),
+            ("q", "a+b ü"),
+        ]);
+        assert_eq!(
+            q.href(),
+            "/?actor=o%27brien+%26+co&action=repo.%2A&q=a%2Bb+%C3%BC"
+        );
         assert_eq!(q.older("abc").href(), format!("{}&cursor=abc", q.href()));
         assert_eq!(q.older("abc").newest(), q);
         assert_eq!(TimelineQuery::default().href(), "/");
@@ -228,22 +244,38 @@ mod tests {
 
     #[test]
     fn until_includes_its_whole_day() {
-        let filter = query(&[("since", "2024-03-01"), ("until", "2024-03-01"), ("source", "github")])
-            .to_filter()
-            .unwrap_or_default();
-        assert_eq!(filter.since.map(|t| t.to_rfc3339()).as_deref(), Some("2024-03-01T00:00:00+00:00"));
-        assert_eq!(filter.until.map(|t| t.to_rfc3339()).as_deref(), Some("2024-03-02T00:00:00+00:00"));
+        let filter = query(&[
+            ("since", "2024-03-01"),
+            ("until", "2024-03-01"),
+            ("source", "github"),
+        ])
+        .to_filter()
+        .unwrap_or_default();
+        assert_eq!(
+            filter.since.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2024-03-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            filter.until.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2024-03-02T00:00:00+00:00")
+        );
         assert_eq!(filter.source, Some(Source::Github));
     }
 
     #[test]
     fn bad_values_become_sentences() {
-        let problems = query(&[("since", "garbage"), ("source", "nope")]).to_filter().err().unwrap_or_default();
+        let problems = query(&[("since", "garbage"), ("source", "nope")])
+            .to_filter()
+            .err()
+            .unwrap_or_default();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("“garbage”")));
         assert!(problems.iter().any(|p| p.contains("“nope”")));
         let reversed = query(&[("since", "2024-03-02"), ("until", "2024-03-01")]).to_filter();
         assert!(reversed.is_err());
-        assert_eq!(query(&[("source", "all")]).to_filter().map(|f| f.source), Ok(None));
+        assert_eq!(
+            query(&[("source", "all")]).to_filter().map(|f| f.source),
+            Ok(None)
+        );
     }
 }

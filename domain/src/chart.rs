@@ -100,8 +100,10 @@ pub fn activity_svg(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<String, ChartError> {
-    let span = last.signed_duration_since(first).num_days();
-    let n = u64::try_from(span + 1).map_err(|_| ChartError::Reversed { first, last })?;
+    if last < first {
+        return Err(ChartError::Reversed { first, last });
+    }
+    let n = u64::try_from(last.signed_duration_since(first).num_days() + 1).map_err(draw_error)?;
     if n > MAX_DAYS {
         return Err(ChartError::TooLong(n));
     }
@@ -121,8 +123,11 @@ fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
         .max()
         .unwrap_or(0);
     let y_top = nice_ceiling(max);
+    // A plotters integer range includes both ends: `0..n - 1` is n days. One day alone would
+    // be an empty range, so it gets an empty slot either side and sits in the middle.
+    let x_range = if n == 1 { -1..1 } else { 0..n - 1 };
     let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
-    let label_style = (FONT, 13).into_font().color(&INK);
+    let label_style = (FONT, 14).into_font().color(&INK);
     let mut chart = ChartBuilder::on(&root)
         .margin_top(30)
         .margin_right(12)
@@ -130,10 +135,10 @@ fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
         .margin_bottom(2)
         .x_label_area_size(24)
         .y_label_area_size(48)
-        .build_cartesian_2d((0..n).into_segmented(), 0i64..y_top)
+        .build_cartesian_2d(x_range.into_segmented(), 0i64..y_top)
         .map_err(draw_error)?;
     let date_label = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(i) => days
+        SegmentValue::CenterOf(i) if *i < n => days
             .day(*i)
             .map(|d| d.format("%b %d").to_string())
             .unwrap_or_default(),
@@ -142,7 +147,7 @@ fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .max_light_lines(0)
+        .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(AXIS)
         .x_labels(usize::try_from(n).unwrap_or(1).min(10))
@@ -153,9 +158,17 @@ fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
         .draw()
         .map_err(draw_error)?;
 
-    // Thin gaps between bars while they are wide enough to afford them.
-    let per_day_px = (WIDTH - 64) / u32::try_from(n).unwrap_or(1).max(1);
-    let gap = (per_day_px / 6).min(4);
+    // Thin gaps between bars while they are wide enough to afford them; a few days' bars stay
+    // slim rather than filling the width.
+    let slots = if n == 1 {
+        3
+    } else {
+        u32::try_from(n).unwrap_or(1)
+    };
+    let per_day_px = (WIDTH - 64) / slots.max(1);
+    let gap = (per_day_px / 6)
+        .min(4)
+        .max(per_day_px.saturating_sub(56) / 2);
     for source in Source::ALL {
         let s = source_index(source);
         let style = source_color(source).filled();
@@ -200,7 +213,7 @@ fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
 fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
 ) -> Result<(), ChartError> {
-    let style = (FONT, 13)
+    let style = (FONT, 14)
         .into_font()
         .color(&INK)
         .pos(Pos::new(HPos::Left, VPos::Center));
@@ -390,5 +403,16 @@ mod tests {
         assert_eq!(nice_ceiling(11), 20);
         assert_eq!(nice_ceiling(500), 500);
         assert_eq!(nice_ceiling(501), 1000);
+    }
+
+    #[test]
+    fn zz_dump() {
+        let first = day("2024-03-01");
+        let counts = [
+            count("2024-03-01", Source::Github, 3),
+            count("2024-03-01", Source::Cloudtrail, 2),
+        ];
+        let svg = activity_svg(&counts, first, first).unwrap_or_default();
+        std::fs::write("/tmp/chart1.svg", &svg).ok();
     }
 }

@@ -30,7 +30,7 @@ pub struct FileSummary {
 pub enum CloudTrailFileError {
     #[error("cannot read {}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
-    #[error("{} is not valid JSON: {message}", .path.display())]
+    #[error("{}: {message}", .path.display())]
     Json { path: PathBuf, message: String },
     #[error("{} does not exist", .0.display())]
     NotFound(PathBuf),

@@ -26,7 +26,12 @@ pub struct ServeArgs {
     pub site_root: PathBuf,
 
     /// Secrets GitHub signs webhooks with, comma-separated (two during a rotation).
-    #[arg(long, env = "ATTEST_GITHUB_WEBHOOK_SECRET", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_GITHUB_WEBHOOK_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub github_webhook_secret: String,
 }
 

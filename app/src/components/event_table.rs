@@ -58,7 +58,11 @@ pub fn EventTable(
 }
 
 #[component]
-fn EventTableRow(row: EventRow, position: usize, selected: RwSignal<Option<usize>>) -> impl IntoView {
+fn EventTableRow(
+    row: EventRow,
+    position: usize,
+    selected: RwSignal<Option<usize>>,
+) -> impl IntoView {
     let EventRow {
         id,
         occurred_at,

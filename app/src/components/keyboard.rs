@@ -43,14 +43,21 @@ pub fn use_timeline_keys(event_ids: Signal<Vec<i64>>, selected: RwSignal<Option<
                     (Some(i), false) => i.saturating_sub(1),
                 };
                 selected.set(Some(next));
-                if let Some(row) = ids.get(next).and_then(|id| element_by_id(&format!("event-{id}"))) {
+                if let Some(row) = ids
+                    .get(next)
+                    .and_then(|id| element_by_id(&format!("event-{id}")))
+                {
                     let options = ScrollIntoViewOptions::new();
                     options.set_block(ScrollLogicalPosition::Nearest);
                     row.scroll_into_view_with_scroll_into_view_options(&options);
                 }
             }
             // Enter on a focused link or button already does what it says.
-            "Enter" if !target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "A" | "BUTTON")) => {
+            "Enter"
+                if !target
+                    .as_ref()
+                    .is_some_and(|t| matches!(t.tag_name().as_str(), "A" | "BUTTON")) =>
+            {
                 if let Some(id) = selected.get_untracked().and_then(|i| ids.get(i)) {
                     e.prevent_default();
                     navigate(&format!("/events/{id}"), NavigateOptions::default());

@@ -41,7 +41,10 @@ fn HealthReport(health: IngestHealth) -> impl IntoView {
     let sources_view = if sources.is_empty() {
         view! { <p class="empty">"No deliveries yet."</p> }.into_any()
     } else {
-        let rows = sources.into_iter().map(|s| view! { <SourceRow health=s/> }).collect_view();
+        let rows = sources
+            .into_iter()
+            .map(|s| view! { <SourceRow health=s/> })
+            .collect_view();
         view! {
             <div class="table-scroll">
                 <table class="plain numbers">
@@ -100,7 +103,11 @@ fn HealthReport(health: IngestHealth) -> impl IntoView {
 
 #[component]
 fn SourceRow(health: SourceHealth) -> impl IntoView {
-    let failed_class = if health.failed > 0 { "num alert" } else { "num" };
+    let failed_class = if health.failed > 0 {
+        "num alert"
+    } else {
+        "num"
+    };
     view! {
         <tr>
             <td><SourceBadge source=health.source/></td>

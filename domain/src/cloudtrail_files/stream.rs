@@ -61,7 +61,7 @@ pub(super) fn read(
                 ))
             } else {
                 Failure::Json(format!(
-                    "expected a JSON object at {}",
+                    "invalid JSON: expected an object or array at {}",
                     input.position(sink.records)
                 ))
             });
@@ -121,16 +121,16 @@ fn json_failure(err: serde_json::Error, input: &Tracked, records: u64) -> Failur
     if err.is_io() {
         return Failure::Io(io::Error::from(err));
     }
+    // serde_json counts lines and columns from the start of the value; ours are absolute.
+    let message = err.to_string();
+    let own_position = format!(" at line {} column {}", err.line(), err.column());
+    let detail = message.strip_suffix(&own_position).unwrap_or(&message);
     let what = if err.is_eof() {
-        "the data ends in the middle of a JSON value (truncated file?)".to_owned()
+        "the JSON ends in the middle of a value (truncated file?)".to_owned()
+    } else if err.is_syntax() {
+        format!("invalid JSON: {detail}")
     } else {
-        // serde_json counts lines and columns from the start of the value; ours are absolute.
-        let message = err.to_string();
-        let own_position = format!(" at line {} column {}", err.line(), err.column());
-        message
-            .strip_suffix(&own_position)
-            .unwrap_or(&message)
-            .to_owned()
+        format!("unexpected JSON: {detail}")
     };
     Failure::Json(format!("{what} at {}", input.position(records)))
 }

@@ -139,7 +139,7 @@ fn every_fixture_is_read_and_its_records_normalize() {
         count(|err| matches!(err, NormalizeError::Invalid(m) if m.contains("redacted"))),
         1
     );
-    assert_eq!(failures.len(), 67, "{:#?}", failures.iter().filter(|(_, e)| !matches!(e, NormalizeError::Missing(_))).take(20).collect::<Vec<_>>());
+    assert_eq!(failures.len(), 67, "{failures:?}");
     assert_eq!(normalized, total - 67);
 }
 
@@ -177,7 +177,7 @@ fn discover_walks_s3_delivery_layout() {
     assert_eq!(found, expected);
 
     let missing = dir.path().join("no-such-dir");
-    let err = discover(&[missing.clone()]).unwrap_err();
+    let err = discover(std::slice::from_ref(&missing)).unwrap_err();
     assert!(
         matches!(&err, CloudTrailFileError::NotFound(path) if *path == missing),
         "{err:?}"
@@ -415,8 +415,7 @@ fn streams_a_file_far_bigger_than_any_fixture() {
         write!(
             out,
             "{comma}{{\"eventID\":\"id-{i}\",\"eventTime\":\"2024-01-01T00:00:00Z\",\
-             \"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\
-             \"requestParameters\":{{\"bucketName\":\"b\",\"key\":\"k/{i}\"}}}}"
+             \"eventName\":\"GetObject\"}}"
         )
         .unwrap();
     }
@@ -439,7 +438,39 @@ fn streams_a_file_far_bigger_than_any_fixture() {
         normalize_record(&first.unwrap()).unwrap().source_event_id,
         "id-0"
     );
-    let last = normalize_record(&last).unwrap();
-    assert_eq!(last.source_event_id, format!("id-{}", RECORDS - 1));
-    assert_eq!(last.targets[0].name, format!("b/k/{}", RECORDS - 1));
+    let last = normalize_record(&last).unwrap().source_event_id;
+    assert_eq!(last, format!("id-{}", RECORDS - 1));
+}
+
+#[test]
+fn zz_temporary_dump() {
+    use std::collections::BTreeMap;
+    let mut actions: BTreeMap<String, usize> = BTreeMap::new();
+    let mut actors: BTreeMap<String, usize> = BTreeMap::new();
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    let mut summaries = Vec::new();
+    for path in discover(&[fixtures::dir().join("aws-cloudtrail")]).unwrap() {
+        if path.to_string_lossy().contains("benchmark") {
+            continue;
+        }
+        let _ = read_records(&path, &mut |record| {
+            if let Ok(event) = normalize_record(&record) {
+                *actions.entry(event.action.clone()).or_default() += 1;
+                *actors
+                    .entry(format!("{} {:?}", event.actor.name, event.actor.kind))
+                    .or_default() += 1;
+                for t in &event.targets {
+                    *kinds.entry(t.kind.clone()).or_default() += 1;
+                }
+                summaries.push(event.summary);
+            }
+            ControlFlow::Continue(())
+        });
+    }
+    println!("ACTIONS {actions:#?}\nACTORS {actors:#?}\nKINDS {kinds:#?}");
+    summaries.sort();
+    summaries.dedup();
+    for s in summaries.iter().step_by(15) {
+        println!("S {s}");
+    }
 }

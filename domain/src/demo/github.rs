@@ -2,6 +2,7 @@
 //! pull request objects every payload nests, in the shape GitHub sends them.
 
 use super::ids::{node_id, rfc3339, uuid};
+use super::org::DemoOrg;
 use super::world::{Actor, OpenPr, World};
 use super::DemoDelivery;
 use chrono::{DateTime, Utc};
@@ -51,20 +52,20 @@ pub(super) fn account(login: &str, id: u64, kind: &str) -> Value {
 }
 
 pub(super) fn user(world: &World, actor: Actor) -> Value {
-    match actor {
-        Actor::Person(p) => match world.org.people.get(p) {
-            Some(p) => account(&p.login, p.github_id, "User"),
-            None => account("ghost", 10_137, "User"),
-        },
-        Actor::Bot(b) => match world.org.bots.get(b) {
-            Some(b) => account(&b.login, b.id, "Bot"),
-            None => account("ghost", 10_137, "User"),
-        },
-    }
+    let cached = match actor {
+        Actor::Person(p) => world.users.get(p),
+        Actor::Bot(b) => world.bot_users.get(b),
+    };
+    cached
+        .cloned()
+        .unwrap_or_else(|| account("ghost", 10_137, "User"))
 }
 
 pub(super) fn organization(world: &World) -> Value {
-    let org = &world.org;
+    world.organization.clone()
+}
+
+pub(super) fn organization_object(org: &DemoOrg) -> Value {
     let login = &org.org;
     json!({
         "login": login,
@@ -84,31 +85,45 @@ pub(super) fn organization(world: &World) -> Value {
 
 /// The organisation as a repository owner or installation account.
 pub(super) fn org_account(world: &World) -> Value {
-    account(&world.org.org, world.org.org_id, "Organization")
+    world.org_account.clone()
 }
 
 /// A repository object. Push payloads write `created_at` and `pushed_at` as Unix seconds
 /// and repeat the owner's name and e-mail; every other event uses RFC 3339 strings.
 pub(super) fn repository(world: &World, index: usize, at: DateTime<Utc>, push: bool) -> Value {
+    let Some(state) = world.repos.get(index) else {
+        return Value::Null;
+    };
+    let mut value = state
+        .json
+        .get_or_init(|| repository_object(world, index))
+        .clone();
+    if push {
+        value["owner"]["name"] = json!(world.org.org);
+        value["owner"]["email"] = Value::Null;
+        value["created_at"] = json!(state.created_at.timestamp());
+        value["updated_at"] = json!(rfc3339(at));
+        value["pushed_at"] = json!(at.timestamp());
+        value["stargazers"] = value["stargazers_count"].clone();
+        value["master_branch"] = value["default_branch"].clone();
+        value["organization"] = json!(world.org.org);
+    }
+    value
+}
+
+fn repository_object(world: &World, index: usize) -> Value {
     let (Some(repo), Some(state)) = (world.org.repos.get(index), world.repos.get(index)) else {
         return Value::Null;
     };
     let full_name = format!("{}/{}", world.org.org, repo.name);
-    let mut owner = org_account(world);
-    let (created_at, pushed_at) = if push {
-        owner["name"] = json!(world.org.org);
-        owner["email"] = Value::Null;
-        (json!(state.created_at.timestamp()), json!(at.timestamp()))
-    } else {
-        (json!(rfc3339(state.created_at)), json!(rfc3339(at)))
-    };
-    let mut value = json!({
+    let stars = if repo.private { 0 } else { repo.id % 300 };
+    json!({
         "id": repo.id,
         "node_id": node_id("Repository", repo.id),
         "name": repo.name,
         "full_name": full_name,
         "private": repo.private,
-        "owner": owner,
+        "owner": org_account(world),
         "html_url": format!("{WEB}/{full_name}"),
         "description": repo.description,
         "fork": false,
@@ -116,17 +131,17 @@ pub(super) fn repository(world: &World, index: usize, at: DateTime<Utc>, push: b
         "hooks_url": format!("{API}/repos/{full_name}/hooks"),
         "pulls_url": format!("{API}/repos/{full_name}/pulls{{/number}}"),
         "deployments_url": format!("{API}/repos/{full_name}/deployments"),
-        "created_at": created_at,
-        "updated_at": rfc3339(at),
-        "pushed_at": pushed_at,
+        "created_at": rfc3339(state.created_at),
+        "updated_at": rfc3339(state.pushed_at),
+        "pushed_at": rfc3339(state.pushed_at),
         "git_url": format!("git://github.com/{full_name}.git"),
         "ssh_url": format!("git@github.com:{full_name}.git"),
         "clone_url": format!("{WEB}/{full_name}.git"),
         "svn_url": format!("{WEB}/{full_name}"),
         "homepage": null,
         "size": (repo.id % 90_000) + 120,
-        "stargazers_count": if repo.private { 0 } else { repo.id % 300 },
-        "watchers_count": if repo.private { 0 } else { repo.id % 300 },
+        "stargazers_count": stars,
+        "watchers_count": stars,
         "language": repo.language,
         "has_issues": true,
         "has_projects": false,
@@ -147,16 +162,10 @@ pub(super) fn repository(world: &World, index: usize, at: DateTime<Utc>, push: b
         "visibility": if repo.private { "private" } else { "public" },
         "forks": 0,
         "open_issues": repo.id % 23,
-        "watchers": if repo.private { 0 } else { repo.id % 300 },
+        "watchers": stars,
         "default_branch": repo.default_branch,
         "custom_properties": {},
-    });
-    if push {
-        value["stargazers"] = value["stargazers_count"].clone();
-        value["master_branch"] = json!(repo.default_branch);
-        value["organization"] = json!(world.org.org);
-    }
-    value
+    })
 }
 
 /// The short repository form that workflow runs nest.
@@ -246,6 +255,7 @@ pub(super) fn pull_request(
     let html = format!("{WEB}/{full_name}/pull/{}", pr.number);
     let closed = !matches!(state, PrState::Open);
     let repo_json = repository(world, pr.repo, at, false);
+    let org_json = org_account(world);
     let reviewers: Vec<Value> = pr
         .reviewers
         .iter()
@@ -286,14 +296,14 @@ pub(super) fn pull_request(
             "label": format!("{}:{}", world.org.org, pr.branch),
             "ref": pr.branch,
             "sha": pr.head,
-            "user": org_account(world),
+            "user": org_json.clone(),
             "repo": repo_json.clone(),
         },
         "base": {
             "label": format!("{}:{}", world.org.org, repo.default_branch),
             "ref": repo.default_branch,
             "sha": pr.base,
-            "user": org_account(world),
+            "user": org_json,
             "repo": repo_json,
         },
         "_links": {

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::{json, Value};
+use std::cell::OnceCell;
 
 fn admin(world: &World, rng: &mut StdRng) -> Option<Actor> {
     world.admin(rng).map(Actor::Person)
@@ -402,6 +403,8 @@ pub(super) fn repository_created(
     });
     world.repos.push(RepoState {
         created_at: at,
+        pushed_at: at,
+        json: OnceCell::new(),
         head: super::ids::sha(rng),
         next_number: 1,
         next_run: 1,
@@ -438,6 +441,7 @@ pub(super) fn repository_publicized(
         .collect();
     let repo = *pick(rng, &private)?;
     world.org.repos.get_mut(repo)?.private = false;
+    world.repos.get_mut(repo)?.json = OnceCell::new();
     let payload = json!({
         "action": "publicized",
         "repository": repository(world, repo, at, false),

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::{json, Value};
+use std::cell::OnceCell;
 
 /// One push: the branch, who pushed, and the commits' messages (empty when deleting).
 pub(super) struct Push {

@@ -2,14 +2,15 @@
 //! AWS ids and addresses, all drawn from the seeded RNG (or a stable hash) so a run repeats.
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 /// A version-4-looking UUID, as GitHub delivery ids and CloudTrail event ids are.
 pub(super) fn uuid(rng: &mut StdRng) -> String {
-    let mut bytes: [u8; 16] = rng.gen();
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let v = u128::from_be_bytes(bytes);
@@ -25,7 +26,8 @@ pub(super) fn uuid(rng: &mut StdRng) -> String {
 
 /// A 40-hex git object id.
 pub(super) fn sha(rng: &mut StdRng) -> String {
-    let bytes: [u8; 20] = rng.gen();
+    let mut bytes = [0u8; 20];
+    rng.fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
@@ -126,9 +128,19 @@ pub(super) fn weighted(
     last
 }
 
-/// `2024-07-30T21:53:13Z`: the form both GitHub and CloudTrail use.
+/// `2024-07-30T21:53:13Z`: the form both GitHub and CloudTrail use. Written out by hand:
+/// it is called several times per delivery and strftime-style formatting is much slower.
 pub(super) fn rfc3339(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    let (date, time) = (at.date_naive(), at.time());
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        date.year(),
+        date.month(),
+        date.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    )
 }
 
 /// `Jul 30, 2024, 9:53:13 PM`: how IAM and STS write dates inside response elements.

@@ -3,12 +3,15 @@
 //! (a merge is pushed, a new hire joins their team). Bounded, so long runs stay cheap.
 
 use super::cloudtrail::Who;
+use super::github;
 use super::ids::{mix, sha, weighted};
 use super::org::{DemoOrg, Membership, Person};
 use super::roster;
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::Rng;
+use serde_json::Value;
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 
 /// Open pull requests and remembered pushes beyond these counts are forgotten (oldest first).
@@ -25,6 +28,11 @@ pub(super) enum Actor {
 
 pub(super) struct RepoState {
     pub created_at: DateTime<Utc>,
+    /// The last push: the repository object's `pushed_at` and `updated_at`.
+    pub pushed_at: DateTime<Utc>,
+    /// The repository object as most events nest it, built on first use and dropped when
+    /// the repository changes: most deliveries carry it, often several times.
+    pub json: OnceCell<Value>,
     /// Tip of the default branch.
     pub head: String,
     pub next_number: u64,
@@ -138,6 +146,12 @@ pub(super) struct AccessKey {
 
 pub(super) struct World {
     pub org: DemoOrg,
+    /// GitHub objects that never change, built once: per person, per bot, the organisation
+    /// as `organization` and as an account (repository owner).
+    pub users: Vec<Value>,
+    pub bot_users: Vec<Value>,
+    pub organization: Value,
+    pub org_account: Value,
     /// Per person: currently a member of the GitHub organisation.
     pub active: Vec<bool>,
     /// People with a pending invitation, oldest first.
@@ -177,8 +191,11 @@ impl World {
                     admin_enforced: false,
                     force_pushes: "off",
                 });
+                let last_push = period_start - Duration::minutes(rng.gen_range(10..5_000));
                 RepoState {
                     created_at,
+                    pushed_at: last_push.max(created_at),
+                    json: OnceCell::new(),
                     head: sha(rng),
                     next_number: rng.gen_range(20..900),
                     next_run: rng.gen_range(100..5_000),
@@ -188,8 +205,24 @@ impl World {
                 }
             })
             .collect();
+        let users = org
+            .people
+            .iter()
+            .map(|p| github::account(&p.login, p.github_id, "User"))
+            .collect();
+        let bot_users = org
+            .bots
+            .iter()
+            .map(|b| github::account(&b.login, b.id, "Bot"))
+            .collect();
+        let organization = github::organization_object(&org);
+        let org_account = github::account(&org.org, org.org_id, "Organization");
         World {
             org,
+            users,
+            bot_users,
+            organization,
+            org_account,
             active,
             invited: VecDeque::new(),
             repos,
@@ -378,6 +411,8 @@ impl World {
         }
         person.github_id = rng.gen_range(100_000_000..190_000_000);
         person.membership = Membership::Hire;
+        self.users
+            .push(github::account(&person.login, person.github_id, "User"));
         self.org.people.push(person);
         self.active.push(false);
         self.org.people.len() - 1

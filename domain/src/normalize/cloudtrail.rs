@@ -66,17 +66,17 @@ pub fn event_id(body: &[u8]) -> Option<String> {
         event_id: Option<String>,
     }
     let parsed: IdOnly = serde_json::from_slice(body).ok()?;
-    parsed.event_id.filter(|id| !id.trim().is_empty())
+    parsed.event_id.filter(|id| !id.is_empty())
 }
 
 /// A non-empty string field of a JSON object; `None` for anything else, so callers never have
 /// to care whether a field is missing, null or of an unexpected type.
-pub(super) fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key)?.as_str().filter(|s| !s.is_empty())
 }
 
 /// A string field below a path of object keys, e.g. `userIdentity.sessionContext...`.
-pub(super) fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     let (last, parents) = path.split_last()?;
     let parent = parents.iter().try_fold(value, |node, key| node.get(key))?;
     text(parent, last)

@@ -41,7 +41,9 @@ pub async fn run(store: Store, mut args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let addr: SocketAddr = args.serve.listen.parse()?;
     if !args.no_serve && !addr.ip().is_loopback() {
-        anyhow::bail!("demo mode serves on loopback only; --listen {addr} is not a loopback address");
+        anyhow::bail!(
+            "demo mode serves on loopback only; --listen {addr} is not a loopback address"
+        );
     }
     let secrets = args.serve.github_secrets();
     let config = DemoConfig {
@@ -99,7 +101,10 @@ pub async fn load(store: &Store, secrets: &Secrets, config: &DemoConfig) -> anyh
                     delivery: Some(delivery_id),
                     signature: Some(github_signature(&signing_secret, &body)),
                     headers: vec![
-                        ("user-agent".to_owned(), "GitHub-Hookshot/attest-demo".to_owned()),
+                        (
+                            "user-agent".to_owned(),
+                            "GitHub-Hookshot/attest-demo".to_owned(),
+                        ),
                         ("content-type".to_owned(), "application/json".to_owned()),
                     ],
                     received_at: at,

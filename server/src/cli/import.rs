@@ -31,7 +31,9 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<ExitCo
     let mut records = 0u64;
     let summary = ingest::import_cloudtrail(store, &paths, &mut |progress| match progress {
         Progress::Files(n) => bar.set_length(n),
-        Progress::FileStarted(path) => bar.set_message(format!("{records} records · {}", path.display())),
+        Progress::FileStarted(path) => {
+            bar.set_message(format!("{records} records · {}", path.display()))
+        }
         Progress::Records(n) => {
             records += n;
             bar.set_message(format!("{records} records"));

@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "attest", version, about = "Access reviews and audit history over infrastructure access")]
+#[command(
+    name = "attest",
+    version,
+    about = "Access reviews and audit history over infrastructure access"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -66,7 +70,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(command) => token::run(&store, command).await?,
         Command::Migrate => {
-            println!("migrations applied to {}", redact(&cli.database.database_url));
+            println!(
+                "migrations applied to {}",
+                redact(&cli.database.database_url)
+            );
             ExitCode::SUCCESS
         }
     };
@@ -96,13 +103,17 @@ pub fn leptos_options(site_root: &std::path::Path, addr: SocketAddr) -> LeptosOp
 }
 
 pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
-    let addr: SocketAddr = args
-        .listen
-        .parse()
-        .with_context(|| format!("--listen {:?} is not an address like 127.0.0.1:3000", args.listen))?;
+    let addr: SocketAddr = args.listen.parse().with_context(|| {
+        format!(
+            "--listen {:?} is not an address like 127.0.0.1:3000",
+            args.listen
+        )
+    })?;
     let secrets = args.github_secrets();
     if secrets.is_empty() {
-        tracing::warn!("ATTEST_GITHUB_WEBHOOK_SECRET is not set: /hooks/github will refuse deliveries");
+        tracing::warn!(
+            "ATTEST_GITHUB_WEBHOOK_SECRET is not set: /hooks/github will refuse deliveries"
+        );
     }
     if !args.site_root.join("pkg").is_dir() {
         tracing::warn!(

@@ -27,7 +27,9 @@ pub enum TokenCommand {
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
-    value.parse().map_err(|err: domain::model::UnknownRole| err.to_string())
+    value
+        .parse()
+        .map_err(|err: domain::model::UnknownRole| err.to_string())
 }
 
 pub async fn run(store: &Store, command: TokenCommand) -> anyhow::Result<ExitCode> {
@@ -41,7 +43,10 @@ pub async fn run(store: &Store, command: TokenCommand) -> anyhow::Result<ExitCod
             store
                 .create_token(name, role, &domain::tokens::hash(&token), Utc::now())
                 .await?;
-            eprintln!("created token {name:?} with role {}; it is shown only now:", role.as_str());
+            eprintln!(
+                "created token {name:?} with role {}; it is shown only now:",
+                role.as_str()
+            );
             println!("{token}");
         }
         TokenCommand::List => {

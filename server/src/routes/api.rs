@@ -79,9 +79,14 @@ impl FromRequestParts<AppState> for Caller {
             .or_else(|| value.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("Authorization must be `Bearer <token>`".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("Authorization must be `Bearer <token>`".into())
+            })?;
         let store: &Store = &state.store;
-        match store.use_token(&domain::tokens::hash(token), Utc::now()).await? {
+        match store
+            .use_token(&domain::tokens::hash(token), Utc::now())
+            .await?
+        {
             Some(record) => Ok(Caller(record)),
             None => Err(ApiError::Unauthorized("unknown or revoked token".into())),
         }
@@ -132,7 +137,12 @@ pub fn parse_instant(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError
 
 impl EventsQuery {
     fn filter(&self) -> Result<EventFilter, ApiError> {
-        let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         Ok(EventFilter {
             actor: text(&self.actor),
             action: text(&self.action),
@@ -141,14 +151,23 @@ impl EventsQuery {
                 .transpose()
                 .map_err(|err| ApiError::BadRequest(format!("source: {err}")))?,
             target: text(&self.target),
-            since: text(&self.since).map(|v| parse_instant("since", &v)).transpose()?,
-            until: text(&self.until).map(|v| parse_instant("until", &v)).transpose()?,
+            since: text(&self.since)
+                .map(|v| parse_instant("since", &v))
+                .transpose()?,
+            until: text(&self.until)
+                .map(|v| parse_instant("until", &v))
+                .transpose()?,
             q: text(&self.q),
         })
     }
 
     fn limit(&self) -> Result<i64, ApiError> {
-        match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match self
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Ok(50),
             Some(text) => match text.parse::<i64>() {
                 Ok(n) if (1..=500).contains(&n) => Ok(n),

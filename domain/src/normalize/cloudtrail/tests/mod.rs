@@ -47,4 +47,3 @@ fn target(kind: &str, name: &str, id: Option<&str>) -> Target {
         id: id.map(str::to_owned),
     }
 }
-

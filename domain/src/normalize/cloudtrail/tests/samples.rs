@@ -258,4 +258,3 @@ fn service_identities() {
     assert_eq!(event.actor.kind, ActorKind::Service);
     assert_eq!(event.action, "sts.role.assumed");
 }
-

@@ -173,7 +173,11 @@ fn required_fields_and_bad_input_are_errors_not_panics() {
     ));
     let exported = br#"{"eventID":"x","eventTime":"2023-01-10 21:04:02.000000000"}"#;
     let time = normalize_record(exported).unwrap().occurred_at;
-    assert_eq!(time.to_rfc3339(), "2023-01-10T21:04:02+00:00", "query exports write UTC");
+    assert_eq!(
+        time.to_rfc3339(),
+        "2023-01-10T21:04:02+00:00",
+        "query exports write UTC"
+    );
     let redacted = normalize_record(br#"{"eventID":"x","eventTime":"redacted"}"#);
     assert!(
         matches!(redacted, Err(NormalizeError::Invalid(message)) if message.contains("redacted"))
@@ -202,8 +206,15 @@ fn odd_shapes_never_panic() {
                 "userIdentity": request, "errorCode": request, "sourceIPAddress": request,
             });
             let event = normalize(&record);
-            let expected = if request.is_string() { Outcome::Failure } else { Outcome::Success };
-            assert_eq!(event.outcome, expected, "only a string is an error code: {request}");
+            let expected = if request.is_string() {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            };
+            assert_eq!(
+                event.outcome, expected,
+                "only a string is an error code: {request}"
+            );
         }
     }
     let names = json!({

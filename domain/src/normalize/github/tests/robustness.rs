@@ -235,34 +235,3 @@ fn timestamps_in_every_form_github_writes() {
     assert_eq!(timestamp(&json!(i64::MAX)), None);
     assert_eq!(timestamp(&json!(u64::MAX)), None);
 }
-
-#[test]
-fn zz_dump() {
-    for (event, path) in all_samples() {
-        let body = std::fs::read(&path).unwrap();
-        for e in normalize(&event, "d", received(), &body).unwrap() {
-            let targets: Vec<String> = e
-                .targets
-                .iter()
-                .map(|t| format!("{}:{}:{}", t.kind, t.id.clone().unwrap_or_default(), t.name))
-                .collect();
-            println!(
-                "{} | {} | {} | {:?} | {} | {} | {:?} | {} | {}",
-                path.strip_prefix(fixtures::dir()).unwrap().display(),
-                e.action,
-                e.actor.name,
-                e.actor.kind,
-                e.occurred_at,
-                targets.join(","),
-                e.scope.as_ref().map(|s| format!(
-                    "{}:{}:{}",
-                    s.kind,
-                    s.id,
-                    s.name.clone().unwrap_or_default()
-                )),
-                e.summary,
-                e.details
-            );
-        }
-    }
-}

@@ -136,7 +136,10 @@ fn branches_and_tags_made_or_removed() {
     assert_eq!(event.action, "repo.tag.created");
     assert_eq!(event.native_action, "create");
     assert_eq!(event.targets[0], t("tag", None, "simple-tag"));
-    assert_eq!(event.summary, "Codertocat created tag simple-tag in Codertocat/Hello-World");
+    assert_eq!(
+        event.summary,
+        "Codertocat created tag simple-tag in Codertocat/Hello-World"
+    );
     let event = single("delete", &sample("webhooks/delete/payload.json"));
     assert_eq!(event.action, "repo.tag.deleted");
 }
@@ -146,9 +149,15 @@ fn public_and_organization_renamed() {
     let event = single("public", &sample("webhooks/public/payload.json"));
     assert_eq!(event.action, "repo.visibility.publicized");
     assert_eq!(event.native_action, "public");
-    assert_eq!(event.summary, "Codertocat made Codertocat/Hello-World public");
+    assert_eq!(
+        event.summary,
+        "Codertocat made Codertocat/Hello-World public"
+    );
 
-    let event = single("organization", &sample("webhooks/organization/renamed.payload.json"));
+    let event = single(
+        "organization",
+        &sample("webhooks/organization/renamed.payload.json"),
+    );
     assert_eq!(event.action, "org.renamed");
     // No member in it: the organization is what was acted on.
     assert_eq!(event.targets, [t("org", Some("38302899"), "Octocoders")]);
@@ -170,5 +179,4 @@ fn text_from_the_payload_cannot_break_actions_or_summaries() {
     assert!(!event.summary.contains(['\n', '\r']), "{:?}", event.summary);
     assert_eq!(event.occurred_at, utc("2019-05-15T15:20:33Z"));
     assert_ne!(event.occurred_at, received());
-    let _ = (run, scope, ActorKind::Unknown);
 }

@@ -1,0 +1,119 @@
+//! The `attest` binary: help for every subcommand, tokens, CloudTrail import with its summary
+//! and exit codes, reprocess, and the demo loader.
+
+use crate::support::fixtures;
+use std::process::{Command, Output};
+
+fn attest(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attest"))
+        .env("ATTEST_DATABASE_URL", db)
+        .env_remove("ATTEST_GITHUB_WEBHOOK_SECRET")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["import", "--help"],
+        vec!["import", "cloudtrail", "--help"],
+        vec!["reprocess", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["migrate", "--help"],
+    ] {
+        let output = attest(&db, &args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(stdout(&output).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn tokens_are_printed_once_and_names_are_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let created = attest(
+        &db,
+        &["token", "create", "--name", "ci", "--role", "auditor"],
+    );
+    assert!(created.status.success());
+    let token = stdout(&created);
+    assert!(token.trim().starts_with("attest_"), "{token}");
+    let again = attest(
+        &db,
+        &["token", "create", "--name", "ci", "--role", "viewer"],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad_role = attest(&db, &["token", "create", "--name", "x", "--role", "root"]);
+    assert!(!bad_role.status.success());
+    let list = stdout(&attest(&db, &["token", "list"]));
+    assert!(
+        list.contains("ci\tauditor") && !list.contains(token.trim()),
+        "{list}"
+    );
+}
+
+#[test]
+fn cloudtrail_import_summarises_and_fails_on_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let logs = fixtures().join("aws-cloudtrail/invictus-aws_dataset");
+    let logs = logs.to_str().unwrap();
+    let first = attest(&db, &["import", "cloudtrail", logs]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let summary = stdout(&first);
+    assert!(summary.contains("2900 records"), "{summary}");
+    let second = stdout(&attest(&db, &["import", "cloudtrail", logs]));
+    assert!(second.contains("0 new, 2900 duplicates"), "{second}");
+
+    let broken = dir.path().join("broken.json.gz");
+    std::fs::write(&broken, b"\x1f\x8b not really gzip").unwrap();
+    let output = attest(
+        &db,
+        &["import", "cloudtrail", logs, broken.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("broken.json.gz"));
+    let missing = attest(&db, &["import", "cloudtrail", "/no/such/path"]);
+    assert!(!missing.status.success());
+
+    let reprocessed = stdout(&attest(&db, &["reprocess"]));
+    assert!(
+        reprocessed.contains("reprocessed 2900 deliveries: 2900 events"),
+        "{reprocessed}"
+    );
+}
+
+#[test]
+fn demo_loads_through_the_ingest_code_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let first = attest(&db, &["demo", "--events", "300", "--no-serve"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = stdout(&first);
+    assert!(text.contains("300 deliveries, 300 new"), "{text}");
+    assert!(text.contains("0 failed to normalize"), "{text}");
+    let again = stdout(&attest(&db, &["demo", "--events", "300", "--no-serve"]));
+    assert!(again.contains("0 new, 300 already loaded"), "{again}");
+    let refused = attest(&db, &["demo", "--events", "1", "--listen", "0.0.0.0:3999"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
+}

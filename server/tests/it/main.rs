@@ -1,0 +1,9 @@
+//! Server integration tests, one binary: the HTTP contract of webhooks, the API and health, and
+//! the `attest` command line, against a real server on a loopback port and a real SQLite file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod cli;
+mod hooks;
+mod support;

@@ -1,0 +1,100 @@
+//! A running server on 127.0.0.1:0 over a fresh SQLite file, and fixture paths.
+
+use domain::signature::Secrets;
+use domain::store::Store;
+use server::cli::leptos_options;
+use server::{router, AppState};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const SECRET: &str = "it-secret";
+
+pub fn fixtures() -> PathBuf {
+    std::env::var_os("ATTEST_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/fixtures"
+            ))
+        })
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::with_secrets(SECRET).await
+    }
+
+    pub async fn with_secrets(secrets: &str) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db_url = format!("sqlite://{}", dir.path().join("attest.db").display());
+        let store = Store::connect(&db_url).await.unwrap();
+        store.migrate().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let state = AppState {
+            store: store.clone(),
+            github_secrets: Arc::new(Secrets::from_comma_separated(secrets)),
+            leptos_options: leptos_options(&dir.path().join("site"), addr),
+        };
+        tokio::spawn(async move {
+            axum::serve(listener, router(state)).await.unwrap();
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            store,
+            client: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A valid API token of `role`.
+    pub async fn token(&self, role: domain::model::Role) -> String {
+        let token = domain::tokens::generate();
+        self.store
+            .create_token(
+                &format!("t-{}", &token[7..15]),
+                role,
+                &domain::tokens::hash(&token),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        token
+    }
+
+    /// POSTs a GitHub delivery signed with `secret`.
+    pub async fn github(
+        &self,
+        event: &str,
+        delivery: &str,
+        body: &[u8],
+        secret: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/hooks/github"))
+            .header("X-GitHub-Event", event)
+            .header("X-GitHub-Delivery", delivery)
+            .header(
+                "X-Hub-Signature-256",
+                domain::signature::github_signature(secret.as_bytes(), body),
+            )
+            .header("Content-Type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+}
