@@ -48,5 +48,4 @@ e2e:
 
 ## bench: print throughput and latency figures (never fails on time)
 bench:
-	cargo build --release -p server --bins --benches
 	scripts/bench.sh

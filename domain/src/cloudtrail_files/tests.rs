@@ -441,36 +441,3 @@ fn streams_a_file_far_bigger_than_any_fixture() {
     let last = normalize_record(&last).unwrap().source_event_id;
     assert_eq!(last, format!("id-{}", RECORDS - 1));
 }
-
-#[test]
-fn zz_temporary_dump() {
-    use std::collections::BTreeMap;
-    let mut actions: BTreeMap<String, usize> = BTreeMap::new();
-    let mut actors: BTreeMap<String, usize> = BTreeMap::new();
-    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    let mut summaries = Vec::new();
-    for path in discover(&[fixtures::dir().join("aws-cloudtrail")]).unwrap() {
-        if path.to_string_lossy().contains("benchmark") {
-            continue;
-        }
-        let _ = read_records(&path, &mut |record| {
-            if let Ok(event) = normalize_record(&record) {
-                *actions.entry(event.action.clone()).or_default() += 1;
-                *actors
-                    .entry(format!("{} {:?}", event.actor.name, event.actor.kind))
-                    .or_default() += 1;
-                for t in &event.targets {
-                    *kinds.entry(t.kind.clone()).or_default() += 1;
-                }
-                summaries.push(event.summary);
-            }
-            ControlFlow::Continue(())
-        });
-    }
-    println!("ACTIONS {actions:#?}\nACTORS {actors:#?}\nKINDS {kinds:#?}");
-    summaries.sort();
-    summaries.dedup();
-    for s in summaries.iter().step_by(15) {
-        println!("S {s}");
-    }
-}

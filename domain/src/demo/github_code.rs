@@ -194,6 +194,10 @@ pub(super) fn push_delivery(
     at: DateTime<Utc>,
     push: Push,
 ) -> DemoDelivery {
+    if let Some(state) = world.repos.get_mut(push.repo) {
+        state.pushed_at = at;
+        state.json = OnceCell::new();
+    }
     let full_name = world
         .org
         .repos

@@ -476,7 +476,22 @@ fn zz_parts() {
     time!("rfc3339", super::ids::rfc3339(at));
     time!("node_id", super::ids::node_id("User", 1234567));
     let value = super::github::repository(&world, 3, at, false);
-    time!("to_vec repo", serde_json::to_vec(&value));
+    time!("to_vec repo", serde_json::to_vec(&value).ok());
+    let pr = super::world::OpenPr {
+        repo: 3, number: 12, id: 99, title: "t".into(), body: "b".into(), branch: "x/y".into(), head: "a".repeat(40),
+        base: "b".repeat(40), author: super::world::Actor::Person(3), opened_at: at, reviewers: vec![4, 5], draft: false,
+    };
+    time!("pull_request full", super::github::pull_request(&world, &pr, at, super::github::PrState::Open, true));
+    time!("pull_request short", super::github::pull_request(&world, &pr, at, super::github::PrState::Open, false));
+    time!("json20", serde_json::json!({
+        "id": 1, "name": "n", "full_name": format!("acme/{}", 1), "private": true,
+        "html_url": format!("https://github.com/acme/{}", 2), "description": "desc", "fork": false,
+        "url": format!("https://api.github.com/repos/acme/{}", 3), "a1": 1, "a2": 2, "a3": "x", "a4": "y",
+        "a5": null, "a6": false, "a7": true, "a8": "z", "a9": 9, "a10": "w", "a11": [], "a12": {},
+    }));
+    let pr_value = super::github::pull_request(&world, &pr, at, super::github::PrState::Open, true);
+    time!("delivery(pr)", super::github::delivery(&mut rng, "pull_request", at, &pr_value));
+    time!("review", super::github_code::review(&mut world, &mut rng, at));
     time!("clone repo", value.clone());
     time!(
         "push",

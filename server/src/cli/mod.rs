@@ -1,6 +1,7 @@
 //! The `attest` command line: one subcommand per job, each with `--help`.
 
 mod demo;
+pub use demo::load as demo_load;
 mod import;
 mod token;
 

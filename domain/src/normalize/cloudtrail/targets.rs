@@ -135,14 +135,19 @@ fn resources(record: &Value, found: &mut Found) {
     }
 }
 
-/// `AWS::IAM::Role` → `iam_role`, `AWS::S3::Bucket` → `s3_bucket`.
+/// `AWS::IAM::Role` → `iam_role`, `AWS::DynamoDB::Table` → `dynamodb_table`: the service as
+/// its ARNs spell it, the resource in snake case.
 fn kind_of_type(resource_type: &str) -> String {
-    let parts: Vec<String> = resource_type
+    let mut parts = resource_type
         .split("::")
-        .filter(|part| !part.is_empty() && *part != "AWS")
-        .map(snake_case)
-        .collect();
-    parts.join("_")
+        .filter(|part| !part.is_empty() && *part != "AWS");
+    let service = parts.next().unwrap_or("unknown").to_ascii_lowercase();
+    let resource: Vec<String> = parts.map(snake_case).collect();
+    if resource.is_empty() {
+        service
+    } else {
+        format!("{service}_{}", resource.join("_"))
+    }
 }
 
 /// The same words from the ARN when `type` is missing:

@@ -237,6 +237,7 @@ fn resources_are_targets_once() {
             {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k/x.txt"},
             {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"},
             {"ARN": "arn:aws:ssm:us-east-1:1:parameter/credentials/db"},
+            {"type": "AWS::DynamoDB::Table", "ARN": "arn:aws:dynamodb:us-east-1:1:table/orders"},
             {"type": "AWS::KMS::Key"},
             "garbage",
         ],
@@ -251,6 +252,11 @@ fn resources_are_targets_once() {
                 "ssm_parameter",
                 "credentials/db",
                 Some("arn:aws:ssm:us-east-1:1:parameter/credentials/db")
+            ),
+            target(
+                "dynamodb_table",
+                "orders",
+                Some("arn:aws:dynamodb:us-east-1:1:table/orders")
             ),
         ]
     );
