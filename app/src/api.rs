@@ -72,102 +72,136 @@ pub struct EventView {
     pub raw_json: String,
 }
 
+// Each server function hands its result to `answer`, which sets the HTTP status its error calls
+// for: a page rendered on the server, or a call from the browser, both get a 400 or 404 or 500.
+
 #[server(prefix = "/_fn", endpoint = "list_events", input = leptos::server_fn::codec::Json)]
 pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
-    let filter = query
-        .to_filter()
-        .map_err(|problems| AppError::BadRequest(problems.join(" ")))?;
-    let store = crate::error::ssr::store()?;
-    let cursor = Some(query.cursor.as_str()).filter(|c| !c.is_empty());
-    let page = store.list_events(&filter, cursor, PAGE_SIZE).await?;
-    Ok(EventList {
-        rows: page.events.into_iter().map(EventRow::from).collect(),
-        next_cursor: page.next_cursor,
-    })
+    answer(imp::list_events(query).await)
 }
 
 /// `None` when there is no event with this id.
 #[server(prefix = "/_fn", endpoint = "get_event", input = leptos::server_fn::codec::Json)]
 pub async fn get_event(id: i64) -> Result<Option<EventView>, AppError> {
-    let store = crate::error::ssr::store()?;
-    let Some(detail) = store.event_detail(id).await? else {
-        return Ok(None);
-    };
-    let mut event = detail.event;
-    let details = std::mem::take(&mut event.details);
-    let pretty = |value: &serde_json::Value| {
-        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-    };
-    Ok(Some(EventView {
-        details_json: pretty(&details),
-        raw_json: pretty(&detail.raw),
-        event,
-        delivery: detail.delivery,
-    }))
+    answer(imp::get_event(id).await)
 }
 
 /// Deliveries per source and the 50 most recent failures.
 #[server(prefix = "/_fn", endpoint = "get_ingest_health", input = leptos::server_fn::codec::Json)]
 pub async fn get_ingest_health() -> Result<IngestHealth, AppError> {
-    let store = crate::error::ssr::store()?;
-    Ok(store.ingest_health(50).await?)
+    answer(imp::get_ingest_health().await)
 }
 
 /// Events per day and source over the filter's period (`since`/`until`, UTC days), or the last
 /// 30 days when it names none.
 #[server(prefix = "/_fn", endpoint = "get_activity_chart", input = leptos::server_fn::codec::Json)]
 pub async fn get_activity_chart(since: String, until: String) -> Result<ActivityChart, AppError> {
-    let query = TimelineQuery {
-        since,
-        until,
-        ..TimelineQuery::default()
-    };
-    let days = query
-        .days()
-        .map_err(|problems| AppError::BadRequest(problems.join(" ")))?;
-    let today = Utc::now().date_naive();
-    let (first, last, clipped) = chart_period(days, today);
-    let store = crate::error::ssr::store()?;
-    let end = last.checked_add_days(chrono::Days::new(1)).unwrap_or(last);
-    let counts = store
-        .count_by_day(crate::query::start_of(first), crate::query::start_of(end))
-        .await?;
-    let svg = domain::chart::activity_svg(&counts, first, last)
-        .map_err(|err| crate::error::ssr::internal(&err))?;
-    Ok(ActivityChart {
-        svg,
-        first,
-        last,
-        clipped,
-    })
+    answer(imp::get_activity_chart(since, until).await)
 }
 
-/// The days the chart covers for a filter's `since`/`until`: at most one chart's worth
-/// (`domain::chart::MAX_DAYS`), keeping the end of a longer period.
 #[cfg(feature = "ssr")]
-pub fn chart_period(
-    (since, until): (Option<NaiveDate>, Option<NaiveDate>),
-    today: NaiveDate,
-) -> (NaiveDate, NaiveDate, bool) {
-    let back =
-        |day: NaiveDate, days: u64| day.checked_sub_days(chrono::Days::new(days)).unwrap_or(day);
-    let last = match (since, until) {
-        (_, Some(until)) => until,
-        (Some(since), None) => today.max(since),
-        (None, None) => today,
-    };
-    let first = since.unwrap_or_else(|| back(last, DEFAULT_CHART_DAYS - 1));
-    let longest = back(last, domain::chart::MAX_DAYS - 1);
-    if first < longest {
-        (longest, last, true)
-    } else {
-        (first, last, false)
+use crate::error::ssr::answer;
+
+/// What the server functions do, on the server.
+#[cfg(feature = "ssr")]
+mod imp {
+    use super::{ActivityChart, EventList, EventRow, EventView, DEFAULT_CHART_DAYS, PAGE_SIZE};
+    use crate::error::ssr::{internal, store};
+    use crate::error::AppError;
+    use crate::query::{start_of, TimelineQuery};
+    use chrono::{Days, NaiveDate, Utc};
+    use domain::model::IngestHealth;
+
+    pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
+        let filter = query
+            .to_filter()
+            .map_err(|problems| AppError::BadRequest(problems.join(" ")))?;
+        let cursor = Some(query.cursor.as_str()).filter(|c| !c.is_empty());
+        let page = store()?.list_events(&filter, cursor, PAGE_SIZE).await?;
+        Ok(EventList {
+            rows: page.events.into_iter().map(EventRow::from).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    pub async fn get_event(id: i64) -> Result<Option<EventView>, AppError> {
+        let Some(detail) = store()?.event_detail(id).await? else {
+            return Ok(None);
+        };
+        let mut event = detail.event;
+        let details = std::mem::take(&mut event.details);
+        let pretty = |value: &serde_json::Value| {
+            serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+        };
+        Ok(Some(EventView {
+            details_json: pretty(&details),
+            // A body that is not JSON arrives as a string: show its text, not a quoted literal.
+            raw_json: match &detail.raw {
+                serde_json::Value::String(text) => text.clone(),
+                other => pretty(other),
+            },
+            event,
+            delivery: detail.delivery,
+        }))
+    }
+
+    pub async fn get_ingest_health() -> Result<IngestHealth, AppError> {
+        Ok(store()?.ingest_health(50).await?)
+    }
+
+    pub async fn get_activity_chart(
+        since: String,
+        until: String,
+    ) -> Result<ActivityChart, AppError> {
+        let query = TimelineQuery {
+            since,
+            until,
+            ..TimelineQuery::default()
+        };
+        let days = query
+            .days()
+            .map_err(|problems| AppError::BadRequest(problems.join(" ")))?;
+        let (first, last, clipped) = chart_period(days, Utc::now().date_naive());
+        let end = last.checked_add_days(Days::new(1)).unwrap_or(last);
+        let counts = store()?
+            .count_by_day(start_of(first), start_of(end))
+            .await?;
+        let svg =
+            domain::chart::activity_svg(&counts, first, last).map_err(|err| internal(&err))?;
+        Ok(ActivityChart {
+            svg,
+            first,
+            last,
+            clipped,
+        })
+    }
+
+    /// The days the chart covers for a filter's `since`/`until`: at most one chart's worth
+    /// (`domain::chart::MAX_DAYS`), keeping the end of a longer period.
+    pub fn chart_period(
+        (since, until): (Option<NaiveDate>, Option<NaiveDate>),
+        today: NaiveDate,
+    ) -> (NaiveDate, NaiveDate, bool) {
+        let back = |day: NaiveDate, days: u64| day.checked_sub_days(Days::new(days)).unwrap_or(day);
+        let last = match (since, until) {
+            (_, Some(until)) => until,
+            (Some(since), None) => today.max(since),
+            (None, None) => today,
+        };
+        let first = since.unwrap_or_else(|| back(last, DEFAULT_CHART_DAYS - 1));
+        let longest = back(last, domain::chart::MAX_DAYS - 1);
+        if first < longest {
+            (longest, last, true)
+        } else {
+            (first, last, false)
+        }
     }
 }
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::*;
+    use super::imp::chart_period;
+    use chrono::NaiveDate;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()

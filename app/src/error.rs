@@ -99,6 +99,15 @@ pub(crate) mod ssr {
         })
     }
 
+    /// Passes a server function's result on, first setting the response status its error
+    /// calls for (of the page being rendered, or of the server function call).
+    pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(err) = &result {
+            set_status(err.status());
+        }
+        result
+    }
+
     /// Sets the status of the page response being rendered.
     pub fn set_status(status: u16) {
         if let (Some(options), Ok(code)) = (

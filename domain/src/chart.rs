@@ -13,8 +13,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Size of the drawing in SVG units; the page scales it to its width.
-const WIDTH: u32 = 960;
-const HEIGHT: u32 = 220;
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 200;
 /// The longest period one chart draws (a year and a day, so a leap year fits).
 pub const MAX_DAYS: u64 = 366;
 

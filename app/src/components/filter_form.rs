@@ -83,8 +83,8 @@ pub fn FilterForm(query: TimelineQuery) -> impl IntoView {
                 <span>"Since (UTC)"</span>
                 <input type="date" name="since" value=query.since/>
             </label>
-            <label class="field">
-                <span>"Until (UTC, inclusive)"</span>
+            <label class="field" title="Inclusive: events on this day are shown">
+                <span>"Until (UTC)"</span>
                 <input type="date" name="until" value=query.until/>
             </label>
             <div class="form-actions">

@@ -10,9 +10,9 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 use web_sys::{HtmlElement, KeyboardEvent, ScrollIntoViewOptions, ScrollLogicalPosition};
 
-/// Installs the shortcuts for as long as the calling component lives. `event_ids` are the rows
-/// on screen, top to bottom; `selected` is the highlighted row's position.
-pub fn use_timeline_keys(event_ids: Signal<Vec<i64>>, selected: RwSignal<Option<usize>>) {
+/// Installs the shortcuts for as long as the calling component lives. `selected` is the
+/// highlighted row's position in the table.
+pub fn use_timeline_keys(selected: RwSignal<Option<usize>>) {
     let navigate = use_navigate();
     let handle = window_event_listener(ev::keydown, move |e: KeyboardEvent| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
@@ -27,7 +27,7 @@ pub fn use_timeline_keys(event_ids: Signal<Vec<i64>>, selected: RwSignal<Option<
             }
             return;
         }
-        let ids = event_ids.get_untracked();
+        let ids = row_ids();
         match e.key().as_str() {
             "/" => {
                 if let Some(input) = element_by_id(SEARCH_INPUT_ID) {
@@ -67,6 +67,20 @@ pub fn use_timeline_keys(event_ids: Signal<Vec<i64>>, selected: RwSignal<Option<
         }
     });
     on_cleanup(move || handle.remove());
+}
+
+/// The event ids of the table's rows, top to bottom. Read from the page itself (each row
+/// carries `data-event-id`) rather than from the resource, which the browser may only read
+/// inside a `<Suspense/>`.
+fn row_ids() -> Vec<String> {
+    let Ok(rows) = document().query_selector_all("table.events tbody tr[data-event-id]") else {
+        return Vec::new();
+    };
+    (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+        .filter_map(|row| row.get_attribute("data-event-id"))
+        .collect()
 }
 
 /// True where a key press is typing, not a shortcut.

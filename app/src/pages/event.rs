@@ -118,7 +118,7 @@ fn EventDetails(detail: EventView) -> impl IntoView {
         <DeliveryPanel delivery/>
         <section class="panel" id="raw">
             <h2>"Raw payload"</h2>
-            <p class="subtle">"Exactly as received, pretty-printed."</p>
+            <p class="subtle">"The body of the delivery as stored, pretty-printed (keys sorted)."</p>
             <pre class="json raw">{raw_json}</pre>
         </section>
     }

@@ -37,13 +37,7 @@ pub fn TimelinePage() -> impl IntoView {
         query.track();
         selected.set(None);
     });
-    let event_ids = Signal::derive(move || {
-        events.with(|loaded| match loaded {
-            Some((_, Ok(list))) => list.rows.iter().map(|row| row.id).collect(),
-            _ => Vec::new(),
-        })
-    });
-    use_timeline_keys(event_ids, selected);
+    use_timeline_keys(selected);
 
     view! {
         <Title text=move || query.with(page_title)/>

@@ -20,6 +20,7 @@ const HOURLY: [f64; 24] = [
 /// Hands out `events` timestamps, oldest first, all within `[end - days, end]`.
 pub(super) struct Clock {
     seed: u64,
+    first: DateTime<Utc>,
     offset: i64,
     /// First second of the period (Unix time).
     start: i64,
@@ -58,6 +59,7 @@ impl Clock {
             .sum();
         Clock {
             seed,
+            first,
             offset,
             start,
             span,
@@ -97,6 +99,11 @@ impl Clock {
             );
             self.pending.sort_unstable_by(|a, b| b.cmp(a));
         }
+    }
+
+    /// The beginning of the period.
+    pub fn period_start(&self) -> DateTime<Utc> {
+        self.first
     }
 
     /// Whether `at` falls in office hours (weekday, 9 to 18 local time).

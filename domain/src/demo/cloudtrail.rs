@@ -2,7 +2,8 @@
 //! user, a workload's role session, root, an AWS service), how CloudTrail describes them,
 //! and the record envelope every event shares.
 
-use super::ids::{aws_id, ip, pick_str, rfc3339, stable_hash, uuid};
+use super::github::with;
+use super::ids::{aws_date, aws_id, ip, pick_str, rfc3339, stable_hash, uuid};
 use super::org::{Access, AwsAccount, RoleKind};
 use super::roster::CLOUD_OCTETS;
 use super::world::World;
@@ -318,24 +319,31 @@ pub(super) fn record(
     let account_id = account.map(|a| a.id.clone()).unwrap_or_default();
     let sign_in = call.source == "signin.amazonaws.com";
     let data_event = call.source == "s3.amazonaws.com";
-    let mut body = json!({
-        "eventVersion": if data_event { "1.10" } else { "1.08" },
-        "userIdentity": call.identity.unwrap_or_else(|| call.who.identity(world, at)),
-        "eventTime": rfc3339(at),
-        "eventSource": call.source,
-        "eventName": call.name,
-        "awsRegion": call.region,
-        "sourceIPAddress": call.source_ip.unwrap_or_else(|| call.who.source_ip(world, rng)),
-        "userAgent": call.user_agent.unwrap_or_else(|| call.who.user_agent(world, rng)),
-        "requestParameters": call.request,
-        "responseElements": call.response,
-        "eventID": uuid(rng),
-        "readOnly": call.read_only,
-        "eventType": if sign_in { "AwsConsoleSignIn" } else { "AwsApiCall" },
-        "managementEvent": !data_event,
-        "recipientAccountId": account_id,
-        "eventCategory": if data_event { "Data" } else { "Management" },
-    });
+    let identity = call
+        .identity
+        .unwrap_or_else(|| call.who.identity(world, at));
+    let mut body = with(
+        json!({
+            "eventVersion": if data_event { "1.10" } else { "1.08" },
+            "eventTime": rfc3339(at),
+            "eventSource": call.source,
+            "eventName": call.name,
+            "awsRegion": call.region,
+            "sourceIPAddress": call.source_ip.unwrap_or_else(|| call.who.source_ip(world, rng)),
+            "userAgent": call.user_agent.unwrap_or_else(|| call.who.user_agent(world, rng)),
+            "eventID": uuid(rng),
+            "readOnly": call.read_only,
+            "eventType": if sign_in { "AwsConsoleSignIn" } else { "AwsApiCall" },
+            "managementEvent": !data_event,
+            "recipientAccountId": account_id,
+            "eventCategory": if data_event { "Data" } else { "Management" },
+        }),
+        [
+            ("userIdentity", identity),
+            ("requestParameters", call.request),
+            ("responseElements", call.response),
+        ],
+    );
     if !sign_in {
         body["requestID"] = json!(if data_event {
             s3_request_id(rng)
@@ -454,5 +462,5 @@ pub(super) fn workload_session(rng: &mut StdRng, service: &str) -> String {
 
 /// An expiry as STS writes it in credentials.
 pub(super) fn expiration(at: DateTime<Utc>, seconds: i64) -> String {
-    super::ids::aws_date(at + Duration::seconds(seconds))
+    aws_date(at + Duration::seconds(seconds))
 }

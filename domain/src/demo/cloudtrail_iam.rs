@@ -3,7 +3,7 @@
 //! Mostly by administrators; now and then someone without the rights tries and is refused.
 
 use super::cloudtrail::{not_authorized, record, session, sso, Call, Who, GLOBAL_REGION};
-use super::ids::{aws_date, aws_id, mix, pick, pick_str};
+use super::ids::{aws_date, aws_id, mix, pick, pick_str, weighted};
 use super::org::{Access, IamUser, RoleKind};
 use super::world::{AccessKey, FollowUp, IamStep, World};
 use super::DemoDelivery;
@@ -49,7 +49,7 @@ fn random_account(world: &World, rng: &mut StdRng) -> usize {
         .accounts
         .iter()
         .map(|a| if a.environment == "sandbox" { 2.0 } else { 1.0 });
-    super::ids::weighted(rng, weights).unwrap_or(0)
+    weighted(rng, weights).unwrap_or(0)
 }
 
 fn iam_call<'a>(
@@ -102,13 +102,15 @@ pub(super) fn create_user(
     let mut call = iam_call(world, &who, "CreateUser", "iam:CreateUser", &arn);
     call.request = json!({ "path": "/", "userName": name });
     if call.error.is_none() {
-        call.response = json!({ "user": {
-            "path": "/",
-            "userName": name,
-            "userId": user.principal_id,
-            "arn": arn,
-            "createDate": aws_date(at),
-        } });
+        call.response = json!({
+            "user": {
+                "path": "/",
+                "userName": name,
+                "userId": user.principal_id,
+                "arn": arn,
+                "createDate": aws_date(at),
+            } ,
+        });
         if let Some(env) = world.org.accounts.get_mut(account) {
             env.users.push(user);
         }
@@ -196,12 +198,14 @@ pub(super) fn iam_step(
             let mut call = iam_call(world, &who, "CreateAccessKey", "iam:CreateAccessKey", &arn);
             call.request = json!({ "userName": user });
             if call.error.is_none() {
-                call.response = json!({ "accessKey": {
-                    "accessKeyId": key,
-                    "status": "Active",
-                    "userName": user,
-                    "createDate": aws_date(at),
-                } });
+                call.response = json!({
+                    "accessKey": {
+                        "accessKeyId": key,
+                        "status": "Active",
+                        "userName": user,
+                        "createDate": aws_date(at),
+                    } ,
+                });
                 world.keys.push(AccessKey {
                     account,
                     user: user.clone(),

@@ -51,6 +51,18 @@ pub(super) fn account(login: &str, id: u64, kind: &str) -> Value {
     })
 }
 
+/// Adds already-built objects to a payload by moving them in. `json!` would copy them field
+/// by field through the serializer, which made nested repositories and users most of the
+/// cost of a delivery in unoptimised builds.
+pub(super) fn with<const N: usize>(mut object: Value, fields: [(&str, Value); N]) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        for (key, value) in fields {
+            map.insert(key.to_owned(), value);
+        }
+    }
+    object
+}
+
 pub(super) fn user(world: &World, actor: Actor) -> Value {
     let cached = match actor {
         Actor::Person(p) => world.users.get(p),
@@ -98,15 +110,34 @@ pub(super) fn repository(world: &World, index: usize, at: DateTime<Utc>, push: b
         .json
         .get_or_init(|| repository_object(world, index))
         .clone();
+    let Some(fields) = value.as_object_mut() else {
+        return value;
+    };
+    let mut set = |key: &str, field: Value| {
+        fields.insert(key.to_owned(), field);
+    };
     if push {
-        value["owner"]["name"] = json!(world.org.org);
-        value["owner"]["email"] = Value::Null;
-        value["created_at"] = json!(state.created_at.timestamp());
-        value["updated_at"] = json!(rfc3339(at));
-        value["pushed_at"] = json!(at.timestamp());
-        value["stargazers"] = value["stargazers_count"].clone();
-        value["master_branch"] = value["default_branch"].clone();
-        value["organization"] = json!(world.org.org);
+        let mut owner = org_account(world);
+        if let Some(owner) = owner.as_object_mut() {
+            owner.insert("name".to_owned(), Value::from(world.org.org.as_str()));
+            owner.insert("email".to_owned(), Value::Null);
+        }
+        set("owner", owner);
+        set("created_at", Value::from(state.created_at.timestamp()));
+        set("updated_at", Value::from(rfc3339(at)));
+        set("pushed_at", Value::from(at.timestamp()));
+        set("organization", Value::from(world.org.org.as_str()));
+        let stars = fields
+            .get("stargazers_count")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let branch = fields.get("default_branch").cloned().unwrap_or(Value::Null);
+        fields.insert("stargazers".to_owned(), stars);
+        fields.insert("master_branch".to_owned(), branch);
+    } else {
+        let pushed = Value::from(rfc3339(state.pushed_at));
+        set("updated_at", pushed.clone());
+        set("pushed_at", pushed);
     }
     value
 }
@@ -117,55 +148,55 @@ fn repository_object(world: &World, index: usize) -> Value {
     };
     let full_name = format!("{}/{}", world.org.org, repo.name);
     let stars = if repo.private { 0 } else { repo.id % 300 };
-    json!({
-        "id": repo.id,
-        "node_id": node_id("Repository", repo.id),
-        "name": repo.name,
-        "full_name": full_name,
-        "private": repo.private,
-        "owner": org_account(world),
-        "html_url": format!("{WEB}/{full_name}"),
-        "description": repo.description,
-        "fork": false,
-        "url": format!("{API}/repos/{full_name}"),
-        "hooks_url": format!("{API}/repos/{full_name}/hooks"),
-        "pulls_url": format!("{API}/repos/{full_name}/pulls{{/number}}"),
-        "deployments_url": format!("{API}/repos/{full_name}/deployments"),
-        "created_at": rfc3339(state.created_at),
-        "updated_at": rfc3339(state.pushed_at),
-        "pushed_at": rfc3339(state.pushed_at),
-        "git_url": format!("git://github.com/{full_name}.git"),
-        "ssh_url": format!("git@github.com:{full_name}.git"),
-        "clone_url": format!("{WEB}/{full_name}.git"),
-        "svn_url": format!("{WEB}/{full_name}"),
-        "homepage": null,
-        "size": (repo.id % 90_000) + 120,
-        "stargazers_count": stars,
-        "watchers_count": stars,
-        "language": repo.language,
-        "has_issues": true,
-        "has_projects": false,
-        "has_downloads": true,
-        "has_wiki": false,
-        "has_pages": false,
-        "has_discussions": false,
-        "forks_count": 0,
-        "mirror_url": null,
-        "archived": false,
-        "disabled": false,
-        "open_issues_count": repo.id % 23,
-        "license": null,
-        "allow_forking": !repo.private,
-        "is_template": false,
-        "web_commit_signoff_required": false,
-        "topics": [],
-        "visibility": if repo.private { "private" } else { "public" },
-        "forks": 0,
-        "open_issues": repo.id % 23,
-        "watchers": stars,
-        "default_branch": repo.default_branch,
-        "custom_properties": {},
-    })
+    with(
+        json!({
+            "id": repo.id,
+            "node_id": node_id("Repository", repo.id),
+            "name": repo.name,
+            "full_name": full_name,
+            "private": repo.private,
+            "html_url": format!("{WEB}/{full_name}"),
+            "description": repo.description,
+            "fork": false,
+            "url": format!("{API}/repos/{full_name}"),
+            "hooks_url": format!("{API}/repos/{full_name}/hooks"),
+            "pulls_url": format!("{API}/repos/{full_name}/pulls{{/number}}"),
+            "deployments_url": format!("{API}/repos/{full_name}/deployments"),
+            "created_at": rfc3339(state.created_at),
+            "git_url": format!("git://github.com/{full_name}.git"),
+            "ssh_url": format!("git@github.com:{full_name}.git"),
+            "clone_url": format!("{WEB}/{full_name}.git"),
+            "svn_url": format!("{WEB}/{full_name}"),
+            "homepage": null,
+            "size": (repo.id % 90_000) + 120,
+            "stargazers_count": stars,
+            "watchers_count": stars,
+            "language": repo.language,
+            "has_issues": true,
+            "has_projects": false,
+            "has_downloads": true,
+            "has_wiki": false,
+            "has_pages": false,
+            "has_discussions": false,
+            "forks_count": 0,
+            "mirror_url": null,
+            "archived": false,
+            "disabled": false,
+            "open_issues_count": repo.id % 23,
+            "license": null,
+            "allow_forking": !repo.private,
+            "is_template": false,
+            "web_commit_signoff_required": false,
+            "topics": [],
+            "visibility": if repo.private { "private" } else { "public" },
+            "forks": 0,
+            "open_issues": repo.id % 23,
+            "watchers": stars,
+            "default_branch": repo.default_branch,
+            "custom_properties": {},
+        }),
+        [("owner", org_account(world))],
+    )
 }
 
 /// The short repository form that workflow runs nest.
@@ -174,18 +205,20 @@ pub(super) fn repository_short(world: &World, index: usize) -> Value {
         return Value::Null;
     };
     let full_name = format!("{}/{}", world.org.org, repo.name);
-    json!({
-        "id": repo.id,
-        "node_id": node_id("Repository", repo.id),
-        "name": repo.name,
-        "full_name": full_name,
-        "private": repo.private,
-        "owner": org_account(world),
-        "html_url": format!("{WEB}/{full_name}"),
-        "description": repo.description,
-        "fork": false,
-        "url": format!("{API}/repos/{full_name}"),
-    })
+    with(
+        json!({
+            "id": repo.id,
+            "node_id": node_id("Repository", repo.id),
+            "name": repo.name,
+            "full_name": full_name,
+            "private": repo.private,
+            "html_url": format!("{WEB}/{full_name}"),
+            "description": repo.description,
+            "fork": false,
+            "url": format!("{API}/repos/{full_name}"),
+        }),
+        [("owner", org_account(world))],
+    )
 }
 
 pub(super) fn team(world: &World, index: usize) -> Value {
@@ -261,65 +294,84 @@ pub(super) fn pull_request(
         .iter()
         .map(|r| user(world, Actor::Person(*r)))
         .collect();
-    let mut value = json!({
-        "url": format!("{api}/pulls/{}", pr.number),
-        "id": pr.id,
-        "node_id": node_id("PullRequest", pr.id),
-        "html_url": html,
-        "diff_url": format!("{html}.diff"),
-        "patch_url": format!("{html}.patch"),
-        "issue_url": format!("{api}/issues/{}", pr.number),
-        "number": pr.number,
-        "state": if closed { "closed" } else { "open" },
-        "locked": false,
-        "title": pr.title,
-        "user": user(world, pr.author),
-        "body": pr.body,
-        "created_at": rfc3339(pr.opened_at),
-        "updated_at": rfc3339(at),
-        "closed_at": if closed { json!(rfc3339(at)) } else { Value::Null },
-        "merged_at": if let PrState::Merged { .. } = state { json!(rfc3339(at)) } else { Value::Null },
-        "merge_commit_sha": if let PrState::Merged { sha, .. } = state { json!(sha) } else { Value::Null },
-        "assignee": null,
-        "assignees": [],
-        "requested_reviewers": if closed { json!([]) } else { json!(reviewers) },
-        "requested_teams": [],
-        "labels": [],
-        "milestone": null,
-        "draft": pr.draft,
-        "commits_url": format!("{api}/pulls/{}/commits", pr.number),
-        "review_comments_url": format!("{api}/pulls/{}/comments", pr.number),
-        "review_comment_url": format!("{api}/pulls/comments{{/number}}"),
-        "comments_url": format!("{api}/issues/{}/comments", pr.number),
-        "statuses_url": format!("{api}/statuses/{}", pr.head),
-        "head": {
-            "label": format!("{}:{}", world.org.org, pr.branch),
-            "ref": pr.branch,
-            "sha": pr.head,
-            "user": org_json.clone(),
-            "repo": repo_json.clone(),
-        },
-        "base": {
-            "label": format!("{}:{}", world.org.org, repo.default_branch),
-            "ref": repo.default_branch,
-            "sha": pr.base,
-            "user": org_json,
-            "repo": repo_json,
-        },
-        "_links": {
-            "self": { "href": format!("{api}/pulls/{}", pr.number) },
-            "html": { "href": html },
-            "issue": { "href": format!("{api}/issues/{}", pr.number) },
-            "comments": { "href": format!("{api}/issues/{}/comments", pr.number) },
-            "review_comments": { "href": format!("{api}/pulls/{}/comments", pr.number) },
-            "review_comment": { "href": format!("{api}/pulls/comments{{/number}}") },
-            "commits": { "href": format!("{api}/pulls/{}/commits", pr.number) },
-            "statuses": { "href": format!("{api}/statuses/{}", pr.head) },
-        },
-        "author_association": association(world, pr.author),
-        "auto_merge": null,
-        "active_lock_reason": null,
-    });
+    let mut value = with(
+        with(
+            json!({
+                "url": format!("{api}/pulls/{}", pr.number),
+                "id": pr.id,
+                "node_id": node_id("PullRequest", pr.id),
+                "html_url": html,
+                "diff_url": format!("{html}.diff"),
+                "patch_url": format!("{html}.patch"),
+                "issue_url": format!("{api}/issues/{}", pr.number),
+                "number": pr.number,
+                "state": if closed { "closed" } else { "open" },
+                "locked": false,
+                "title": pr.title,
+                "body": pr.body,
+                "created_at": rfc3339(pr.opened_at),
+                "updated_at": rfc3339(at),
+                "closed_at": if closed { json!(rfc3339(at)) } else { Value::Null },
+                "merged_at": if let PrState::Merged { .. } = state { json!(rfc3339(at)) } else { Value::Null },
+                "merge_commit_sha": if let PrState::Merged { sha, .. } = state { json!(sha) } else { Value::Null },
+                "assignee": null,
+                "assignees": [],
+                "requested_teams": [],
+                "labels": [],
+                "milestone": null,
+                "draft": pr.draft,
+                "commits_url": format!("{api}/pulls/{}/commits", pr.number),
+                "review_comments_url": format!("{api}/pulls/{}/comments", pr.number),
+                "review_comment_url": format!("{api}/pulls/comments{{/number}}"),
+                "comments_url": format!("{api}/issues/{}/comments", pr.number),
+                "statuses_url": format!("{api}/statuses/{}", pr.head),
+                "_links": {
+                    "self": { "href": format!("{api}/pulls/{}", pr.number) },
+                    "html": { "href": html },
+                    "issue": { "href": format!("{api}/issues/{}", pr.number) },
+                    "comments": { "href": format!("{api}/issues/{}/comments", pr.number) },
+                    "review_comments": { "href": format!("{api}/pulls/{}/comments", pr.number) },
+                    "review_comment": { "href": format!("{api}/pulls/comments{{/number}}") },
+                    "commits": { "href": format!("{api}/pulls/{}/commits", pr.number) },
+                    "statuses": { "href": format!("{api}/statuses/{}", pr.head) },
+                },
+                "author_association": association(world, pr.author),
+                "auto_merge": null,
+                "active_lock_reason": null,
+            }),
+            [
+                (
+                    "head",
+                    with(
+                        json!({
+                            "label": format!("{}:{}", world.org.org, pr.branch),
+                            "ref": pr.branch,
+                            "sha": pr.head,
+                        }),
+                        [("user", org_json.clone()), ("repo", repo_json.clone())],
+                    ),
+                ),
+                (
+                    "base",
+                    with(
+                        json!({
+                            "label": format!("{}:{}", world.org.org, repo.default_branch),
+                            "ref": repo.default_branch,
+                            "sha": pr.base,
+                        }),
+                        [("user", org_json), ("repo", repo_json)],
+                    ),
+                ),
+            ],
+        ),
+        [
+            ("user", user(world, pr.author)),
+            (
+                "requested_reviewers",
+                Value::Array(if closed { Vec::new() } else { reviewers }),
+            ),
+        ],
+    );
     if full {
         let size = pr.id % 400;
         value["merged"] = json!(matches!(state, PrState::Merged { .. }));

@@ -4,13 +4,18 @@
 
 mod clock;
 mod cloudtrail;
-mod cloudtrail_events;
 mod cloudtrail_iam;
+mod cloudtrail_sts;
+mod cloudtrail_workloads;
 mod github;
-mod github_admin;
-mod github_code;
+mod github_ci;
+mod github_members;
+mod github_pulls;
+mod github_push;
+mod github_settings;
 mod ids;
 mod org;
+mod org_aws;
 mod roster;
 mod world;
 
@@ -21,12 +26,16 @@ pub use org::{
     Access, AwsAccount, Bot, DemoOrg, IamRole, IamUser, Membership, Person, Repo, RoleKind, Team,
 };
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use clock::Clock;
-use cloudtrail_events as ct;
 use cloudtrail_iam as iam;
-use github_admin as admin;
-use github_code as code;
+use cloudtrail_sts as sts;
+use cloudtrail_workloads as workloads;
+use github_ci as ci;
+use github_members as members;
+use github_pulls as pulls;
+use github_push as push;
+use github_settings as settings;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use world::{FollowUp, IamStep, World};
@@ -107,8 +116,7 @@ pub fn deliveries(org: &DemoOrg, config: &DemoConfig) -> impl Iterator<Item = De
         config.events,
         org.utc_offset_hours,
     );
-    let start = config.end - Duration::days(i64::from(config.days.min(36_500)));
-    let world = World::new(org, start, &mut rng);
+    let world = World::new(org, clock.period_start(), &mut rng);
     Deliveries {
         table: mix(config),
         world,
@@ -332,35 +340,35 @@ impl Deliveries {
     fn generate(&mut self, kind: Kind, at: DateTime<Utc>) -> Option<DemoDelivery> {
         let (w, rng) = (&mut self.world, &mut self.rng);
         match kind {
-            Kind::Push => code::random_push(w, rng, at),
-            Kind::PullRequestOpened => code::pull_request_opened(w, rng, at),
-            Kind::PullRequestClosed => code::pull_request_closed(w, rng, at),
-            Kind::Review => code::review(w, rng, at),
-            Kind::WorkflowRun => code::workflow_run(w, rng, at),
-            Kind::Deployment => code::deployment(w, rng, at, None, None),
-            Kind::CollaboratorAdded => admin::collaborator(w, rng, at, true),
-            Kind::CollaboratorRemoved => admin::collaborator(w, rng, at, false),
-            Kind::TeamMemberAdded => admin::team_membership(w, rng, at, true, None),
-            Kind::TeamMemberRemoved => admin::team_membership(w, rng, at, false, None),
-            Kind::MemberInvited => admin::member_invited(w, rng, at),
-            Kind::MemberAdded => admin::member_added(w, rng, at),
-            Kind::MemberRemoved => admin::member_removed(w, rng, at),
-            Kind::TeamCreated => admin::team_created(w, rng, at),
-            Kind::TeamAdd => admin::team_add(w, rng, at, None),
-            Kind::RepositoryCreated => admin::repository_created(w, rng, at),
-            Kind::RepositoryPublicized => admin::repository_publicized(w, rng, at),
-            Kind::DeployKeyCreated => admin::deploy_key(w, rng, at, true),
-            Kind::DeployKeyDeleted => admin::deploy_key(w, rng, at, false),
-            Kind::ProtectionCreated => admin::branch_protection(w, rng, at, None, false),
-            Kind::ProtectionEdited => admin::branch_protection(w, rng, at, None, true),
-            Kind::Installation => admin::installation(w, rng, at),
-            Kind::ConsoleLogin => ct::console_login(w, rng, at),
-            Kind::AssumeRole => ct::assume_role(w, rng, at),
-            Kind::GetCallerIdentity => ct::get_caller_identity(w, rng, at),
-            Kind::GetObject => ct::s3_object(w, rng, at, false),
-            Kind::PutObject => ct::s3_object(w, rng, at, true),
-            Kind::DescribeInstances => ct::describe_instances(w, rng, at),
-            Kind::RunInstances => ct::run_instances(w, rng, at),
+            Kind::Push => push::random_push(w, rng, at),
+            Kind::PullRequestOpened => pulls::pull_request_opened(w, rng, at),
+            Kind::PullRequestClosed => pulls::pull_request_closed(w, rng, at),
+            Kind::Review => pulls::review(w, rng, at),
+            Kind::WorkflowRun => ci::workflow_run(w, rng, at),
+            Kind::Deployment => ci::deployment(w, rng, at, None, None),
+            Kind::CollaboratorAdded => members::collaborator(w, rng, at, true),
+            Kind::CollaboratorRemoved => members::collaborator(w, rng, at, false),
+            Kind::TeamMemberAdded => members::team_membership(w, rng, at, true, None),
+            Kind::TeamMemberRemoved => members::team_membership(w, rng, at, false, None),
+            Kind::MemberInvited => members::member_invited(w, rng, at),
+            Kind::MemberAdded => members::member_added(w, rng, at),
+            Kind::MemberRemoved => members::member_removed(w, rng, at),
+            Kind::TeamCreated => settings::team_created(w, rng, at),
+            Kind::TeamAdd => settings::team_add(w, rng, at, None),
+            Kind::RepositoryCreated => settings::repository_created(w, rng, at),
+            Kind::RepositoryPublicized => settings::repository_publicized(w, rng, at),
+            Kind::DeployKeyCreated => settings::deploy_key(w, rng, at, true),
+            Kind::DeployKeyDeleted => settings::deploy_key(w, rng, at, false),
+            Kind::ProtectionCreated => settings::branch_protection(w, rng, at, None, false),
+            Kind::ProtectionEdited => settings::branch_protection(w, rng, at, None, true),
+            Kind::Installation => settings::installation(w, rng, at),
+            Kind::ConsoleLogin => sts::console_login(w, rng, at),
+            Kind::AssumeRole => sts::assume_role(w, rng, at),
+            Kind::GetCallerIdentity => sts::get_caller_identity(w, rng, at),
+            Kind::GetObject => workloads::s3_object(w, rng, at, false),
+            Kind::PutObject => workloads::s3_object(w, rng, at, true),
+            Kind::DescribeInstances => workloads::describe_instances(w, rng, at),
+            Kind::RunInstances => workloads::run_instances(w, rng, at),
             Kind::CreateUser => iam::create_user(w, rng, at),
             Kind::AddUserToGroup => iam::iam_step(w, rng, at, IamStep::AddToGroup, None),
             Kind::AttachUserPolicy => iam::iam_step(w, rng, at, IamStep::AttachPolicy, None),
@@ -378,14 +386,16 @@ impl Deliveries {
                 pr,
                 merger,
                 merge_sha,
-            } => code::merge_push(w, rng, at, &pr, merger, &merge_sha),
+            } => push::merge_push(w, rng, at, &pr, merger, &merge_sha),
             FollowUp::Deployment { repo, environment } => {
-                code::deployment(w, rng, at, Some(repo), Some(environment))
+                ci::deployment(w, rng, at, Some(repo), Some(environment))
             }
-            FollowUp::JoinTeam { person } => admin::team_membership(w, rng, at, true, Some(person)),
-            FollowUp::TeamAdd { team, repo } => admin::team_add(w, rng, at, Some((team, repo))),
+            FollowUp::JoinTeam { person } => {
+                members::team_membership(w, rng, at, true, Some(person))
+            }
+            FollowUp::TeamAdd { team, repo } => settings::team_add(w, rng, at, Some((team, repo))),
             FollowUp::BranchProtection { repo } => {
-                admin::branch_protection(w, rng, at, Some(repo), false)
+                settings::branch_protection(w, rng, at, Some(repo), false)
             }
             FollowUp::Iam {
                 account,
@@ -393,7 +403,9 @@ impl Deliveries {
                 who,
                 step,
             } => iam::iam_step(w, rng, at, step, Some((account, &user, &who))),
-            FollowUp::ArtifactUpload { repo, sha } => ct::artifact_upload(w, rng, at, repo, &sha),
+            FollowUp::ArtifactUpload { repo, sha } => {
+                workloads::artifact_upload(w, rng, at, repo, &sha)
+            }
         }
     }
 }

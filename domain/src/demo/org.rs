@@ -1,7 +1,8 @@
 //! The demo organisation: who works at Acme Corp, their teams, repositories and AWS
 //! accounts, and how each person reaches AWS. Generated once per seed from the roster.
 
-use super::ids::{aws_id, aws_stem, ip, mix, pick_str};
+use super::ids::{ip, pick_str};
+use super::org_aws::account;
 use super::roster::{self, Slot};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -327,12 +328,13 @@ fn person(
 ) -> Person {
     let (f, l) = (first.to_ascii_lowercase(), last.to_ascii_lowercase());
     let initial = f.chars().next().unwrap_or('x');
-    let mut login = match rng.gen_range(0..6) {
-        0 => format!("{f}{l}"),
-        1 => format!("{f}-{l}"),
-        2 => format!("{initial}{l}"),
-        3 => format!("{f}{}", l.chars().next().unwrap_or('x')),
-        4 => format!(
+    // The usual ways people pick a GitHub login, most common first.
+    let mut login = match rng.gen_range(0..20) {
+        0..=4 => format!("{f}{l}"),
+        5..=8 => format!("{f}-{l}"),
+        9..=13 => format!("{initial}{l}"),
+        14..=16 => format!("{f}{}", l.chars().next().unwrap_or('x')),
+        17 => format!(
             "{f}-{}",
             roster::ORG_LOGIN.split('-').next().unwrap_or("acme")
         ),
@@ -369,166 +371,5 @@ fn person(
         ip: ip(rng, roster::ISP_OCTETS),
         browser: pick_str(rng, BROWSERS).to_owned(),
         cli,
-    }
-}
-
-fn account(rng: &mut StdRng, spec: &(&str, &str, &str), people: &[Person]) -> AwsAccount {
-    let (name, environment, region) = *spec;
-    let id = format!(
-        "{}{:011}",
-        rng.gen_range(1..10),
-        rng.gen_range(0..100_000_000_000u64)
-    );
-    let stem = aws_stem(rng);
-    let mut users = vec![machine_user(rng, &stem, "terraform-ci", Access::ReadOnly)];
-    let mut roles = Vec::new();
-    for (set, access) in [
-        ("AdministratorAccess", Access::Admin),
-        ("PowerUserAccess", Access::Write),
-        ("ReadOnlyAccess", Access::ReadOnly),
-    ] {
-        let suffix = hex::encode(rng.gen::<[u8; 8]>());
-        let path = format!("/aws-reserved/sso.amazonaws.com/{region}/");
-        roles.push(role(
-            rng,
-            &stem,
-            &format!("AWSReservedSSO_{set}_{suffix}"),
-            &path,
-            access,
-            RoleKind::Sso,
-        ));
-    }
-    roles.push(role(
-        rng,
-        &stem,
-        "github-actions-deploy",
-        "/",
-        Access::Write,
-        RoleKind::Deploy,
-    ));
-    roles.push(role(
-        rng,
-        &stem,
-        "terraform-apply",
-        "/",
-        Access::Admin,
-        RoleKind::Deploy,
-    ));
-    let buckets: Vec<String> = match environment {
-        "production" => {
-            users.push(machine_user(rng, &stem, "backup-agent", Access::Write));
-            let security = people
-                .iter()
-                .find(|p| p.department == "Security" && p.admin);
-            users.push(IamUser {
-                owner: security.map(|p| p.login.clone()),
-                mfa: true,
-                ..machine_user(rng, &stem, "breakglass-admin", Access::Admin)
-            });
-            vec![
-                "prod-artifacts",
-                "prod-payments-exports",
-                "prod-data-lake",
-                "prod-backups",
-            ]
-        }
-        "staging" => {
-            users.push(machine_user(rng, &stem, "qa-automation", Access::Write));
-            vec!["staging-artifacts", "staging-data-lake"]
-        }
-        _ => {
-            users.push(machine_user(rng, &stem, "jenkins-legacy", Access::Write));
-            // Some engineers still have old IAM users from before SSO in the sandbox.
-            let mut engineers: Vec<&Person> = people
-                .iter()
-                .filter(|p| p.membership == Membership::Member && p.aws >= Some(Access::Write))
-                .collect();
-            engineers.shuffle(rng);
-            for person in engineers.into_iter().take(4) {
-                users.push(IamUser {
-                    owner: Some(person.login.clone()),
-                    mfa: rng.gen_bool(0.5),
-                    ..machine_user(rng, &stem, &person.login, Access::Admin)
-                });
-            }
-            vec!["sandbox-scratch"]
-        }
-    }
-    .into_iter()
-    .map(|b| format!("{}-{b}", roster::ORG_LOGIN))
-    .collect();
-    if environment != "sandbox" {
-        roles.push(role(
-            rng,
-            &stem,
-            "payments-api-task",
-            "/service-role/",
-            Access::Write,
-            service("ecs-tasks"),
-        ));
-        roles.push(role(
-            rng,
-            &stem,
-            "data-pipeline-etl",
-            "/service-role/",
-            Access::Write,
-            service("lambda"),
-        ));
-    } else {
-        roles.push(role(
-            rng,
-            &stem,
-            "sandbox-ec2-instance",
-            "/service-role/",
-            Access::ReadOnly,
-            service("ec2"),
-        ));
-    }
-    AwsAccount {
-        name: name.to_owned(),
-        id,
-        environment: environment.to_owned(),
-        region: region.to_owned(),
-        nat_ip: ip(rng, roster::CLOUD_OCTETS),
-        id_stem: stem,
-        users,
-        roles,
-        groups: ["Administrators", "Developers", "ReadOnly", "CI"]
-            .map(str::to_owned)
-            .to_vec(),
-        buckets,
-    }
-}
-
-fn service(name: &str) -> RoleKind {
-    RoleKind::Service(format!("{name}.amazonaws.com"))
-}
-
-fn machine_user(rng: &mut StdRng, stem: &str, name: &str, access: Access) -> IamUser {
-    let bits = mix(rng.gen());
-    IamUser {
-        name: name.to_owned(),
-        principal_id: aws_id("AIDA", stem, bits, 21),
-        access_key_id: aws_id("AKIA", stem, bits ^ 0x5a5a, 20),
-        access,
-        owner: None,
-        mfa: false,
-    }
-}
-
-fn role(
-    rng: &mut StdRng,
-    stem: &str,
-    name: &str,
-    path: &str,
-    access: Access,
-    kind: RoleKind,
-) -> IamRole {
-    IamRole {
-        name: name.to_owned(),
-        path: path.to_owned(),
-        role_id: aws_id("AROA", stem, rng.gen(), 21),
-        access,
-        kind,
     }
 }

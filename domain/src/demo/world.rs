@@ -30,8 +30,9 @@ pub(super) struct RepoState {
     pub created_at: DateTime<Utc>,
     /// The last push: the repository object's `pushed_at` and `updated_at`.
     pub pushed_at: DateTime<Utc>,
-    /// The repository object as most events nest it, built on first use and dropped when
-    /// the repository changes: most deliveries carry it, often several times.
+    /// The repository object as most events nest it (timestamps are set per use), built on
+    /// first use and dropped when the repository changes: most deliveries carry it, often
+    /// several times.
     pub json: OnceCell<Value>,
     /// Tip of the default branch.
     pub head: String,
@@ -290,6 +291,11 @@ impl World {
             .or_else(|| self.person(rng, |_, _| true))
     }
 
+    /// An organisation owner as a GitHub actor (the sender of membership and settings changes).
+    pub fn owner(&self, rng: &mut StdRng) -> Option<Actor> {
+        self.admin(rng).map(Actor::Person)
+    }
+
     /// Someone else on the actor's team (a bot's team is the repository's), e.g. a reviewer.
     pub fn teammate(&self, rng: &mut StdRng, of: Actor, repo: usize) -> Option<usize> {
         let me = match of {
@@ -302,6 +308,13 @@ impl World {
             .or_else(|| self.org.repos.get(repo).map(|r| r.team.clone()));
         self.person(rng, |i, p| Some(i) != me && p.team == team)
             .or_else(|| self.person(rng, |i, _| Some(i) != me))
+    }
+
+    /// Someone on the team that owns the repository.
+    pub fn repo_member(&self, rng: &mut StdRng, repo: usize) -> Option<usize> {
+        let team = self.org.repos.get(repo).map(|r| r.team.as_str());
+        self.person(rng, |_, p| p.team.as_deref() == team)
+            .or_else(|| self.person(rng, |_, _| true))
     }
 
     /// A repository, preferring the actor's team's ones.
@@ -340,16 +353,13 @@ impl World {
                 .org
                 .people
                 .get(p)
-                .map_or_else(|| ghost(), |p| (p.name.clone(), p.email.clone())),
-            Actor::Bot(b) => self.org.bots.get(b).map_or_else(
-                || ghost(),
-                |b| {
-                    (
-                        b.login.clone(),
-                        format!("{}+{}@users.noreply.github.com", b.id, b.login),
-                    )
-                },
-            ),
+                .map_or_else(ghost, |p| (p.name.clone(), p.email.clone())),
+            Actor::Bot(b) => self.org.bots.get(b).map_or_else(ghost, |b| {
+                (
+                    b.login.clone(),
+                    format!("{}+{}@users.noreply.github.com", b.id, b.login),
+                )
+            }),
         }
     }
 

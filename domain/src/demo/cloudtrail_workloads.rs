@@ -1,246 +1,17 @@
-//! Everyday AWS activity in the demo: console sign-ins, role assumption, identity checks,
-//! S3 object reads and writes, and EC2 calls, with the failures real accounts see
-//! (wrong passwords, sign-ins without MFA, calls a permission set does not allow).
+//! Workloads in the demo's AWS accounts: S3 object reads and writes (mostly by services,
+//! sometimes refused) and EC2 calls, including launches people are not allowed to make.
 
 use super::cloudtrail::{
-    expiration, iam_user, not_authorized, record, session, session_key, sso, workload_session,
-    Call, Who, GLOBAL_REGION,
+    iam_user, not_authorized, record, session, sso, workload_session, Call, Who,
 };
-use super::ids::{aws_id, ip, pick, pick_str};
+use super::ids::{aws_id, pick, pick_str, uuid};
 use super::org::{Access, RoleKind};
-use super::roster::FOREIGN_OCTETS;
 use super::world::World;
 use super::DemoDelivery;
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::Rng;
-use serde_json::{json, Value};
-
-const LOGIN_TO: &str = "https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1";
-
-pub(super) fn console_login(
-    world: &mut World,
-    rng: &mut StdRng,
-    at: DateTime<Utc>,
-) -> Option<DemoDelivery> {
-    let roll: f64 = rng.gen();
-    let sandbox = world
-        .org
-        .accounts
-        .iter()
-        .position(|a| a.environment == "sandbox")
-        .unwrap_or(0);
-    let humans: Vec<usize> = world
-        .org
-        .accounts
-        .get(sandbox)?
-        .users
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| u.owner.is_some())
-        .map(|(i, _)| i)
-        .collect();
-    let (who, mfa, failure, attacker) = if roll < 0.72 {
-        (
-            sso(world, rng, None, Access::ReadOnly)?,
-            false,
-            false,
-            false,
-        )
-    } else if roll < 0.88 {
-        let user = *pick(rng, &humans)?;
-        let mfa = world.org.accounts.get(sandbox)?.users.get(user)?.mfa;
-        (
-            Who::User {
-                account: sandbox,
-                user,
-            },
-            mfa,
-            false,
-            false,
-        )
-    } else if roll < 0.94 {
-        // Someone mistyping their own password.
-        (
-            Who::User {
-                account: sandbox,
-                user: *pick(rng, &humans)?,
-            },
-            false,
-            true,
-            false,
-        )
-    } else if roll < 0.985 {
-        // Password spraying from abroad against a real user name.
-        (
-            Who::User {
-                account: sandbox,
-                user: *pick(rng, &humans)?,
-            },
-            false,
-            true,
-            true,
-        )
-    } else {
-        let account = rng.gen_range(0..world.org.accounts.len().max(1));
-        (Who::Root { account }, true, false, false)
-    };
-    let mut call = Call::new(&who, "signin.amazonaws.com", "ConsoleLogin", GLOBAL_REGION);
-    call.response = json!({ "ConsoleLogin": if failure { "Failure" } else { "Success" } });
-    call.additional = Some(json!({
-        "LoginTo": LOGIN_TO,
-        "MobileVersion": "No",
-        "MFAUsed": if mfa { "Yes" } else { "No" },
-    }));
-    if failure {
-        call.error = Some(("Failed authentication", "Failed authentication".to_owned()));
-    }
-    let browser = who
-        .person(world)
-        .and_then(|p| world.org.people.get(p))
-        .map(|p| p.browser.clone());
-    call.user_agent = browser;
-    if let Who::User { .. } = who {
-        // Console sessions of IAM users carry no access key.
-        let mut identity = who.identity(world, at);
-        if let Some(fields) = identity.as_object_mut() {
-            fields.remove("accessKeyId");
-        }
-        call.identity = Some(identity);
-    }
-    if attacker {
-        // The record names the address the attempt came from, not the user's usual one.
-        call.source_ip = Some(ip(rng, FOREIGN_OCTETS));
-        call.user_agent = Some(
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:109.0) Gecko/20100101 Firefox/115.0"
-                .to_owned(),
-        );
-    }
-    Some(record(world, rng, at, call))
-}
-
-/// Role assumption: Terraform's CI user, AWS services for workloads, and now and then a
-/// person trying a CI role their permission set does not allow.
-pub(super) fn assume_role(
-    world: &mut World,
-    rng: &mut StdRng,
-    at: DateTime<Utc>,
-) -> Option<DemoDelivery> {
-    let account = rng.gen_range(0..world.org.accounts.len().max(1));
-    let roll: f64 = rng.gen();
-    let (who, role_name, session_name) = if roll < 0.4 {
-        let who = iam_user(world, account, "terraform-ci")?;
-        (
-            who,
-            "terraform-apply".to_owned(),
-            format!("terraform-{}", at.timestamp()),
-        )
-    } else if roll < 0.85 {
-        let roles: Vec<(String, String)> = world
-            .org
-            .accounts
-            .get(account)?
-            .roles
-            .iter()
-            .filter_map(|r| match &r.kind {
-                RoleKind::Service(service) => Some((r.name.clone(), service.clone())),
-                _ => None,
-            })
-            .collect();
-        let (role, service) = pick(rng, &roles)?.clone();
-        let session = workload_session(rng, &service);
-        (Who::Service { account, service }, role, session)
-    } else {
-        let who = sso(world, rng, Some(account), Access::ReadOnly)?;
-        let login = who
-            .person(world)
-            .and_then(|p| world.org.people.get(p))
-            .map(|p| p.login.clone())?;
-        (
-            who,
-            pick_str(rng, &["terraform-apply", "github-actions-deploy"]).to_owned(),
-            login,
-        )
-    };
-    let env = world.org.accounts.get(account)?;
-    let role = env.roles.iter().find(|r| r.name == role_name)?;
-    let role_arn = role.arn(env);
-    let duration = if matches!(who, Who::Service { .. }) {
-        3_600
-    } else {
-        900
-    };
-    let (_, key) = session_key(env, &session_name, at);
-    let assumed = json!({
-        "assumedRoleId": format!("{}:{session_name}", role.role_id),
-        "arn": format!("arn:aws:sts::{}:assumed-role/{}/{session_name}", env.id, role.name),
-    });
-    let resources = json!([{ "accountId": env.id, "type": "AWS::IAM::Role", "ARN": role_arn }]);
-    let denied = matches!(who, Who::Sso { .. }) && who.access(world) < Access::Admin;
-    let mut call = Call::new(&who, "sts.amazonaws.com", "AssumeRole", GLOBAL_REGION);
-    call.read_only = true;
-    call.request = json!({ "roleArn": role_arn, "roleSessionName": session_name, "durationSeconds": duration });
-    if denied {
-        call.request = Value::Null;
-        call.error = Some((
-            "AccessDenied",
-            not_authorized(world, &who, "sts:AssumeRole", &role_arn),
-        ));
-    } else {
-        call.response = json!({
-            "credentials": {
-                "accessKeyId": key,
-                "sessionToken": session_token(rng),
-                "expiration": expiration(at, duration),
-            },
-            "assumedRoleUser": assumed,
-        });
-        call.resources = Some(resources);
-    }
-    Some(record(world, rng, at, call))
-}
-
-fn session_token(rng: &mut StdRng) -> String {
-    let bytes: [[u8; 16]; 3] = rng.gen();
-    format!("IQoJb3JpZ2luX2VjE{}", hex::encode(bytes.concat()))
-}
-
-pub(super) fn get_caller_identity(
-    world: &mut World,
-    rng: &mut StdRng,
-    at: DateTime<Utc>,
-) -> Option<DemoDelivery> {
-    let account = rng.gen_range(0..world.org.accounts.len().max(1));
-    let roll: f64 = rng.gen();
-    let who = if roll < 0.6 {
-        sso(world, rng, Some(account), Access::ReadOnly)
-    } else if roll < 0.85 {
-        let users = world.org.accounts.get(account)?.users.len();
-        Some(Who::User {
-            account,
-            user: rng.gen_range(0..users.max(1)),
-        })
-    } else {
-        session(
-            world,
-            account,
-            "github-actions-deploy",
-            "GitHubActions".to_owned(),
-        )
-    };
-    let who = match who {
-        Some(who) => who,
-        None => Who::User { account, user: 0 },
-    };
-    let mut call = Call::new(
-        &who,
-        "sts.amazonaws.com",
-        "GetCallerIdentity",
-        GLOBAL_REGION,
-    );
-    call.read_only = true;
-    Some(record(world, rng, at, call))
-}
+use serde_json::json;
 
 /// Object keys that look like what each bucket holds.
 fn object_key(rng: &mut StdRng, bucket: &str, at: DateTime<Utc>) -> String {
@@ -459,7 +230,7 @@ pub(super) fn run_instances(
         ],
     );
     let image = format!("ami-0{:016x}", rng.gen::<u64>());
-    let token = super::ids::uuid(rng).to_uppercase();
+    let token = uuid(rng).to_uppercase();
     let mut call = Call::new(&who, "ec2.amazonaws.com", "RunInstances", &region);
     call.request = json!({
         "instancesSet": { "items": [{ "imageId": image, "minCount": 1, "maxCount": 1 }] },
@@ -490,27 +261,27 @@ pub(super) fn run_instances(
             rng.gen_range(4..250)
         );
         call.response = json!({
-            "requestId": super::ids::uuid(rng),
+            "requestId": uuid(rng),
             "reservationId": format!("r-0{:016x}", rng.gen::<u64>()),
             "ownerId": account_id,
             "groupSet": {},
             "instancesSet": { "items": [{
-                "instanceId": instance,
-                "imageId": image,
-                "instanceState": { "code": 0, "name": "pending" },
-                "privateDnsName": format!("ip-{}.ec2.internal", private_ip.replace('.', "-")),
-                "amiLaunchIndex": 0,
-                "instanceType": instance_type,
-                "launchTime": at.timestamp_millis(),
-                "placement": { "availabilityZone": format!("{region}a"), "tenancy": "default" },
-                "monitoring": { "state": "disabled" },
-                "privateIpAddress": private_ip,
-                "stateReason": { "code": "pending", "message": "pending" },
-                "architecture": "x86_64",
-                "rootDeviceType": "ebs",
-                "rootDeviceName": "/dev/xvda",
-                "clientToken": token,
-            }] },
+                        "instanceId": instance,
+                        "imageId": image,
+                        "instanceState": { "code": 0, "name": "pending" },
+                        "privateDnsName": format!("ip-{}.ec2.internal", private_ip.replace('.', "-")),
+                        "amiLaunchIndex": 0,
+                        "instanceType": instance_type,
+                        "launchTime": at.timestamp_millis(),
+                        "placement": { "availabilityZone": format!("{region}a"), "tenancy": "default" },
+                        "monitoring": { "state": "disabled" },
+                        "privateIpAddress": private_ip,
+                        "stateReason": { "code": "pending", "message": "pending" },
+                        "architecture": "x86_64",
+                        "rootDeviceType": "ebs",
+                        "rootDeviceName": "/dev/xvda",
+                        "clientToken": token,
+                    }] },
         });
     }
     Some(record(world, rng, at, call))
