@@ -28,7 +28,7 @@ for _ in $(seq 1 100); do
 done
 
 status=0
-(cd end2end && ATTEST_BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+(cd end2end && ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret ATTEST_BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log follows"; cat "$work/server.log"
 fi

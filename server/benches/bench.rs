@@ -26,7 +26,10 @@ use std::time::{Duration, Instant};
 const SECRET: &str = "bench-secret";
 
 fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
@@ -36,13 +39,21 @@ async fn main() -> anyhow::Result<()> {
     let events = env_number("ATTEST_BENCH_EVENTS", 100_000) as usize;
     let rate = env_number("ATTEST_BENCH_RATE", 200);
     let seconds = env_number("ATTEST_BENCH_SECONDS", 10);
-    println!("attest bench: {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "attest bench: {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
 
     // 1. Import.
     let file = dir.path().join("cloudtrail.json.gz");
     write_cloudtrail_file(&file, records)?;
     let size = std::fs::metadata(&file)?.len();
-    println!("\n## CloudTrail import: {records} records, {:.1} MB gzipped", size as f64 / 1e6);
+    println!(
+        "\n## CloudTrail import: {records} records, {:.1} MB gzipped",
+        size as f64 / 1e6
+    );
     let sqlite = sqlite_store(&dir.path().join("import.db")).await?;
     import(&sqlite, "SQLite", &file).await?;
     if let Some(pg) = postgres_store().await? {
@@ -57,7 +68,12 @@ async fn main() -> anyhow::Result<()> {
     let secrets = Secrets::from_comma_separated(SECRET);
     println!("\n## Loading {events} demo deliveries into SQLite for the API benchmark");
     let started = Instant::now();
-    let config = DemoConfig { events, seed: 11, end: chrono::Utc::now(), days: 180 };
+    let config = DemoConfig {
+        events,
+        seed: 11,
+        end: chrono::Utc::now(),
+        days: 180,
+    };
     let tally = server::cli::demo_load(&store, &secrets, &config).await?;
     println!(
         "loaded {} deliveries ({} events) in {:.1}s: {:.0} deliveries/s through webhook verification + ingest",
@@ -74,7 +90,14 @@ async fn main() -> anyhow::Result<()> {
 
     println!("\n## GET /api/v1/events over {} events", tally.events);
     let token = domain::tokens::generate();
-    store.create_token("bench", Role::Viewer, &domain::tokens::hash(&token), chrono::Utc::now()).await?;
+    store
+        .create_token(
+            "bench",
+            Role::Viewer,
+            &domain::tokens::hash(&token),
+            chrono::Utc::now(),
+        )
+        .await?;
     queries(&client, &base, &token).await?;
     Ok(())
 }
@@ -91,17 +114,23 @@ impl PgBench {
     async fn drop(self) -> anyhow::Result<()> {
         self.0.close().await;
         if let Store::Postgres(pool) = Store::connect(&self.1).await? {
-            sqlx::query(&format!("drop schema {} cascade", self.2)).execute(&pool).await?;
+            sqlx::query(&format!("drop schema {} cascade", self.2))
+                .execute(&pool)
+                .await?;
         }
         Ok(())
     }
 }
 
 async fn postgres_store() -> anyhow::Result<Option<PgBench>> {
-    let Ok(url) = std::env::var("ATTEST_TEST_POSTGRES_URL") else { return Ok(None) };
+    let Ok(url) = std::env::var("ATTEST_TEST_POSTGRES_URL") else {
+        return Ok(None);
+    };
     let schema = format!("attest_bench_{}", std::process::id());
     if let Store::Postgres(pool) = Store::connect(&url).await.context("Postgres")? {
-        sqlx::query(&format!("create schema {schema}")).execute(&pool).await?;
+        sqlx::query(&format!("create schema {schema}"))
+            .execute(&pool)
+            .await?;
     }
     let options = PgConnectOptions::from_str(&url)?.options([("search_path", schema.as_str())]);
     let store = Store::connect_postgres(options).await?;
@@ -113,7 +142,12 @@ async fn postgres_store() -> anyhow::Result<Option<PgBench>> {
 fn write_cloudtrail_file(path: &Path, records: usize) -> anyhow::Result<()> {
     let org = DemoOrg::generate(3);
     // The generator mixes sources; ask for enough deliveries to get `records` CloudTrail ones.
-    let config = DemoConfig { events: records * 3, seed: 3, end: chrono::Utc::now(), days: 90 };
+    let config = DemoConfig {
+        events: records * 3,
+        seed: 3,
+        end: chrono::Utc::now(),
+        days: 90,
+    };
     let mut out = GzEncoder::new(std::fs::File::create(path)?, flate2::Compression::fast());
     out.write_all(b"{\"Records\":[")?;
     let mut written = 0;
@@ -136,7 +170,8 @@ fn write_cloudtrail_file(path: &Path, records: usize) -> anyhow::Result<()> {
 
 async fn import(store: &Store, engine: &str, file: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
-    let summary = domain::ingest::import_cloudtrail(store, &[PathBuf::from(file)], &mut |_| {}).await?;
+    let summary =
+        domain::ingest::import_cloudtrail(store, &[PathBuf::from(file)], &mut |_| {}).await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "{engine}: {} records ({} new) in {secs:.2}s = {:.0} events/s",
@@ -161,13 +196,28 @@ async fn serve(store: Store, secrets: Secrets, dir: &Path) -> anyhow::Result<Str
 
 /// Sends signed demo deliveries at a fixed rate (open loop: a slow answer does not slow the
 /// sender), and reports acknowledgement latency.
-async fn webhooks(client: &reqwest::Client, base: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
+async fn webhooks(
+    client: &reqwest::Client,
+    base: &str,
+    rate: u64,
+    seconds: u64,
+) -> anyhow::Result<()> {
     let total = (rate * seconds) as usize;
     let org = DemoOrg::generate(99);
-    let config = DemoConfig { events: total * 3, seed: 99, end: chrono::Utc::now(), days: 30 };
+    let config = DemoConfig {
+        events: total * 3,
+        seed: 99,
+        end: chrono::Utc::now(),
+        days: 30,
+    };
     let payloads: Vec<(String, String, Vec<u8>)> = demo::deliveries(&org, &config)
         .filter_map(|d| match d {
-            DemoDelivery::Github { event, delivery_id, body, .. } => Some((event, delivery_id, body)),
+            DemoDelivery::Github {
+                event,
+                delivery_id,
+                body,
+                ..
+            } => Some((event, delivery_id, body)),
             DemoDelivery::Cloudtrail { .. } => None,
         })
         .take(total)
@@ -180,11 +230,18 @@ async fn webhooks(client: &reqwest::Client, base: &str, rate: u64, seconds: u64)
             .post(format!("{base}/hooks/github"))
             .header("X-GitHub-Event", event)
             .header("X-GitHub-Delivery", delivery)
-            .header("X-Hub-Signature-256", github_signature(SECRET.as_bytes(), &body))
+            .header(
+                "X-Hub-Signature-256",
+                github_signature(SECRET.as_bytes(), &body),
+            )
             .body(body);
         tasks.push(tokio::spawn(async move {
             let started = Instant::now();
-            let status = request.send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+            let status = request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
             (started.elapsed(), status)
         }));
     }
@@ -210,22 +267,47 @@ async fn queries(client: &reqwest::Client, base: &str, token: &str) -> anyhow::R
         .await?
         .json()
         .await?;
-    let actor = first["events"][0]["actor"]["name"].as_str().unwrap_or("nobody").to_owned();
+    let actor = first["events"][0]["actor"]["name"]
+        .as_str()
+        .unwrap_or("nobody")
+        .to_owned();
     let cursor = first["next_cursor"].as_str().unwrap_or_default().to_owned();
     let cases = [
         ("newest 50".to_owned(), "limit=50".to_owned()),
-        ("next page (cursor)".to_owned(), format!("limit=50&cursor={cursor}")),
+        (
+            "next page (cursor)".to_owned(),
+            format!("limit=50&cursor={cursor}"),
+        ),
         ("by actor".to_owned(), format!("actor={actor}&limit=50")),
-        ("action prefix repo.*".to_owned(), "action=repo.*&limit=50".to_owned()),
-        ("source cloudtrail".to_owned(), "source=cloudtrail&limit=50".to_owned()),
-        ("free text 'denied'".to_owned(), "q=denied&limit=50".to_owned()),
-        ("last 7 days, 500".to_owned(), format!("since={}&limit=500", (chrono::Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d"))),
+        (
+            "action prefix repo.*".to_owned(),
+            "action=repo.*&limit=50".to_owned(),
+        ),
+        (
+            "source cloudtrail".to_owned(),
+            "source=cloudtrail&limit=50".to_owned(),
+        ),
+        (
+            "free text 'denied'".to_owned(),
+            "q=denied&limit=50".to_owned(),
+        ),
+        (
+            "last 7 days, 500".to_owned(),
+            format!(
+                "since={}&limit=500",
+                (chrono::Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d")
+            ),
+        ),
     ];
     for (name, query) in cases {
         let mut latencies = Vec::new();
         for _ in 0..100 {
             let started = Instant::now();
-            let response = client.get(format!("{base}/api/v1/events?{query}")).bearer_auth(token).send().await?;
+            let response = client
+                .get(format!("{base}/api/v1/events?{query}"))
+                .bearer_auth(token)
+                .send()
+                .await?;
             let status = response.status();
             response.bytes().await?;
             latencies.push(started.elapsed());

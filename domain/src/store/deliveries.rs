@@ -195,6 +195,14 @@ impl Store {
         Ok(())
     }
 
+    /// True when any delivery is stored (a cheap `exists`, not a count).
+    pub async fn has_deliveries(&self) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = on_engine!(self, pool => {
+            sqlx::query_as("select id from deliveries limit 1").fetch_optional(pool).await?
+        });
+        Ok(row.is_some())
+    }
+
     /// Stored deliveries with ids greater than `after`, oldest first, for reprocessing in pages.
     pub async fn deliveries_after(
         &self,

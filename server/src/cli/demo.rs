@@ -24,10 +24,13 @@ pub struct DemoArgs {
     /// Days of history, ending now.
     #[arg(long, default_value_t = 120)]
     pub days: u32,
-    /// Seed of the generator: the same seed gives the same organisation and delivery ids, so
-    /// running the demo twice adds nothing the second time.
+    /// Seed of the generator: the same seed gives the same organisation.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Load demo data even if the database already holds deliveries (by default a second
+    /// `attest demo` serves what is there, so `make run` can be run again safely).
+    #[arg(long)]
+    pub force: bool,
     /// Load the data and exit instead of serving it.
     #[arg(long)]
     pub no_serve: bool,
@@ -52,22 +55,28 @@ pub async fn run(store: Store, mut args: DemoArgs) -> anyhow::Result<ExitCode> {
         end: Utc::now(),
         days: args.days.max(1),
     };
-    println!(
-        "generating {} deliveries over {} days (seed {})…",
-        config.events, config.days, config.seed
-    );
-    let started = Instant::now();
-    let tally = load(&store, &secrets, &config).await?;
-    println!(
-        "demo data: {} deliveries, {} new, {} already loaded, {} events, {} failed to normalize \
-         ({:.1}s)",
-        tally.records,
-        tally.new,
-        tally.duplicates,
-        tally.events,
-        tally.failed,
-        started.elapsed().as_secs_f64()
-    );
+    if store.has_deliveries().await? && !args.force {
+        println!(
+            "the database already holds deliveries: demo data not loaded again (--force adds more)"
+        );
+    } else {
+        println!(
+            "generating {} deliveries over {} days (seed {})…",
+            config.events, config.days, config.seed
+        );
+        let started = Instant::now();
+        let tally = load(&store, &secrets, &config).await?;
+        println!(
+            "demo data: {} deliveries, {} new, {} already loaded, {} events, {} failed to \
+             normalize ({:.1}s)",
+            tally.records,
+            tally.new,
+            tally.duplicates,
+            tally.events,
+            tally.failed,
+            started.elapsed().as_secs_f64()
+        );
+    }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
