@@ -26,9 +26,8 @@ pub mod store;
 pub mod tokens;
 
 /// Where the third-party sample data lives: `../shared/fixtures` beside the repository (never
-/// copied into it), or `ATTEST_FIXTURES` when set.
-#[cfg(test)]
-pub(crate) mod fixtures {
+/// copied into it), or `ATTEST_FIXTURES` when set. Used by tests and benchmarks of every crate.
+pub mod fixtures {
     use std::path::PathBuf;
 
     pub fn dir() -> PathBuf {
@@ -44,6 +43,7 @@ pub(crate) mod fixtures {
 
     /// Reads a fixture by its path below the fixtures folder; a missing file fails the test
     /// with the path, so a moved fixture is never silently skipped.
+    #[cfg(test)]
     #[allow(clippy::panic)]
     pub fn read(relative: &str) -> Vec<u8> {
         let path = dir().join(relative);

@@ -4,20 +4,10 @@
 
 use domain::store::Store;
 use sqlx::postgres::PgConnectOptions;
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub fn fixtures() -> PathBuf {
-    std::env::var_os("ATTEST_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/fixtures"
-            ))
-        })
-}
+pub use domain::fixtures::dir as fixtures;
 
 /// A store that exists for one test.
 pub struct TestDb {

@@ -5,21 +5,11 @@ use domain::store::Store;
 use server::cli::leptos_options;
 use server::{router, AppState};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 pub const SECRET: &str = "it-secret";
 
-pub fn fixtures() -> PathBuf {
-    std::env::var_os("ATTEST_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/fixtures"
-            ))
-        })
-}
+pub use domain::fixtures::dir as fixtures;
 
 pub struct TestServer {
     pub base: String,
