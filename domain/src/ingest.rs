@@ -91,10 +91,11 @@ pub async fn ingest(
     let mut results = Vec::with_capacity(stored.len());
     for (delivery, stored) in deliveries.iter().zip(stored) {
         match stored {
-            StoredDelivery::Duplicate { id } => {
+            StoredDelivery::Duplicate { id, pending: false } => {
                 results.push(Ingested::Duplicate { delivery_id: id })
             }
-            StoredDelivery::New { id } => {
+            // A retry of a delivery whose events were never recorded finishes the job.
+            StoredDelivery::New { id } | StoredDelivery::Duplicate { id, pending: true } => {
                 let outcome = normalize_outcome(&RawDelivery {
                     source: delivery.source,
                     kind: delivery.kind.as_deref(),

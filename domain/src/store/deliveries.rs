@@ -50,8 +50,11 @@ pub enum StoredDelivery {
         id: i64,
     },
     /// The same (source, delivery key) was stored before: a replay or a redelivery.
+    /// `pending` when it was stored but its normalization was never recorded (the database
+    /// failed in between), so the retry can finish the job.
     Duplicate {
         id: i64,
+        pending: bool,
     },
 }
 
@@ -143,14 +146,18 @@ impl Store {
                 stored.push(match new_id {
                     Some((id,)) => StoredDelivery::New { id },
                     None => {
-                        let (id,): (i64,) = sqlx::query_as(
-                            "select id from deliveries where source = $1 and delivery_key = $2",
+                        let (id, status): (i64, String) = sqlx::query_as(
+                            "select id, status from deliveries \
+                             where source = $1 and delivery_key = $2",
                         )
                         .bind(d.source.as_str())
                         .bind(&d.delivery_key)
                         .fetch_one(&mut *tx)
                         .await?;
-                        StoredDelivery::Duplicate { id }
+                        StoredDelivery::Duplicate {
+                            id,
+                            pending: DeliveryStatus::parse(&status) == DeliveryStatus::Pending,
+                        }
                     }
                 });
             }

@@ -22,6 +22,7 @@ crate::on_both_engines!(
     event_detail_carries_the_raw_payload,
     tokens_are_hashed_unique_and_revocable,
     day_counts_match_the_events,
+    a_retry_finishes_a_delivery_left_pending,
 );
 
 /// (event header, path) of every GitHub webhook fixture.
@@ -458,4 +459,44 @@ async fn day_counts_match_the_events(store: &Store) {
             .count();
         assert_eq!(on_day as i64, c.count, "{c:?}");
     }
+}
+
+/// A delivery committed to the inbox whose events were never recorded (the database failed in
+/// between) is normalized when the source retries it, and only then counts as a duplicate.
+async fn a_retry_finishes_a_delivery_left_pending(store: &Store) {
+    let secrets = Secrets::from_comma_separated(SECRET);
+    let body = std::fs::read(fixtures().join("github/webhooks/member/added.payload.json")).unwrap();
+    let delivery = || {
+        ingest::github_delivery(
+            &secrets,
+            github_request("member", "left-pending", body.clone()),
+        )
+        .unwrap()
+    };
+    store.store_deliveries(&[delivery()]).await.unwrap();
+    let health = store.ingest_health(0).await.unwrap();
+    assert_eq!(health.sources[0].pending, 1);
+    assert_eq!(count_events(store).await, 0);
+
+    let retried = ingest::ingest(store, vec![delivery()]).await.unwrap();
+    assert!(
+        matches!(
+            retried[0],
+            Ingested::New {
+                events: 1,
+                failure: None,
+                ..
+            }
+        ),
+        "{retried:?}"
+    );
+    assert_eq!(count_events(store).await, 1);
+    let again = ingest::ingest(store, vec![delivery()]).await.unwrap();
+    assert!(matches!(again[0], Ingested::Duplicate { .. }), "{again:?}");
+    assert_eq!(count_events(store).await, 1);
+    let health = store.ingest_health(0).await.unwrap();
+    assert_eq!(
+        (health.sources[0].pending, health.sources[0].normalized),
+        (0, 1)
+    );
 }
