@@ -1,34 +1,13 @@
 //! The inbox: raw deliveries committed before a source gets its 2xx, their normalization
 //! status, and what the ingest health page reads.
 
-use super::events::insert_events;
+use super::events::{insert_targets, upsert_events, CHUNK};
+use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, to_micros, Store, StoreError};
 use crate::model::{DeliveryStatus, DeliverySummary, IngestHealth, NewEvent, Source, SourceHealth};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-
-/// Deletes the events of `$delivery` whose ids are not in `$kept` (used on reprocess).
-macro_rules! remove_stale_events {
-    ($tx:expr, $delivery:expr, $kept:expr) => {{
-        let existing: Vec<(i64,)> = sqlx::query_as("select id from events where delivery_id = $1")
-            .bind($delivery)
-            .fetch_all(&mut **$tx)
-            .await?;
-        for (id,) in existing {
-            if !$kept.contains(&id) {
-                sqlx::query("delete from event_targets where event_id = $1")
-                    .bind(id)
-                    .execute(&mut **$tx)
-                    .await?;
-                sqlx::query("delete from events where id = $1")
-                    .bind(id)
-                    .execute(&mut **$tx)
-                    .await?;
-            }
-        }
-    }};
-}
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A delivery as it arrived: authenticated, not yet parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +96,7 @@ const SUMMARY_COLUMNS: &str = "id, source, delivery_key, kind, received_at_us, s
 
 impl Store {
     /// Commits the deliveries (one transaction) and says which were new. Replays are detected
-    /// by the unique (source, delivery_key) and cost nothing but a lookup.
+    /// by the unique (source, delivery_key); a key repeated within the batch is new once.
     pub async fn store_deliveries(
         &self,
         deliveries: &[IncomingDelivery],
@@ -125,76 +104,150 @@ impl Store {
         let mut stored = Vec::with_capacity(deliveries.len());
         on_engine!(self, pool => {
             let mut tx = pool.begin().await?;
-            for d in deliveries {
-                let headers = serde_json::to_string(&headers_object(&d.headers))
-                    .unwrap_or_else(|_| "{}".to_owned());
-                let new_id: Option<(i64,)> = sqlx::query_as(
-                    "insert into deliveries \
-                     (source, delivery_key, kind, received_at_us, headers, body, body_sha256) \
-                     values ($1, $2, $3, $4, $5, $6, $7) \
-                     on conflict (source, delivery_key) do nothing returning id",
-                )
-                .bind(d.source.as_str())
-                .bind(&d.delivery_key)
-                .bind(&d.kind)
-                .bind(to_micros(d.received_at))
-                .bind(headers)
-                .bind(&d.body)
-                .bind(hex::encode(Sha256::digest(&d.body)))
-                .fetch_optional(&mut *tx)
-                .await?;
-                stored.push(match new_id {
-                    Some((id,)) => StoredDelivery::New { id },
-                    None => {
-                        let (id, status): (i64, String) = sqlx::query_as(
-                            "select id, status from deliveries \
-                             where source = $1 and delivery_key = $2",
-                        )
-                        .bind(d.source.as_str())
-                        .bind(&d.delivery_key)
-                        .fetch_one(&mut *tx)
+            for chunk in deliveries.chunks(CHUNK) {
+                let insert = insert_deliveries(chunk);
+                let inserted: Vec<(i64, String, String)> =
+                    bind_all!(sqlx::query_as(&insert.text), &insert.args)
+                        .fetch_all(&mut *tx)
                         .await?;
-                        StoredDelivery::Duplicate {
-                            id,
-                            pending: DeliveryStatus::parse(&status) == DeliveryStatus::Pending,
-                        }
+                let mut new: HashMap<(String, String), i64> = inserted
+                    .into_iter()
+                    .map(|(id, source, key)| ((source, key), id))
+                    .collect();
+                let known: Vec<&IncomingDelivery> = chunk
+                    .iter()
+                    .filter(|d| !new.contains_key(&(d.source.as_str().to_owned(), d.delivery_key.clone())))
+                    .collect();
+                let mut existing: HashMap<(String, String), (i64, bool)> = HashMap::new();
+                if !known.is_empty() {
+                    let lookup = find_deliveries(&known);
+                    let rows: Vec<(i64, String, String, String)> =
+                        bind_all!(sqlx::query_as(&lookup.text), &lookup.args)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    for (id, source, key, status) in rows {
+                        let pending = DeliveryStatus::parse(&status) == DeliveryStatus::Pending;
+                        existing.insert((source, key), (id, pending));
                     }
-                });
+                }
+                for d in chunk {
+                    let key = (d.source.as_str().to_owned(), d.delivery_key.clone());
+                    stored.push(match new.remove(&key) {
+                        Some(id) => {
+                            // Later copies in this batch are duplicates of this one.
+                            existing.insert(key, (id, false));
+                            StoredDelivery::New { id }
+                        }
+                        None => match existing.get(&key) {
+                            Some(&(id, pending)) => StoredDelivery::Duplicate { id, pending },
+                            None => {
+                                return Err(StoreError::Corrupt {
+                                    table: "deliveries",
+                                    id: 0,
+                                    reason: format!("delivery {:?} neither inserted nor found", d.delivery_key),
+                                })
+                            }
+                        },
+                    });
+                }
             }
             tx.commit().await?;
         });
         Ok(stored)
     }
 
-    /// Records the normalizers' verdicts (one transaction): events are upserted by
-    /// (source, source_event_id), so a reprocessed delivery updates its events in place and
-    /// keeps their ids; events a delivery no longer yields are removed.
+    /// Records the normalizers' verdicts (one transaction, a few statements per chunk): events
+    /// are upserted by (source, source_event_id), so a reprocessed delivery updates its events in
+    /// place and keeps their ids; events a delivery no longer yields are removed.
     pub async fn record_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<(), StoreError> {
+        // One row per (source, source_event_id): the last delivery to mention an event wins,
+        // as it would if the deliveries had come one at a time.
+        let mut rows: Vec<(i64, &NewEvent)> = Vec::new();
+        let mut position: HashMap<(&str, &str), usize> = HashMap::new();
+        for (delivery_id, outcome) in outcomes {
+            if let Outcome::Events(events) = outcome {
+                for ev in events {
+                    let key = (ev.source.as_str(), ev.source_event_id.as_str());
+                    match position.get(&key) {
+                        Some(&at) => rows[at] = (*delivery_id, ev),
+                        None => {
+                            position.insert(key, rows.len());
+                            rows.push((*delivery_id, ev));
+                        }
+                    }
+                }
+            }
+        }
+        let normalized: Vec<i64> = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Events(_)))
+            .map(|(id, _)| *id)
+            .collect();
         on_engine!(self, pool => {
             let mut tx = pool.begin().await?;
-            for (delivery_id, outcome) in outcomes {
-                match outcome {
-                    Outcome::Events(events) => {
-                        let kept = insert_events!(&mut tx, *delivery_id, events);
-                        remove_stale_events!(&mut tx, *delivery_id, &kept);
-                        sqlx::query(
-                            "update deliveries set status = 'normalized', error = null, \
-                             event_count = $1 where id = $2",
-                        )
-                        .bind(kept.len() as i64)
-                        .bind(*delivery_id)
-                        .execute(&mut *tx)
+            let mut kept: HashSet<i64> = HashSet::with_capacity(rows.len());
+            for chunk in rows.chunks(CHUNK) {
+                let upsert = upsert_events(chunk);
+                let written: Vec<(i64, String, String)> =
+                    bind_all!(sqlx::query_as(&upsert.text), &upsert.args)
+                        .fetch_all(&mut *tx)
                         .await?;
+                let ids: HashMap<(String, String), i64> = written
+                    .into_iter()
+                    .map(|(id, source, event_id)| ((source, event_id), id))
+                    .collect();
+                let mut event_ids = Vec::with_capacity(chunk.len());
+                let mut targets = Vec::new();
+                for (_, ev) in chunk {
+                    let key = (ev.source.as_str().to_owned(), ev.source_event_id.clone());
+                    let Some(&id) = ids.get(&key) else {
+                        return Err(StoreError::Corrupt {
+                            table: "events",
+                            id: 0,
+                            reason: format!("event {:?} was not written", ev.source_event_id),
+                        });
+                    };
+                    kept.insert(id);
+                    event_ids.push(id);
+                    targets.extend(ev.targets.iter().enumerate().map(|(n, t)| (id, n as i64, t)));
+                }
+                let mut clear = Sql::new("delete from event_targets where event_id in ");
+                clear.id_list(&event_ids);
+                bind_all!(sqlx::query(&clear.text), &clear.args).execute(&mut *tx).await?;
+                for part in targets.chunks(CHUNK * 2) {
+                    let insert = insert_targets(part);
+                    bind_all!(sqlx::query(&insert.text), &insert.args).execute(&mut *tx).await?;
+                }
+            }
+            for chunk in normalized.chunks(CHUNK) {
+                // Events these deliveries no longer yield (only after a normalizer change).
+                let mut find = Sql::new("select id from events where delivery_id in ");
+                find.id_list(chunk);
+                let present: Vec<(i64,)> = bind_all!(sqlx::query_as(&find.text), &find.args)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let stale: Vec<i64> = present.into_iter().map(|(id,)| id).filter(|id| !kept.contains(id)).collect();
+                if !stale.is_empty() {
+                    for table_column in ["event_targets where event_id", "events where id"] {
+                        let mut delete = Sql::new(&format!("delete from {table_column} in "));
+                        delete.id_list(&stale);
+                        bind_all!(sqlx::query(&delete.text), &delete.args).execute(&mut *tx).await?;
                     }
-                    Outcome::Failed(reason) => {
-                        sqlx::query(
-                            "update deliveries set status = 'failed', error = $1 where id = $2",
-                        )
+                }
+                let mut mark = Sql::new(
+                    "update deliveries set status = 'normalized', error = null, event_count = \
+                     (select count(*) from events e where e.delivery_id = deliveries.id) where id in ",
+                );
+                mark.id_list(chunk);
+                bind_all!(sqlx::query(&mark.text), &mark.args).execute(&mut *tx).await?;
+            }
+            for (delivery_id, outcome) in outcomes {
+                if let Outcome::Failed(reason) = outcome {
+                    sqlx::query("update deliveries set status = 'failed', error = $1 where id = $2")
                         .bind(reason)
                         .bind(*delivery_id)
                         .execute(&mut *tx)
                         .await?;
-                    }
                 }
             }
             tx.commit().await?;
@@ -319,4 +372,48 @@ fn headers_object(headers: &[(String, String)]) -> serde_json::Map<String, serde
         .iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), serde_json::Value::String(v.clone())))
         .collect()
+}
+
+/// One multi-row insert of deliveries that skips keys already stored; returns the new rows'
+/// `id, source, delivery_key`.
+fn insert_deliveries(chunk: &[IncomingDelivery]) -> Sql {
+    let mut sql = Sql::new(
+        "insert into deliveries \
+         (source, delivery_key, kind, received_at_us, headers, body, body_sha256) values ",
+    );
+    for (i, d) in chunk.iter().enumerate() {
+        let headers =
+            serde_json::to_string(&headers_object(&d.headers)).unwrap_or_else(|_| "{}".to_owned());
+        sql.row(
+            i == 0,
+            vec![
+                Arg::Text(d.source.as_str().to_owned()),
+                Arg::Text(d.delivery_key.clone()),
+                Arg::OptText(d.kind.clone()),
+                Arg::I64(to_micros(d.received_at)),
+                Arg::Text(headers),
+                Arg::Bytes(d.body.clone()),
+                Arg::Text(hex::encode(Sha256::digest(&d.body))),
+            ],
+        );
+    }
+    sql.push(" on conflict (source, delivery_key) do nothing returning id, source, delivery_key");
+    sql
+}
+
+/// Looks up stored deliveries by (source, delivery_key).
+fn find_deliveries(deliveries: &[&IncomingDelivery]) -> Sql {
+    let mut sql = Sql::new(
+        "select id, source, delivery_key, status from deliveries where (source, delivery_key) in (",
+    );
+    for (i, d) in deliveries.iter().enumerate() {
+        let source = sql.arg(Arg::Text(d.source.as_str().to_owned()));
+        let key = sql.arg(Arg::Text(d.delivery_key.clone()));
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(&format!("({source}, {key})"));
+    }
+    sql.push(")");
+    sql
 }

@@ -11,78 +11,95 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Upserts `$events` of delivery `$delivery` inside transaction `$tx`; evaluates to the ids of
-/// the rows written, in order.
-macro_rules! insert_events {
-    ($tx:expr, $delivery:expr, $events:expr) => {{
-        let mut ids: Vec<i64> = Vec::with_capacity($events.len());
-        for ev in $events.iter() {
-            let row = $crate::store::events::EventColumns::of(ev);
-            let (id,): (i64,) = sqlx::query_as(
-                "insert into events (delivery_id, source, source_event_id, occurred_at_us, \
-                 received_at_us, actor_id, actor_name, actor_kind, actor_ip, actor_user_agent, \
-                 action, native_action, scope_kind, scope_id, scope_name, outcome, error, \
-                 summary, targets, details, search_text) \
-                 values ($1, $2, $3, $4, \
-                 (select d.received_at_us from deliveries d where d.id = $1), \
-                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-                 on conflict (source, source_event_id) do update set \
-                 delivery_id = excluded.delivery_id, occurred_at_us = excluded.occurred_at_us, \
-                 actor_id = excluded.actor_id, actor_name = excluded.actor_name, \
-                 actor_kind = excluded.actor_kind, actor_ip = excluded.actor_ip, \
-                 actor_user_agent = excluded.actor_user_agent, action = excluded.action, \
-                 native_action = excluded.native_action, scope_kind = excluded.scope_kind, \
-                 scope_id = excluded.scope_id, scope_name = excluded.scope_name, \
-                 outcome = excluded.outcome, error = excluded.error, summary = excluded.summary, \
-                 targets = excluded.targets, details = excluded.details, \
-                 search_text = excluded.search_text \
-                 returning id",
-            )
-            .bind($delivery)
-            .bind(ev.source.as_str())
-            .bind(&ev.source_event_id)
-            .bind(row.occurred_at_us)
-            .bind(&ev.actor.id)
-            .bind(&ev.actor.name)
-            .bind(ev.actor.kind.as_str())
-            .bind(&ev.actor.ip)
-            .bind(&ev.actor.user_agent)
-            .bind(&ev.action)
-            .bind(&ev.native_action)
-            .bind(ev.scope.as_ref().map(|s| s.kind.clone()))
-            .bind(ev.scope.as_ref().map(|s| s.id.clone()))
-            .bind(ev.scope.as_ref().and_then(|s| s.name.clone()))
-            .bind(ev.outcome.as_str())
-            .bind(&ev.error)
-            .bind(&ev.summary)
-            .bind(row.targets)
-            .bind(row.details)
-            .bind(row.search_text)
-            .fetch_one(&mut **$tx)
-            .await?;
-            sqlx::query("delete from event_targets where event_id = $1")
-                .bind(id)
-                .execute(&mut **$tx)
-                .await?;
-            for (position, target) in ev.targets.iter().enumerate() {
-                sqlx::query(
-                    "insert into event_targets (event_id, position, kind, target_id, name) \
-                     values ($1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(position as i64)
-                .bind(&target.kind)
-                .bind(&target.id)
-                .bind(&target.name)
-                .execute(&mut **$tx)
-                .await?;
-            }
-            ids.push(id);
+/// Rows per multi-row statement: large enough that a 1,000-record batch costs a handful of
+/// round trips, small enough to stay far below both engines' limits on bound parameters.
+pub(crate) const CHUNK: usize = 250;
+
+const UPSERT_EVENTS: &str = "insert into events (delivery_id, source, source_event_id, \
+    occurred_at_us, received_at_us, actor_id, actor_name, actor_kind, actor_ip, \
+    actor_user_agent, action, native_action, scope_kind, scope_id, scope_name, outcome, error, \
+    summary, targets, details, search_text) values ";
+
+/// One multi-row upsert of events by (source, source_event_id): a replayed or reprocessed
+/// event updates its row and keeps its id. Returns `id, source, source_event_id` per row.
+/// The caller passes each (source, source_event_id) at most once.
+pub(crate) fn upsert_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
+    let mut sql = Sql::new(UPSERT_EVENTS);
+    for (i, (delivery_id, ev)) in rows.iter().enumerate() {
+        let columns = EventColumns::of(ev);
+        let scope = ev.scope.as_ref();
+        let delivery = sql.arg(Arg::I64(*delivery_id));
+        let mut values = vec![
+            Arg::Text(ev.source.as_str().to_owned()),
+            Arg::Text(ev.source_event_id.clone()),
+            Arg::I64(columns.occurred_at_us),
+        ];
+        // The event was received when its delivery was.
+        let received =
+            format!("(select d.received_at_us from deliveries d where d.id = {delivery})");
+        values.extend([
+            Arg::OptText(ev.actor.id.clone()),
+            Arg::Text(ev.actor.name.clone()),
+            Arg::Text(ev.actor.kind.as_str().to_owned()),
+            Arg::OptText(ev.actor.ip.clone()),
+            Arg::OptText(ev.actor.user_agent.clone()),
+            Arg::Text(ev.action.clone()),
+            Arg::Text(ev.native_action.clone()),
+            Arg::OptText(scope.map(|s| s.kind.clone())),
+            Arg::OptText(scope.map(|s| s.id.clone())),
+            Arg::OptText(scope.and_then(|s| s.name.clone())),
+            Arg::Text(ev.outcome.as_str().to_owned()),
+            Arg::OptText(ev.error.clone()),
+            Arg::Text(ev.summary.clone()),
+            Arg::Text(columns.targets),
+            Arg::Text(columns.details),
+            Arg::Text(columns.search_text),
+        ]);
+        let placeholders: Vec<String> = values.into_iter().map(|v| sql.arg(v)).collect();
+        if i > 0 {
+            sql.push(", ");
         }
-        ids
-    }};
+        let (head, tail) = placeholders.split_at(3);
+        sql.push(&format!(
+            "({delivery}, {}, {received}, {})",
+            head.join(", "),
+            tail.join(", ")
+        ));
+    }
+    sql.push(
+        " on conflict (source, source_event_id) do update set \
+         delivery_id = excluded.delivery_id, occurred_at_us = excluded.occurred_at_us, \
+         actor_id = excluded.actor_id, actor_name = excluded.actor_name, \
+         actor_kind = excluded.actor_kind, actor_ip = excluded.actor_ip, \
+         actor_user_agent = excluded.actor_user_agent, action = excluded.action, \
+         native_action = excluded.native_action, scope_kind = excluded.scope_kind, \
+         scope_id = excluded.scope_id, scope_name = excluded.scope_name, \
+         outcome = excluded.outcome, error = excluded.error, summary = excluded.summary, \
+         targets = excluded.targets, details = excluded.details, \
+         search_text = excluded.search_text \
+         returning id, source, source_event_id",
+    );
+    sql
 }
-pub(crate) use insert_events;
+
+/// One multi-row insert of targets: (event id, position, target).
+pub(crate) fn insert_targets(rows: &[(i64, i64, &Target)]) -> Sql {
+    let mut sql =
+        Sql::new("insert into event_targets (event_id, position, kind, target_id, name) values ");
+    for (i, (event_id, position, target)) in rows.iter().enumerate() {
+        sql.row(
+            i == 0,
+            vec![
+                Arg::I64(*event_id),
+                Arg::I64(*position),
+                Arg::Text(target.kind.clone()),
+                Arg::OptText(target.id.clone()),
+                Arg::Text(target.name.clone()),
+            ],
+        );
+    }
+    sql
+}
 
 /// The derived columns of an event row, computed once per event for either engine.
 pub(crate) struct EventColumns {

@@ -5,6 +5,8 @@
 pub(crate) enum Arg {
     I64(i64),
     Text(String),
+    OptText(Option<String>),
+    Bytes(Vec<u8>),
 }
 
 #[derive(Debug, Default)]
@@ -31,6 +33,28 @@ impl Sql {
         self.args.push(value);
         format!("${}", self.args.len())
     }
+
+    /// Appends `(p1, p2, …)` for one row of a multi-row `values` list, with a leading comma
+    /// after the first row.
+    pub fn row(&mut self, first: bool, values: Vec<Arg>) -> &mut Self {
+        let placeholders: Vec<String> = values.into_iter().map(|v| self.arg(v)).collect();
+        if !first {
+            self.text.push_str(", ");
+        }
+        self.text.push('(');
+        self.text.push_str(&placeholders.join(", "));
+        self.text.push(')');
+        self
+    }
+
+    /// Appends `(p1, p2, …)` of integers, for `in` lists.
+    pub fn id_list(&mut self, ids: &[i64]) -> &mut Self {
+        let placeholders: Vec<String> = ids.iter().map(|id| self.arg(Arg::I64(*id))).collect();
+        self.text.push('(');
+        self.text.push_str(&placeholders.join(", "));
+        self.text.push(')');
+        self
+    }
 }
 
 /// Binds the builder's values onto a sqlx query of either engine, in order.
@@ -41,6 +65,8 @@ macro_rules! bind_all {
             query = match arg {
                 $crate::store::sql::Arg::I64(v) => query.bind(*v),
                 $crate::store::sql::Arg::Text(v) => query.bind(v.clone()),
+                $crate::store::sql::Arg::OptText(v) => query.bind(v.clone()),
+                $crate::store::sql::Arg::Bytes(v) => query.bind(v.clone()),
             };
         }
         query
