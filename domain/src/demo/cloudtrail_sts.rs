@@ -7,7 +7,7 @@ use super::cloudtrail::{
     Call, Who, GLOBAL_REGION,
 };
 use super::ids::{ip, pick, pick_str};
-use super::org::{Access, RoleKind};
+use super::org::Access;
 use super::roster::FOREIGN_OCTETS;
 use super::world::World;
 use super::DemoDelivery;
@@ -134,17 +134,7 @@ pub(super) fn assume_role(
             format!("terraform-{}", at.timestamp()),
         )
     } else if roll < 0.85 {
-        let roles: Vec<(String, String)> = world
-            .org
-            .accounts
-            .get(account)?
-            .roles
-            .iter()
-            .filter_map(|r| match &r.kind {
-                RoleKind::Service(service) => Some((r.name.clone(), service.clone())),
-                _ => None,
-            })
-            .collect();
+        let roles = world.service_roles(account)?;
         let (role, service) = pick(rng, &roles)?.clone();
         let session = workload_session(rng, &service);
         (Who::Service { account, service }, role, session)

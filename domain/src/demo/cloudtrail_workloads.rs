@@ -5,7 +5,7 @@ use super::cloudtrail::{
     iam_user, not_authorized, record, session, sso, workload_session, Call, Who,
 };
 use super::ids::{aws_id, pick, pick_str, uuid};
-use super::org::{Access, RoleKind};
+use super::org::Access;
 use super::world::World;
 use super::DemoDelivery;
 use chrono::{DateTime, Utc};
@@ -60,17 +60,7 @@ pub(super) fn s3_object(
     let account = rng.gen_range(0..world.org.accounts.len().max(1));
     let roll: f64 = rng.gen();
     let who = if roll < 0.6 {
-        let roles: Vec<(String, String)> = world
-            .org
-            .accounts
-            .get(account)?
-            .roles
-            .iter()
-            .filter_map(|r| match &r.kind {
-                RoleKind::Service(service) => Some((r.name.clone(), service.clone())),
-                _ => None,
-            })
-            .collect();
+        let roles = world.service_roles(account)?;
         let (role, service) = pick(rng, &roles)?.clone();
         session(world, account, &role, workload_session(rng, &service))
     } else if roll < 0.75 {

@@ -173,6 +173,23 @@ pub(super) struct World {
 }
 
 impl World {
+    /// The (role name, AWS service) of every service role of an account; `None` when the
+    /// account does not exist.
+    pub(super) fn service_roles(&self, account: usize) -> Option<Vec<(String, String)>> {
+        let roles = &self.org.accounts.get(account)?.roles;
+        Some(
+            roles
+                .iter()
+                .filter_map(|r| match &r.kind {
+                    super::org::RoleKind::Service(service) => {
+                        Some((r.name.clone(), service.clone()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
     pub fn new(org: DemoOrg, period_start: DateTime<Utc>, rng: &mut StdRng) -> World {
         let active = org
             .people
