@@ -399,7 +399,7 @@ pub(super) fn sso(
     at_least: Access,
 ) -> Option<Who> {
     let person = world.person(rng, |_, p| p.aws >= Some(at_least))?;
-    let account = account.unwrap_or_else(|| rng.gen_range(0..world.org.accounts.len().max(1)));
+    let account = account.unwrap_or_else(|| world.any_account(rng));
     let access = world.org.people.get(person)?.aws?;
     let env = world.org.accounts.get(account)?;
     let access = if env.environment == "production" && access == Access::Write {

@@ -80,7 +80,7 @@ pub(super) fn console_login(
             outcome,
         )
     } else {
-        let account = rng.gen_range(0..world.org.accounts.len().max(1));
+        let account = world.any_account(rng);
         (Who::Root { account }, SignIn::Success { mfa: true })
     };
     let failed = !matches!(outcome, SignIn::Success { .. });
@@ -124,7 +124,7 @@ pub(super) fn assume_role(
     rng: &mut StdRng,
     at: DateTime<Utc>,
 ) -> Option<DemoDelivery> {
-    let account = rng.gen_range(0..world.org.accounts.len().max(1));
+    let account = world.any_account(rng);
     let roll: f64 = rng.gen();
     let (who, role_name, session_name) = if roll < 0.4 {
         let who = iam_user(world, account, "terraform-ci")?;
@@ -197,7 +197,7 @@ pub(super) fn get_caller_identity(
     rng: &mut StdRng,
     at: DateTime<Utc>,
 ) -> Option<DemoDelivery> {
-    let account = rng.gen_range(0..world.org.accounts.len().max(1));
+    let account = world.any_account(rng);
     let roll: f64 = rng.gen();
     let who = if roll < 0.6 {
         sso(world, rng, Some(account), Access::ReadOnly)

@@ -57,7 +57,7 @@ pub(super) fn s3_object(
     at: DateTime<Utc>,
     put: bool,
 ) -> Option<DemoDelivery> {
-    let account = rng.gen_range(0..world.org.accounts.len().max(1));
+    let account = world.any_account(rng);
     let roll: f64 = rng.gen();
     let who = if roll < 0.6 {
         let roles = world.service_roles(account)?;
@@ -180,7 +180,7 @@ pub(super) fn describe_instances(
     rng: &mut StdRng,
     at: DateTime<Utc>,
 ) -> Option<DemoDelivery> {
-    let account = rng.gen_range(0..world.org.accounts.len().max(1));
+    let account = world.any_account(rng);
     let who = ec2_principal(world, rng, account)?;
     let region = world.org.accounts.get(account)?.region.clone();
     let mut call = Call::new(&who, "ec2.amazonaws.com", "DescribeInstances", &region);
@@ -203,7 +203,7 @@ pub(super) fn run_instances(
         .position(|a| a.environment == "sandbox");
     let account = match sandbox {
         Some(sandbox) if rng.gen_bool(0.6) => sandbox,
-        _ => rng.gen_range(0..world.org.accounts.len().max(1)),
+        _ => world.any_account(rng),
     };
     let who = ec2_principal(world, rng, account)?;
     let env = world.org.accounts.get(account)?;

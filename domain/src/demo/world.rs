@@ -173,6 +173,11 @@ pub(super) struct World {
 }
 
 impl World {
+    /// Any AWS account, uniformly (0 when the organisation has none).
+    pub(super) fn any_account(&self, rng: &mut rand::rngs::StdRng) -> usize {
+        rand::Rng::gen_range(rng, 0..self.org.accounts.len().max(1))
+    }
+
     /// The (role name, AWS service) of every service role of an account; `None` when the
     /// account does not exist.
     pub(super) fn service_roles(&self, account: usize) -> Option<Vec<(String, String)>> {
