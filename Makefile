@@ -10,7 +10,7 @@ export ATTEST_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 DEMO_DB ?= attest.db
 DEMO_EVENTS ?= 5000
 
-.PHONY: run test setup setup-test build lint unit e2e bench
+.PHONY: run test setup setup-test build site lint unit e2e bench
 
 ## run: set up, build, load demo data into ./$(DEMO_DB) and serve http://127.0.0.1:3000
 run: setup build
@@ -18,7 +18,9 @@ run: setup build
 	target/debug/attest --database-url "sqlite://$(DEMO_DB)" demo --events $(DEMO_EVENTS) --site-root target/site
 
 ## test: formatting, lints, unit + integration tests (SQLite and Postgres), end-to-end in Chromium
-test: setup-test lint unit build e2e
+# The end-to-end run serves target/debug/attest as `cargo test` built it, so only the wasm front
+# end is built here: a second server build with other feature flags would cost CI minutes.
+test: setup-test lint unit site e2e
 	@echo "== all checks passed"
 
 setup:
@@ -30,6 +32,10 @@ setup-test:
 build:
 	@echo "== building the server and the wasm front end (cargo leptos build)"
 	cargo leptos build
+
+site:
+	@echo "== building the wasm front end, styles and assets (cargo leptos build --frontend-only)"
+	cargo leptos build --frontend-only
 
 lint:
 	@echo "== cargo fmt --check"

@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The server binary comes from `cargo test` (make test) or `cargo leptos build` (make build); the
+# wasm front end, styles and assets from cargo-leptos.
+for built in target/debug/attest target/site/pkg/attest.wasm target/site/pkg/attest.css; do
+  if [ ! -e "$built" ]; then
+    echo "e2e: $built is missing: run \`make build\` first" >&2
+    exit 1
+  fi
+done
+
 work=$(mktemp -d)
 db="sqlite://$work/e2e.db"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')

@@ -16,7 +16,7 @@ const MAX_VALUE_LEN: usize = 500;
 pub struct TimelineQuery {
     pub actor: String,
     pub action: String,
-    /// `github`, `cloudtrail`, or empty / `all`.
+    /// A [`Source`] name (`github`, `cloudtrail`, ...), or empty / `all`.
     pub source: String,
     pub target: String,
     /// First UTC day shown, `YYYY-MM-DD`.
@@ -129,8 +129,10 @@ impl TimelineQuery {
             other => match other.parse::<Source>() {
                 Ok(source) => Some(source),
                 Err(_) => {
+                    let known: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
                     problems.push(format!(
-                        "Source “{other}” is not one Attest knows; choose github or cloudtrail."
+                        "Source “{other}” is not one Attest knows; choose one of {}.",
+                        known.join(", ")
                     ));
                     None
                 }

@@ -22,7 +22,13 @@ pub const MAX_DAYS: u64 = 366;
 fn source_color(source: Source) -> RGBColor {
     match source {
         Source::Github => RGBColor(0x5b, 0x4f, 0xc7),
+        Source::Gitlab => RGBColor(0xe2, 0x43, 0x29),
         Source::Cloudtrail => RGBColor(0xd9, 0x77, 0x06),
+        Source::Aws => RGBColor(0x92, 0x40, 0x0e),
+        Source::Gcp => RGBColor(0x1a, 0x73, 0xe8),
+        Source::Azure => RGBColor(0x00, 0x78, 0xd4),
+        Source::Okta => RGBColor(0x0f, 0x76, 0x6e),
+        Source::Terraform => RGBColor(0x7b, 0x42, 0xbc),
     }
 }
 
@@ -45,25 +51,27 @@ fn draw_error<E: std::fmt::Display>(err: E) -> ChartError {
     ChartError::Draw(err.to_string())
 }
 
-/// Per-day counts laid out for drawing: one `[i64; 2]` per day (in `Source::ALL` order).
-struct Days2 {
+const SOURCES: usize = Source::ALL.len();
+
+/// Per-day counts laid out for drawing: one count per source per day (in `Source::ALL` order).
+struct PerDay {
     first: NaiveDate,
-    per_day: Vec<[i64; 2]>,
+    per_day: Vec<[i64; SOURCES]>,
 }
 
-impl Days2 {
-    fn collect(counts: &[DayCount], first: NaiveDate, n: usize) -> Days2 {
-        let mut per_day = vec![[0i64; 2]; n];
+impl PerDay {
+    fn collect(counts: &[DayCount], first: NaiveDate, n: usize) -> PerDay {
+        let mut per_day = vec![[0i64; SOURCES]; n];
         for c in counts {
             let offset = c.day.signed_duration_since(first).num_days();
             let slot = usize::try_from(offset)
                 .ok()
                 .and_then(|i| per_day.get_mut(i));
             if let Some(slot) = slot {
-                slot[source_index(c.source)] += c.count.max(0);
+                slot[c.source.index()] += c.count.max(0);
             }
         }
-        Days2 { first, per_day }
+        PerDay { first, per_day }
     }
 
     fn day(&self, offset: i32) -> Option<NaiveDate> {
@@ -72,7 +80,7 @@ impl Days2 {
     }
 
     fn total(&self, source: Source) -> i64 {
-        self.per_day.iter().map(|d| d[source_index(source)]).sum()
+        self.per_day.iter().map(|d| d[source.index()]).sum()
     }
 
     fn busiest(&self) -> Option<(usize, i64)> {
@@ -82,13 +90,6 @@ impl Days2 {
             .enumerate()
             .filter(|(_, total)| *total > 0)
             .max_by_key(|(i, total)| (*total, std::cmp::Reverse(*i)))
-    }
-}
-
-fn source_index(source: Source) -> usize {
-    match source {
-        Source::Github => 0,
-        Source::Cloudtrail => 1,
     }
 }
 
@@ -109,13 +110,13 @@ pub fn activity_svg(
     }
     // `n` is at most MAX_DAYS here, so neither conversion can fail.
     let n_i32 = i32::try_from(n).map_err(draw_error)?;
-    let days = Days2::collect(counts, first, usize::try_from(n).map_err(draw_error)?);
+    let days = PerDay::collect(counts, first, usize::try_from(n).map_err(draw_error)?);
     let mut svg = String::new();
     draw(&mut svg, &days, n_i32)?;
     Ok(with_title(&svg, &describe(&days, first, last)))
 }
 
-fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
+fn draw(svg: &mut String, days: &PerDay, n: i32) -> Result<(), ChartError> {
     let max = days
         .per_day
         .iter()
@@ -170,7 +171,7 @@ fn draw(svg: &mut String, days: &Days2, n: i32) -> Result<(), ChartError> {
         .min(4)
         .max(per_day_px.saturating_sub(56) / 2);
     for source in Source::ALL {
-        let s = source_index(source);
+        let s = source.index();
         let style = source_color(source).filled();
         chart
             .draw_series(
@@ -252,15 +253,19 @@ fn nice_ceiling(max: i64) -> i64 {
 
 /// One sentence with what the chart shows, for its `<title>` (read by screen readers and shown
 /// as a tooltip).
-fn describe(days: &Days2, first: NaiveDate, last: NaiveDate) -> String {
+fn describe(days: &PerDay, first: NaiveDate, last: NaiveDate) -> String {
+    // Sources with no events in the period are left out: eight zeros say nothing.
     let totals: Vec<String> = Source::ALL
         .iter()
-        .map(|s| format!("{} {}", days.total(*s), s.label()))
+        .map(|s| (days.total(*s), s.label()))
+        .filter(|(total, _)| *total > 0)
+        .map(|(total, label)| format!("{total} {label}"))
         .collect();
-    let mut text = format!(
-        "Events per day from {first} to {last} (UTC): {}",
-        totals.join(", ")
-    );
+    let mut text = format!("Events per day from {first} to {last} (UTC)");
+    if !totals.is_empty() {
+        text.push_str(": ");
+        text.push_str(&totals.join(", "));
+    }
     match days.busiest() {
         Some((i, total)) => {
             let day = days.day(i32::try_from(i).unwrap_or(0)).unwrap_or(first);

@@ -125,10 +125,12 @@ pub async fn ingest(
 
 fn normalize_outcome(raw: &RawDelivery<'_>) -> NormalizeOutcome {
     match normalize::normalize(raw) {
-        Ok(events) if events.is_empty() => {
-            NormalizeOutcome::Failed("the normalizer produced no event".to_owned())
-        }
-        Ok(events) => NormalizeOutcome::Events(events),
+        Ok(normalized) if normalized.events.is_empty() => NormalizeOutcome::Failed(
+            normalized
+                .ignored
+                .unwrap_or_else(|| "the normalizer produced no event".to_owned()),
+        ),
+        Ok(normalized) => NormalizeOutcome::Events(normalized.events),
         Err(err) => NormalizeOutcome::Failed(err.to_string()),
     }
 }

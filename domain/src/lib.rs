@@ -6,6 +6,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod grant;
 pub mod model;
 
 #[cfg(feature = "store")]

@@ -12,16 +12,38 @@ use std::str::FromStr;
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Github,
+    Gitlab,
     Cloudtrail,
+    /// AWS data that is not CloudTrail: IAM authorization details, credential reports.
+    Aws,
+    Gcp,
+    Azure,
+    Okta,
+    Terraform,
 }
 
 impl Source {
-    pub const ALL: [Source; 2] = [Source::Github, Source::Cloudtrail];
+    pub const ALL: [Source; 8] = [
+        Source::Github,
+        Source::Gitlab,
+        Source::Cloudtrail,
+        Source::Aws,
+        Source::Gcp,
+        Source::Azure,
+        Source::Okta,
+        Source::Terraform,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Github => "github",
+            Source::Gitlab => "gitlab",
             Source::Cloudtrail => "cloudtrail",
+            Source::Aws => "aws",
+            Source::Gcp => "gcp",
+            Source::Azure => "azure",
+            Source::Okta => "okta",
+            Source::Terraform => "terraform",
         }
     }
 
@@ -29,8 +51,19 @@ impl Source {
     pub fn label(self) -> &'static str {
         match self {
             Source::Github => "GitHub",
+            Source::Gitlab => "GitLab",
             Source::Cloudtrail => "AWS CloudTrail",
+            Source::Aws => "AWS IAM",
+            Source::Gcp => "Google Cloud",
+            Source::Azure => "Azure",
+            Source::Okta => "Okta",
+            Source::Terraform => "Terraform",
         }
+    }
+
+    /// Position in [`Source::ALL`], for per-source arrays.
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -41,7 +74,9 @@ impl fmt::Display for Source {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown source {0:?} (expected one of: github, cloudtrail)")]
+#[error(
+    "unknown source {0:?} (expected one of: github, gitlab, cloudtrail, aws, gcp, azure, okta, terraform)"
+)]
 pub struct UnknownSource(pub String);
 
 impl FromStr for Source {

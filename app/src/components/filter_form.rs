@@ -3,6 +3,7 @@
 //! submits at once.
 
 use crate::query::TimelineQuery;
+use domain::model::Source;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -71,8 +72,10 @@ pub fn FilterForm(query: TimelineQuery) -> impl IntoView {
                 <span>"Source"</span>
                 <select name="source" on:change=submit_on_change>
                     {source_option("", "All sources")}
-                    {source_option("github", "GitHub")}
-                    {source_option("cloudtrail", "AWS CloudTrail")}
+                    {Source::ALL
+                        .into_iter()
+                        .map(|source| source_option(source.as_str(), source.label()))
+                        .collect_view()}
                 </select>
             </label>
             <label class="field">

@@ -2,11 +2,51 @@
 //! vocabulary. No I/O, no clock, no database: the same bytes always give the same rows, which
 //! is what makes `attest reprocess` safe and the parsers fuzzable.
 
+pub mod aws;
+pub mod azure;
 pub mod cloudtrail;
+pub mod gcp;
 pub mod github;
+pub mod gitlab;
+pub(crate) mod json;
+pub mod okta;
+pub mod terraform;
 
+use crate::grant::{GrantChange, GrantSnapshot};
 use crate::model::{NewEvent, Source};
 use chrono::{DateTime, Utc};
+
+/// Everything one delivery says: events for the timeline, grant changes for the permission
+/// history, snapshots of whole scopes. A delivery may carry any mix of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Normalized {
+    pub events: Vec<NewEvent>,
+    pub grant_changes: Vec<GrantChange>,
+    pub snapshots: Vec<GrantSnapshot>,
+    /// Set when the delivery was understood and deliberately yields nothing (a GitLab test
+    /// hook, a read-only data-access log): the reason is kept instead of a failure.
+    pub ignored: Option<String>,
+}
+
+impl Normalized {
+    pub fn events(events: Vec<NewEvent>) -> Normalized {
+        Normalized {
+            events,
+            ..Normalized::default()
+        }
+    }
+
+    pub fn ignored(reason: impl Into<String>) -> Normalized {
+        Normalized {
+            ignored: Some(reason.into()),
+            ..Normalized::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.grant_changes.is_empty() && self.snapshots.is_empty()
+    }
+}
 
 /// A stored delivery as the normalizers see it.
 #[derive(Debug, Clone, Copy)]
@@ -39,14 +79,23 @@ impl From<serde_json::Error> for NormalizeError {
 }
 
 /// Normalize one delivery of any source.
-pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Vec<NewEvent>, NormalizeError> {
+pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
     match delivery.source {
         Source::Github => github::normalize(
             delivery.kind.unwrap_or_default(),
             delivery.delivery_key,
             delivery.received_at,
             delivery.body,
-        ),
-        Source::Cloudtrail => cloudtrail::normalize_record(delivery.body).map(|event| vec![event]),
+        )
+        .map(Normalized::events),
+        Source::Cloudtrail => {
+            cloudtrail::normalize_record(delivery.body).map(|event| Normalized::events(vec![event]))
+        }
+        Source::Gitlab => gitlab::normalize(delivery),
+        Source::Aws => aws::normalize(delivery),
+        Source::Gcp => gcp::normalize(delivery),
+        Source::Azure => azure::normalize(delivery),
+        Source::Okta => okta::normalize(delivery),
+        Source::Terraform => terraform::normalize(delivery),
     }
 }

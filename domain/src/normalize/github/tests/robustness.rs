@@ -214,7 +214,7 @@ fn hand_cut_webhook_bodies_never_panic() {
 
 #[test]
 fn timestamps_in_every_form_github_writes() {
-    use crate::normalize::github::json::timestamp;
+    use crate::normalize::json::timestamp;
     let expected = super::utc("2019-05-15T15:20:30Z");
     assert_eq!(timestamp(&json!("2019-05-15T15:20:30Z")), Some(expected));
     assert_eq!(

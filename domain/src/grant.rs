@@ -1,0 +1,97 @@
+//! Grants: who holds which permission on what, as facts with a time. Normalizers emit
+//! [`GrantChange`]s (someone gained or lost access) and snapshots emit the whole set of
+//! [`Grant`]s of a scope at a moment; the store keeps them as intervals (`valid_from`,
+//! `valid_to`), so access on any date is a query.
+//!
+//! Identities are strings that are unique across sources: a source prefix, a kind and the
+//! source's own stable id (`github:user:583231`, `aws:arn:aws:iam::123456789012:user/alice`,
+//! `gcp:user:alice@example.com`). Names are what a person reads and may change; ids may not.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Someone or something that can hold access: a user, a team or group, a role, a service
+/// account, a key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Principal {
+    /// `user`, `team`, `group`, `role`, `service_account`, `access_key`, `deploy_key`, `app`, ...
+    pub kind: String,
+    /// Unique across sources: `github:user:583231`, `okta:user:00u1...`, `aws:arn:...`.
+    pub id: String,
+    /// A login, e-mail, group or role name.
+    pub name: String,
+}
+
+/// Something access is held on: an organisation, a repository, a project, an account, a group,
+/// an application, a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Resource {
+    /// `org`, `repository`, `team`, `group`, `project`, `account`, `policy`, `app`, ...
+    pub kind: String,
+    /// Unique across sources: `github:repo:1296269`, `gcp:project:my-project`.
+    pub id: String,
+    pub name: String,
+}
+
+/// Whether a change gave or took away access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantOp {
+    Added,
+    Removed,
+}
+
+impl GrantOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantOp::Added => "added",
+            GrantOp::Removed => "removed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GrantOp> {
+        match s {
+            "added" => Some(GrantOp::Added),
+            "removed" => Some(GrantOp::Removed),
+            _ => None,
+        }
+    }
+}
+
+/// One grant: `principal` holds `permission` on `resource`, possibly `via` something
+/// (a team, a group, a role), within `scope` (the org, account or project a snapshot of that
+/// source covers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Grant {
+    /// The boundary a snapshot covers: `github:org:acme`, `aws:account:123456789012`,
+    /// `gcp:project:my-project`. A snapshot of a scope closes only that scope's grants.
+    pub scope: String,
+    pub principal: Principal,
+    pub resource: Resource,
+    /// The source's own word: `admin`, `member`, `maintain`, `roles/owner`, a policy ARN.
+    pub permission: String,
+    /// How the access is held when not directly: `team:platform`, `group:admins`, the role
+    /// a policy is attached to. Empty for direct grants.
+    pub via: String,
+}
+
+/// A normalizer's statement that a grant appeared or vanished at a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantChange {
+    pub at: DateTime<Utc>,
+    pub grant: Grant,
+    pub op: GrantOp,
+    /// Where the fact comes from, for a person: "member.added webhook by octocat",
+    /// "iam:AttachUserPolicy by alice".
+    pub evidence: String,
+}
+
+/// Everything a snapshot source says about one scope at one moment: every grant in the scope.
+/// Grants of the scope that are open and not listed are closed at `at`; listed grants that are
+/// not open are opened at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantSnapshot {
+    pub at: DateTime<Utc>,
+    pub scope: String,
+    pub grants: Vec<Grant>,
+}
