@@ -95,3 +95,32 @@ pub struct GrantSnapshot {
     pub scope: String,
     pub grants: Vec<Grant>,
 }
+
+/// A grant over a span of time, as the store derives it from changes and snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantInterval {
+    pub id: i64,
+    #[serde(flatten)]
+    pub grant: Grant,
+    /// `None`: held since before Attest's records (the first fact seen was its removal).
+    pub valid_from: Option<DateTime<Utc>>,
+    /// `None`: still held.
+    pub valid_to: Option<DateTime<Utc>>,
+}
+
+impl GrantInterval {
+    /// Whether the grant was held at `at` (from inclusive, to exclusive).
+    pub fn held_at(&self, at: DateTime<Utc>) -> bool {
+        self.valid_from.is_none_or(|from| from <= at) && self.valid_to.is_none_or(|to| to > at)
+    }
+}
+
+/// Which grants to read. Every field is optional; ids are exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantFilter {
+    pub principal: Option<String>,
+    pub resource: Option<String>,
+    pub scope: Option<String>,
+    /// Only grants held at this moment.
+    pub as_of: Option<DateTime<Utc>>,
+}

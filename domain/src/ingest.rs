@@ -43,11 +43,15 @@ pub enum WebhookError {
 /// What happened to one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
-    /// Stored now; `events` were recorded, or `failure` says why none could be.
+    /// Stored now; `events`, grant changes and snapshot grants were recorded, or `failure`
+    /// says why none could be, or the delivery was understood and `ignored` on purpose.
     New {
         delivery_id: i64,
         events: usize,
+        grant_changes: usize,
+        snapshot_grants: usize,
         failure: Option<String>,
+        ignored: bool,
     },
     /// Stored before (a redelivery or a replay); nothing new was written.
     Duplicate { delivery_id: i64 },
@@ -104,15 +108,21 @@ pub async fn ingest(
                     body: &delivery.body,
                 });
                 results.push(match &outcome {
-                    NormalizeOutcome::Events(events) => Ingested::New {
+                    NormalizeOutcome::Normalized(normalized) => Ingested::New {
                         delivery_id: id,
-                        events: events.len(),
+                        events: normalized.events.len(),
+                        grant_changes: normalized.grant_changes.len(),
+                        snapshot_grants: normalized.snapshots.iter().map(|s| s.grants.len()).sum(),
                         failure: None,
+                        ignored: normalized.is_empty(),
                     },
                     NormalizeOutcome::Failed(reason) => Ingested::New {
                         delivery_id: id,
                         events: 0,
+                        grant_changes: 0,
+                        snapshot_grants: 0,
                         failure: Some(reason.clone()),
+                        ignored: false,
                     },
                 });
                 outcomes.push((id, outcome));
@@ -125,12 +135,10 @@ pub async fn ingest(
 
 fn normalize_outcome(raw: &RawDelivery<'_>) -> NormalizeOutcome {
     match normalize::normalize(raw) {
-        Ok(normalized) if normalized.events.is_empty() => NormalizeOutcome::Failed(
-            normalized
-                .ignored
-                .unwrap_or_else(|| "the normalizer produced no event".to_owned()),
-        ),
-        Ok(normalized) => NormalizeOutcome::Events(normalized.events),
+        Ok(normalized) if normalized.is_empty() && normalized.ignored.is_none() => {
+            NormalizeOutcome::Failed("the normalizer produced nothing from it".to_owned())
+        }
+        Ok(normalized) => NormalizeOutcome::Normalized(normalized),
         Err(err) => NormalizeOutcome::Failed(err.to_string()),
     }
 }
@@ -143,7 +151,12 @@ pub struct Tally {
     pub duplicates: u64,
     /// Stored, but could not be normalized (kept with the reason).
     pub failed: u64,
+    /// Understood and deliberately without events or grants (kept with the reason).
+    pub ignored: u64,
     pub events: u64,
+    pub grant_changes: u64,
+    /// Grants listed by snapshots (most are restatements of open grants, not changes).
+    pub snapshot_grants: u64,
 }
 
 impl Tally {
@@ -153,12 +166,22 @@ impl Tally {
             match result {
                 Ingested::Duplicate { .. } => self.duplicates += 1,
                 Ingested::New {
-                    events, failure, ..
+                    events,
+                    grant_changes,
+                    snapshot_grants,
+                    failure,
+                    ignored,
+                    ..
                 } => {
                     self.new += 1;
                     self.events += *events as u64;
+                    self.grant_changes += *grant_changes as u64;
+                    self.snapshot_grants += *snapshot_grants as u64;
                     if failure.is_some() {
                         self.failed += 1;
+                    }
+                    if *ignored {
+                        self.ignored += 1;
                     }
                 }
             }
@@ -294,7 +317,15 @@ pub async fn reprocess(store: &Store, only_unfinished: bool) -> Result<Tally, St
         for (_, outcome) in &outcomes {
             tally.records += 1;
             match outcome {
-                NormalizeOutcome::Events(events) => tally.events += events.len() as u64,
+                NormalizeOutcome::Normalized(n) => {
+                    tally.events += n.events.len() as u64;
+                    tally.grant_changes += n.grant_changes.len() as u64;
+                    tally.snapshot_grants +=
+                        n.snapshots.iter().map(|s| s.grants.len()).sum::<usize>() as u64;
+                    if n.is_empty() {
+                        tally.ignored += 1;
+                    }
+                }
                 NormalizeOutcome::Failed(_) => tally.failed += 1,
             }
         }

@@ -246,6 +246,9 @@ pub enum DeliveryStatus {
     Normalized,
     /// Kept with the reason; `attest reprocess` retries it after a fix.
     Failed,
+    /// Understood, and deliberately yields nothing (a test ping, a read-only log): kept with
+    /// the reason.
+    Ignored,
 }
 
 impl DeliveryStatus {
@@ -254,6 +257,7 @@ impl DeliveryStatus {
             DeliveryStatus::Pending => "pending",
             DeliveryStatus::Normalized => "normalized",
             DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Ignored => "ignored",
         }
     }
 
@@ -261,6 +265,7 @@ impl DeliveryStatus {
         match s {
             "normalized" => DeliveryStatus::Normalized,
             "failed" => DeliveryStatus::Failed,
+            "ignored" => DeliveryStatus::Ignored,
             _ => DeliveryStatus::Pending,
         }
     }
@@ -316,6 +321,7 @@ pub struct SourceHealth {
     pub source: Source,
     pub normalized: i64,
     pub failed: i64,
+    pub ignored: i64,
     pub pending: i64,
     pub last_received_at: Option<DateTime<Utc>>,
 }

@@ -53,6 +53,7 @@ fn HealthReport(health: IngestHealth) -> impl IntoView {
                             <th scope="col">"Source"</th>
                             <th scope="col" class="num">"Normalized"</th>
                             <th scope="col" class="num">"Failed"</th>
+                            <th scope="col" class="num" title="Understood, and deliberately not an event (pings, test hooks)">"Ignored"</th>
                             <th scope="col" class="num">"Pending"</th>
                             <th scope="col">"Last received (UTC)"</th>
                         </tr>
@@ -113,6 +114,7 @@ fn SourceRow(health: SourceHealth) -> impl IntoView {
             <td><SourceBadge source=health.source/></td>
             <td class="num">{health.normalized}</td>
             <td class=failed_class>{health.failed}</td>
+            <td class="num">{health.ignored}</td>
             <td class="num">{health.pending}</td>
             <td>
                 {match health.last_received_at {

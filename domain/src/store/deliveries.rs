@@ -2,9 +2,11 @@
 //! status, and what the ingest health page reads.
 
 use super::events::{insert_targets, upsert_events, CHUNK};
+use super::grants::{out_of_scope, record_grants, GrantWork};
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, to_micros, Store, StoreError};
 use crate::model::{DeliveryStatus, DeliverySummary, IngestHealth, NewEvent, Source, SourceHealth};
+use crate::normalize::Normalized;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -40,8 +42,22 @@ pub enum StoredDelivery {
 /// A normalizer's verdict on one stored delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Events(Vec<NewEvent>),
+    /// Events, grant changes and snapshots; or nothing, with the reason it was ignored.
+    Normalized(Normalized),
     Failed(String),
+}
+
+impl Outcome {
+    /// The delivery status this outcome leaves behind, with the text kept beside it.
+    fn status(&self) -> (DeliveryStatus, Option<&str>) {
+        match self {
+            Outcome::Normalized(n) if n.is_empty() => {
+                (DeliveryStatus::Ignored, n.ignored.as_deref())
+            }
+            Outcome::Normalized(_) => (DeliveryStatus::Normalized, None),
+            Outcome::Failed(reason) => (DeliveryStatus::Failed, Some(reason)),
+        }
+    }
 }
 
 /// A stored delivery with its bytes, for `attest reprocess`.
@@ -164,9 +180,15 @@ impl Store {
         // as it would if the deliveries had come one at a time.
         let mut rows: Vec<(i64, &NewEvent)> = Vec::new();
         let mut position: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut grant_work = GrantWork::default();
         for (delivery_id, outcome) in outcomes {
-            if let Outcome::Events(events) = outcome {
-                for ev in events {
+            if let Outcome::Normalized(normalized) = outcome {
+                grant_work.add(
+                    *delivery_id,
+                    &normalized.grant_changes,
+                    &normalized.snapshots,
+                );
+                for ev in &normalized.events {
                     let key = (ev.source.as_str(), ev.source_event_id.as_str());
                     match position.get(&key) {
                         Some(&at) => rows[at] = (*delivery_id, ev),
@@ -180,9 +202,19 @@ impl Store {
         }
         let normalized: Vec<i64> = outcomes
             .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Events(_)))
+            .filter(|(_, o)| matches!(o, Outcome::Normalized(_)))
             .map(|(id, _)| *id)
             .collect();
+        for (_, outcome) in outcomes {
+            if let Outcome::Normalized(n) = outcome {
+                for snapshot in &n.snapshots {
+                    let stray = out_of_scope(snapshot);
+                    if stray > 0 {
+                        tracing::warn!(scope = %snapshot.scope, stray, "snapshot grants outside its scope were left out");
+                    }
+                }
+            }
+        }
         on_engine!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut kept: HashSet<i64> = HashSet::with_capacity(rows.len());
@@ -241,9 +273,16 @@ impl Store {
                 mark.id_list(chunk);
                 bind_all!(sqlx::query(&mark.text), &mark.args).execute(&mut *tx).await?;
             }
+            if !grant_work.deliveries.is_empty() {
+                record_grants!(tx, &grant_work);
+            }
             for (delivery_id, outcome) in outcomes {
-                if let Outcome::Failed(reason) = outcome {
-                    sqlx::query("update deliveries set status = 'failed', error = $1 where id = $2")
+                // Failed and ignored deliveries keep their reason; normalized ones were marked
+                // above in bulk.
+                let (status, reason) = outcome.status();
+                if status != DeliveryStatus::Normalized {
+                    sqlx::query("update deliveries set status = $1, error = $2 where id = $3")
+                        .bind(status.as_str())
                         .bind(reason)
                         .bind(*delivery_id)
                         .execute(&mut *tx)
@@ -339,12 +378,14 @@ impl Store {
                 source,
                 normalized: 0,
                 failed: 0,
+                ignored: 0,
                 pending: 0,
                 last_received_at: None,
             });
             match DeliveryStatus::parse(&status) {
                 DeliveryStatus::Normalized => entry.normalized += count,
                 DeliveryStatus::Failed => entry.failed += count,
+                DeliveryStatus::Ignored => entry.ignored += count,
                 DeliveryStatus::Pending => entry.pending += count,
             }
             let last = from_micros("deliveries", 0, last)?;

@@ -7,6 +7,7 @@
 
 mod deliveries;
 mod events;
+pub(crate) mod grants;
 mod sql;
 mod tokens;
 

@@ -4,6 +4,7 @@
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Arg {
     I64(i64),
+    OptI64(Option<i64>),
     Text(String),
     OptText(Option<String>),
     Bytes(Vec<u8>),
@@ -47,6 +48,18 @@ impl Sql {
         self
     }
 
+    /// Appends `(p1, p2, …)` of strings, for `in` lists.
+    pub fn text_list(&mut self, values: &[String]) -> &mut Self {
+        let placeholders: Vec<String> = values
+            .iter()
+            .map(|v| self.arg(Arg::Text(v.clone())))
+            .collect();
+        self.text.push('(');
+        self.text.push_str(&placeholders.join(", "));
+        self.text.push(')');
+        self
+    }
+
     /// Appends `(p1, p2, …)` of integers, for `in` lists.
     pub fn id_list(&mut self, ids: &[i64]) -> &mut Self {
         let placeholders: Vec<String> = ids.iter().map(|id| self.arg(Arg::I64(*id))).collect();
@@ -64,6 +77,7 @@ macro_rules! bind_all {
         for arg in $args {
             query = match arg {
                 $crate::store::sql::Arg::I64(v) => query.bind(*v),
+                $crate::store::sql::Arg::OptI64(v) => query.bind(*v),
                 $crate::store::sql::Arg::Text(v) => query.bind(v.clone()),
                 $crate::store::sql::Arg::OptText(v) => query.bind(v.clone()),
                 $crate::store::sql::Arg::Bytes(v) => query.bind(v.clone()),

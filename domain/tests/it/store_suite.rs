@@ -4,11 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support::fixtures;
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::grant::{Grant, GrantChange, GrantFilter, GrantOp, GrantSnapshot, Principal, Resource};
 use domain::ingest::{self, GithubRequest, Ingested, Tally};
 use domain::model::{DeliveryStatus, EventFilter, Role, Source};
+use domain::normalize::Normalized;
 use domain::signature::{github_signature, Secrets};
-use domain::store::{Store, StoreError};
+use domain::store::{IncomingDelivery, NormalizeOutcome, Store, StoreError, StoredDelivery};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -23,6 +25,8 @@ crate::on_both_engines!(
     tokens_are_hashed_unique_and_revocable,
     day_counts_match_the_events,
     a_retry_finishes_a_delivery_left_pending,
+    grants_follow_changes_snapshots_and_reprocessing,
+    ignored_deliveries_keep_their_reason,
 );
 
 /// (event header, path) of every GitHub webhook fixture.
@@ -348,6 +352,7 @@ async fn failed_deliveries_are_kept_and_reprocessing_never_duplicates(store: &St
         delivery_id,
         events: 0,
         failure: Some(reason),
+        ..
     } = &result[0]
     else {
         panic!("{result:?}")
@@ -499,4 +504,210 @@ async fn a_retry_finishes_a_delivery_left_pending(store: &Store) {
         (health.sources[0].pending, health.sources[0].normalized),
         (0, 1)
     );
+}
+
+fn user_grant(login: &str, repo: &str, permission: &str) -> Grant {
+    Grant {
+        scope: "github:org:acme".into(),
+        principal: Principal {
+            kind: "user".into(),
+            id: format!("github:user:{login}"),
+            name: login.into(),
+        },
+        resource: Resource {
+            kind: "repository".into(),
+            id: format!("github:repo:acme/{repo}"),
+            name: format!("acme/{repo}"),
+        },
+        permission: permission.into(),
+        via: String::new(),
+    }
+}
+
+fn change(at: DateTime<Utc>, grant: Grant, op: GrantOp) -> GrantChange {
+    GrantChange {
+        at,
+        grant,
+        op,
+        evidence: "store suite".into(),
+    }
+}
+
+/// Stores one delivery per key (their bodies do not matter: outcomes are recorded directly).
+async fn stored(store: &Store, keys: &[&str]) -> Vec<i64> {
+    let deliveries: Vec<IncomingDelivery> = keys
+        .iter()
+        .map(|key| IncomingDelivery {
+            source: Source::Github,
+            delivery_key: (*key).to_owned(),
+            kind: Some("member".into()),
+            received_at: Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap(),
+            headers: Vec::new(),
+            body: b"{}".to_vec(),
+        })
+        .collect();
+    store
+        .store_deliveries(&deliveries)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| match s {
+            StoredDelivery::New { id } => id,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// (principal name, permission, from, to) of the grants matching `filter`.
+async fn held(
+    store: &Store,
+    filter: GrantFilter,
+) -> Vec<(String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    store
+        .grants(&filter, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| {
+            (
+                g.grant.principal.name,
+                g.grant.permission,
+                g.valid_from,
+                g.valid_to,
+            )
+        })
+        .collect()
+}
+
+fn as_of(at: DateTime<Utc>) -> GrantFilter {
+    GrantFilter {
+        as_of: Some(at),
+        ..GrantFilter::default()
+    }
+}
+
+async fn grants_follow_changes_snapshots_and_reprocessing(store: &Store) {
+    let day = |d: u32| Utc.with_ymd_and_hms(2024, 3, d, 9, 0, 0).unwrap();
+    let ids = stored(store, &["webhook-1", "snapshot-1", "webhook-late"]).await;
+    let (webhook, snapshot, late) = (ids[0], ids[1], ids[2]);
+    let alice = user_grant("alice", "infra", "admin");
+    let bob = user_grant("bob", "infra", "write");
+    let carol = user_grant("carol", "web", "read");
+
+    // Day 1: a webhook says alice and bob gained access.
+    let first = Normalized {
+        grant_changes: vec![
+            change(day(1), alice.clone(), GrantOp::Added),
+            change(day(1), bob.clone(), GrantOp::Added),
+        ],
+        ..Normalized::default()
+    };
+    store
+        .record_outcomes(&[(webhook, NormalizeOutcome::Normalized(first))])
+        .await
+        .unwrap();
+    // Day 5: a snapshot lists alice and carol, so bob's access ended and carol's began.
+    let snap = Normalized {
+        snapshots: vec![GrantSnapshot {
+            at: day(5),
+            scope: "github:org:acme".into(),
+            grants: vec![alice.clone(), carol.clone()],
+        }],
+        ..Normalized::default()
+    };
+    store
+        .record_outcomes(&[(snapshot, NormalizeOutcome::Normalized(snap))])
+        .await
+        .unwrap();
+    let names = |rows: Vec<(String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>| {
+        rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
+    };
+    assert_eq!(names(held(store, as_of(day(2))).await), ["alice", "bob"]);
+    assert_eq!(names(held(store, as_of(day(6))).await), ["alice", "carol"]);
+    let bobs = GrantFilter {
+        principal: Some("github:user:bob".into()),
+        ..GrantFilter::default()
+    };
+    assert_eq!(
+        held(store, bobs.clone()).await,
+        [("bob".into(), "write".into(), Some(day(1)), Some(day(5)))]
+    );
+
+    // A delivery that arrives late but happened on day 3 closes alice's grant then.
+    let removal = Normalized {
+        grant_changes: vec![change(day(3), alice.clone(), GrantOp::Removed)],
+        ..Normalized::default()
+    };
+    store
+        .record_outcomes(&[(late, NormalizeOutcome::Normalized(removal))])
+        .await
+        .unwrap();
+    let alices = GrantFilter {
+        principal: Some("github:user:alice".into()),
+        ..GrantFilter::default()
+    };
+    assert_eq!(
+        held(store, alices).await,
+        // The day-5 snapshot was compared with what was open then (alice, bob) and stored
+        // only its differences, so the late removal is not undone by it until the snapshot
+        // is reprocessed.
+        [("alice".into(), "admin".into(), Some(day(1)), Some(day(3)))]
+    );
+    // Reprocessing the snapshot compares it again: alice was not open on day 5 any more, so
+    // the snapshot now reopens her grant on day 5.
+    let snap_again = Normalized {
+        snapshots: vec![GrantSnapshot {
+            at: day(5),
+            scope: "github:org:acme".into(),
+            grants: vec![alice.clone(), carol.clone()],
+        }],
+        ..Normalized::default()
+    };
+    store
+        .record_outcomes(&[(snapshot, NormalizeOutcome::Normalized(snap_again))])
+        .await
+        .unwrap();
+    assert_eq!(names(held(store, as_of(day(6))).await), ["alice", "carol"]);
+    assert_eq!(names(held(store, as_of(day(4))).await), ["bob"]);
+
+    // Reprocessing the first webhook with a normalizer that no longer sees bob: his only fact
+    // left is the snapshot's removal, so he held it from before the records until day 5.
+    let fixed = Normalized {
+        grant_changes: vec![change(day(1), alice.clone(), GrantOp::Added)],
+        ..Normalized::default()
+    };
+    store
+        .record_outcomes(&[(webhook, NormalizeOutcome::Normalized(fixed))])
+        .await
+        .unwrap();
+    assert_eq!(
+        held(store, bobs).await,
+        [("bob".into(), "write".into(), None, Some(day(5)))]
+    );
+    let health = store.ingest_health(0).await.unwrap();
+    assert_eq!(
+        (health.sources[0].normalized, health.sources[0].pending),
+        (3, 0)
+    );
+}
+
+async fn ignored_deliveries_keep_their_reason(store: &Store) {
+    let ids = stored(store, &["ping-1"]).await;
+    store
+        .record_outcomes(&[(
+            ids[0],
+            NormalizeOutcome::Normalized(Normalized::ignored("a ping, not an event")),
+        )])
+        .await
+        .unwrap();
+    let health = store.ingest_health(5).await.unwrap();
+    assert_eq!(
+        (health.sources[0].ignored, health.sources[0].normalized),
+        (1, 0)
+    );
+    let summary = store.delivery_summary(ids[0]).await.unwrap().unwrap();
+    assert_eq!(summary.status, DeliveryStatus::Ignored);
+    assert_eq!(summary.error.as_deref(), Some("a ping, not an event"));
+    // Ignored deliveries are not failures.
+    assert!(health.recent_failures.is_empty());
 }

@@ -1,0 +1,475 @@
+//! Grants in the store: the facts deliveries state (`grant_changes`) and the intervals derived
+//! from them (`grants`). Deriving per grant key from all of its facts, in time order, is what
+//! makes late, replayed and reprocessed deliveries safe: they only re-derive the keys they touch.
+
+use super::sql::{bind_all, Arg, Sql};
+use super::{from_micros, on_engine, Store, StoreError};
+use crate::grant::{
+    Grant, GrantChange, GrantFilter, GrantInterval, GrantOp, GrantSnapshot, Principal, Resource,
+};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// Grant keys per statement when reading or deleting by key.
+pub(crate) const KEY_CHUNK: usize = 250;
+/// Rows per multi-row insert (16 columns: well below both engines' parameter limits).
+pub(crate) const ROW_CHUNK: usize = 200;
+
+/// The identity of a grant: who, on what, which permission, through what. Unit separators keep
+/// the parts apart whatever characters the ids hold.
+pub fn grant_key(grant: &Grant) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        grant.principal.id, grant.resource.id, grant.permission, grant.via
+    )
+}
+
+/// One stored fact, as read back to derive intervals.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub(crate) struct ChangeRow {
+    pub id: i64,
+    pub grant_key: String,
+    pub at_us: i64,
+    pub scope: String,
+    pub principal_kind: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub resource_kind: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub permission: String,
+    pub via: String,
+    pub op: String,
+}
+
+pub(crate) const SELECT_CHANGES: &str = "select id, grant_key, at_us, scope, principal_kind, \
+    principal_id, principal_name, resource_kind, resource_id, resource_name, permission, via, op \
+    from grant_changes where grant_key in ";
+
+/// One derived interval of one grant key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Interval {
+    pub valid_from_us: Option<i64>,
+    pub valid_to_us: Option<i64>,
+    pub opened_by: Option<i64>,
+    pub closed_by: Option<i64>,
+}
+
+/// Folds the facts of ONE grant key, sorted by time then id, into intervals. An addition opens
+/// a grant unless it is already open (a restatement); a removal closes it. A removal with no
+/// earlier fact means the grant was held since before Attest's records, so the interval has no
+/// start; a removal of something already closed is a restatement and changes nothing.
+pub(crate) fn intervals(changes: &[ChangeRow]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let mut open: Option<(Option<i64>, Option<i64>)> = None;
+    for (n, change) in changes.iter().enumerate() {
+        match (GrantOp::parse(&change.op), open) {
+            (Some(GrantOp::Added), None) => open = Some((Some(change.at_us), Some(change.id))),
+            (Some(GrantOp::Removed), Some((from, opened_by))) => {
+                out.push(Interval {
+                    valid_from_us: from,
+                    valid_to_us: Some(change.at_us),
+                    opened_by,
+                    closed_by: Some(change.id),
+                });
+                open = None;
+            }
+            (Some(GrantOp::Removed), None) if n == 0 => out.push(Interval {
+                valid_from_us: None,
+                valid_to_us: Some(change.at_us),
+                opened_by: None,
+                closed_by: Some(change.id),
+            }),
+            // Restatements, and ops this version does not know.
+            _ => {}
+        }
+    }
+    if let Some((from, opened_by)) = open {
+        out.push(Interval {
+            valid_from_us: from,
+            valid_to_us: None,
+            opened_by,
+            closed_by: None,
+        });
+    }
+    out
+}
+
+/// Changes that bring the open grants of a snapshot's scope in line with the snapshot: what is
+/// listed and not open is added, what is open and not listed is removed, both at the
+/// snapshot's time. `open` holds the scope's grants open at that time.
+pub(crate) fn snapshot_changes(snapshot: &GrantSnapshot, open: &[Grant]) -> Vec<GrantChange> {
+    let taken = snapshot.at.format("%Y-%m-%d %H:%M:%S UTC");
+    let open: BTreeMap<String, &Grant> = open.iter().map(|g| (grant_key(g), g)).collect();
+    let listed: BTreeMap<String, &Grant> = snapshot
+        .grants
+        .iter()
+        .filter(|g| g.scope == snapshot.scope)
+        .map(|g| (grant_key(g), g))
+        .collect();
+    let added = listed
+        .iter()
+        .filter(|(key, _)| !open.contains_key(*key))
+        .map(|(_, grant)| GrantChange {
+            at: snapshot.at,
+            grant: (*grant).clone(),
+            op: GrantOp::Added,
+            evidence: format!("listed in the snapshot of {} taken {taken}", snapshot.scope),
+        });
+    let removed = open
+        .iter()
+        .filter(|(key, _)| !listed.contains_key(*key))
+        .map(|(_, grant)| GrantChange {
+            at: snapshot.at,
+            grant: (*grant).clone(),
+            op: GrantOp::Removed,
+            evidence: format!(
+                "absent from the snapshot of {} taken {taken}",
+                snapshot.scope
+            ),
+        });
+    added.chain(removed).collect()
+}
+
+/// Grants of a snapshot that fall outside its scope: a normalizer bug, reported rather than
+/// silently applied to another scope.
+pub(crate) fn out_of_scope(snapshot: &GrantSnapshot) -> usize {
+    snapshot
+        .grants
+        .iter()
+        .filter(|g| g.scope != snapshot.scope)
+        .count()
+}
+
+const INSERT_CHANGES: &str = "insert into grant_changes (delivery_id, position, grant_key, at_us, \
+    scope, principal_kind, principal_id, principal_name, resource_kind, resource_id, \
+    resource_name, permission, via, op, evidence) values ";
+
+/// A multi-row insert of facts: `(delivery id, position within the delivery, change)`.
+pub(crate) fn insert_changes(rows: &[(i64, i64, &GrantChange)]) -> Sql {
+    let mut sql = Sql::new(INSERT_CHANGES);
+    for (i, (delivery_id, position, change)) in rows.iter().enumerate() {
+        let g = &change.grant;
+        sql.row(
+            i == 0,
+            vec![
+                Arg::I64(*delivery_id),
+                Arg::I64(*position),
+                Arg::Text(grant_key(g)),
+                Arg::I64(change.at.timestamp_micros()),
+                Arg::Text(g.scope.clone()),
+                Arg::Text(g.principal.kind.clone()),
+                Arg::Text(g.principal.id.clone()),
+                Arg::Text(g.principal.name.clone()),
+                Arg::Text(g.resource.kind.clone()),
+                Arg::Text(g.resource.id.clone()),
+                Arg::Text(g.resource.name.clone()),
+                Arg::Text(g.permission.clone()),
+                Arg::Text(g.via.clone()),
+                Arg::Text(change.op.as_str().to_owned()),
+                Arg::Text(change.evidence.clone()),
+            ],
+        );
+    }
+    sql
+}
+
+const INSERT_GRANTS: &str = "insert into grants (grant_key, scope, principal_kind, principal_id, \
+    principal_name, resource_kind, resource_id, resource_name, permission, via, valid_from_us, \
+    valid_to_us, opened_by, closed_by) values ";
+
+/// A multi-row insert of derived intervals. Names and scope come from the key's latest fact,
+/// so a renamed team shows its current name on every interval.
+pub(crate) fn insert_intervals(rows: &[(&ChangeRow, Interval)]) -> Sql {
+    let opt = |v: Option<i64>| match v {
+        Some(v) => Arg::I64(v),
+        None => Arg::OptI64(None),
+    };
+    let mut sql = Sql::new(INSERT_GRANTS);
+    for (i, (latest, interval)) in rows.iter().enumerate() {
+        sql.row(
+            i == 0,
+            vec![
+                Arg::Text(latest.grant_key.clone()),
+                Arg::Text(latest.scope.clone()),
+                Arg::Text(latest.principal_kind.clone()),
+                Arg::Text(latest.principal_id.clone()),
+                Arg::Text(latest.principal_name.clone()),
+                Arg::Text(latest.resource_kind.clone()),
+                Arg::Text(latest.resource_id.clone()),
+                Arg::Text(latest.resource_name.clone()),
+                Arg::Text(latest.permission.clone()),
+                Arg::Text(latest.via.clone()),
+                opt(interval.valid_from_us),
+                opt(interval.valid_to_us),
+                opt(interval.opened_by),
+                opt(interval.closed_by),
+            ],
+        );
+    }
+    sql
+}
+
+/// Groups facts read for many keys (sorted by key, time, id) into intervals per key, each
+/// paired with the key's latest fact.
+pub(crate) fn derive(changes: &[ChangeRow]) -> Vec<(&ChangeRow, Interval)> {
+    let mut out = Vec::new();
+    for group in changes.chunk_by(|a, b| a.grant_key == b.grant_key) {
+        if let Some(latest) = group.last() {
+            out.extend(intervals(group).into_iter().map(|i| (latest, i)));
+        }
+    }
+    out
+}
+
+/// `select` of the grants of a scope open at a moment, for snapshot reconciliation.
+pub(crate) const SELECT_OPEN_IN_SCOPE: &str = "select scope, principal_kind, principal_id, \
+    principal_name, resource_kind, resource_id, resource_name, permission, via from grants \
+    where scope = $1 and (valid_from_us is null or valid_from_us <= $2) \
+    and (valid_to_us is null or valid_to_us > $2)";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct OpenRow {
+    pub scope: String,
+    pub principal_kind: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub resource_kind: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub permission: String,
+    pub via: String,
+}
+
+impl From<OpenRow> for Grant {
+    fn from(row: OpenRow) -> Grant {
+        Grant {
+            scope: row.scope,
+            principal: Principal {
+                kind: row.principal_kind,
+                id: row.principal_id,
+                name: row.principal_name,
+            },
+            resource: Resource {
+                kind: row.resource_kind,
+                id: row.resource_id,
+                name: row.resource_name,
+            },
+            permission: row.permission,
+            via: row.via,
+        }
+    }
+}
+
+/// What one recording does to grants, in order: the explicit changes of the deliveries, then
+/// each snapshot reconciled against what is open at its time (so a snapshot sees the changes
+/// recorded before it).
+#[derive(Debug, Default)]
+pub(crate) struct GrantWork<'a> {
+    /// Deliveries whose earlier facts are replaced (every normalized delivery of the batch).
+    pub deliveries: Vec<i64>,
+    pub changes: Vec<(i64, i64, &'a GrantChange)>,
+    pub snapshots: Vec<(i64, &'a GrantSnapshot)>,
+    /// The next free position per delivery, for facts a snapshot produces.
+    pub next_position: HashMap<i64, i64>,
+}
+
+impl<'a> GrantWork<'a> {
+    pub fn add(
+        &mut self,
+        delivery_id: i64,
+        changes: &'a [GrantChange],
+        snapshots: &'a [GrantSnapshot],
+    ) {
+        self.deliveries.push(delivery_id);
+        let mut position = 0i64;
+        for change in changes {
+            self.changes.push((delivery_id, position, change));
+            position += 1;
+        }
+        self.next_position.insert(delivery_id, position);
+        self.snapshots
+            .extend(snapshots.iter().map(|snapshot| (delivery_id, snapshot)));
+    }
+}
+
+pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// Re-derives the intervals of `$keys` (a `Vec<String>` of grant keys) from their facts, inside
+/// the transaction `$tx`. A macro because the body is compiled once per engine.
+macro_rules! rebuild_intervals {
+    ($tx:expr, $keys:expr) => {{
+        use $crate::store::grants::{
+            derive, insert_intervals, ChangeRow, KEY_CHUNK, ROW_CHUNK, SELECT_CHANGES,
+        };
+        use $crate::store::sql::{bind_all, Sql};
+        for chunk in $keys.chunks(KEY_CHUNK) {
+            let mut select = Sql::new(SELECT_CHANGES);
+            select
+                .text_list(chunk)
+                .push(" order by grant_key, at_us, id");
+            let facts: Vec<ChangeRow> = bind_all!(sqlx::query_as(&select.text), &select.args)
+                .fetch_all(&mut *$tx)
+                .await?;
+            let mut clear = Sql::new("delete from grants where grant_key in ");
+            clear.text_list(chunk);
+            bind_all!(sqlx::query(&clear.text), &clear.args)
+                .execute(&mut *$tx)
+                .await?;
+            let derived = derive(&facts);
+            for part in derived.chunks(ROW_CHUNK) {
+                let insert = insert_intervals(part);
+                bind_all!(sqlx::query(&insert.text), &insert.args)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+pub(crate) use rebuild_intervals;
+
+/// Records a batch's grant facts inside the transaction `$tx` and re-derives every interval
+/// they touch: earlier facts of the same deliveries are replaced (a reprocess), explicit
+/// changes go in, then each snapshot is reconciled against what is open in its scope at its
+/// time. `$work` is a [`GrantWork`].
+macro_rules! record_grants {
+    ($tx:expr, $work:expr) => {{
+        use $crate::store::grants::{
+            grant_key, insert_changes, micros, rebuild_intervals, snapshot_changes, OpenRow,
+            KEY_CHUNK, ROW_CHUNK, SELECT_OPEN_IN_SCOPE,
+        };
+        use $crate::store::sql::{bind_all, Sql};
+        let work: &$crate::store::grants::GrantWork<'_> = $work;
+        let mut dirty: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for chunk in work.deliveries.chunks(KEY_CHUNK) {
+            let mut find =
+                Sql::new("select distinct grant_key from grant_changes where delivery_id in ");
+            find.id_list(chunk);
+            let keys: Vec<(String,)> = bind_all!(sqlx::query_as(&find.text), &find.args)
+                .fetch_all(&mut *$tx)
+                .await?;
+            dirty.extend(keys.into_iter().map(|(key,)| key));
+        }
+        if !dirty.is_empty() {
+            // Intervals point at the facts they came from, so they go before the facts do.
+            let old: Vec<String> = dirty.iter().cloned().collect();
+            for chunk in old.chunks(KEY_CHUNK) {
+                let mut clear = Sql::new("delete from grants where grant_key in ");
+                clear.text_list(chunk);
+                bind_all!(sqlx::query(&clear.text), &clear.args)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            for chunk in work.deliveries.chunks(KEY_CHUNK) {
+                let mut clear = Sql::new("delete from grant_changes where delivery_id in ");
+                clear.id_list(chunk);
+                bind_all!(sqlx::query(&clear.text), &clear.args)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        for part in work.changes.chunks(ROW_CHUNK) {
+            let insert = insert_changes(part);
+            bind_all!(sqlx::query(&insert.text), &insert.args)
+                .execute(&mut *$tx)
+                .await?;
+            dirty.extend(part.iter().map(|(_, _, change)| grant_key(&change.grant)));
+        }
+        let mut next_position = work.next_position.clone();
+        for (delivery_id, snapshot) in &work.snapshots {
+            // The snapshot is compared with intervals that include everything recorded so far.
+            let keys: Vec<String> = std::mem::take(&mut dirty).into_iter().collect();
+            rebuild_intervals!($tx, keys);
+            let open: Vec<OpenRow> = sqlx::query_as(SELECT_OPEN_IN_SCOPE)
+                .bind(&snapshot.scope)
+                .bind(micros(snapshot.at))
+                .fetch_all(&mut *$tx)
+                .await?;
+            let open: Vec<$crate::grant::Grant> = open.into_iter().map(Into::into).collect();
+            let changes = snapshot_changes(snapshot, &open);
+            let position = next_position.entry(*delivery_id).or_insert(0);
+            let mut rows = Vec::with_capacity(changes.len());
+            for change in &changes {
+                rows.push((*delivery_id, *position, change));
+                *position += 1;
+            }
+            for part in rows.chunks(ROW_CHUNK) {
+                let insert = insert_changes(part);
+                bind_all!(sqlx::query(&insert.text), &insert.args)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            dirty.extend(changes.iter().map(|change| grant_key(&change.grant)));
+        }
+        let keys: Vec<String> = dirty.into_iter().collect();
+        rebuild_intervals!($tx, keys);
+    }};
+}
+pub(crate) use record_grants;
+
+#[derive(sqlx::FromRow)]
+struct IntervalRow {
+    id: i64,
+    #[sqlx(flatten)]
+    grant: OpenRow,
+    valid_from_us: Option<i64>,
+    valid_to_us: Option<i64>,
+}
+
+impl Store {
+    /// Grant intervals matching `filter`, by principal, resource, permission and start, at most
+    /// `limit` of them.
+    pub async fn grants(
+        &self,
+        filter: &GrantFilter,
+        limit: i64,
+    ) -> Result<Vec<GrantInterval>, StoreError> {
+        let mut sql = Sql::new(
+            "select id, scope, principal_kind, principal_id, principal_name, resource_kind, \
+             resource_id, resource_name, permission, via, valid_from_us, valid_to_us \
+             from grants where 1 = 1",
+        );
+        for (column, value) in [
+            ("principal_id", &filter.principal),
+            ("resource_id", &filter.resource),
+            ("scope", &filter.scope),
+        ] {
+            if let Some(value) = value {
+                let p = sql.arg(Arg::Text(value.clone()));
+                sql.push(&format!(" and {column} = {p}"));
+            }
+        }
+        if let Some(at) = filter.as_of {
+            let p = sql.arg(Arg::I64(micros(at)));
+            sql.push(&format!(
+                " and (valid_from_us is null or valid_from_us <= {p}) \
+                 and (valid_to_us is null or valid_to_us > {p})"
+            ));
+        }
+        let p = sql.arg(Arg::I64(limit));
+        sql.push(&format!(
+            " order by principal_id, resource_id, permission, via, valid_from_us, id limit {p}"
+        ));
+        let rows: Vec<IntervalRow> = on_engine!(self, pool => {
+            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                let time =
+                    |us: Option<i64>| us.map(|us| from_micros("grants", row.id, us)).transpose();
+                Ok(GrantInterval {
+                    id: row.id,
+                    valid_from: time(row.valid_from_us)?,
+                    valid_to: time(row.valid_to_us)?,
+                    grant: row.grant.into(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests;
