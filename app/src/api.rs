@@ -110,7 +110,7 @@ mod imp {
     use crate::error::AppError;
     use crate::query::{start_of, TimelineQuery};
     use chrono::{Days, NaiveDate, Utc};
-    use domain::model::IngestHealth;
+    use domain::model::{ConfiguredSources, IngestHealth};
 
     pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
         let filter = query
@@ -146,7 +146,11 @@ mod imp {
     }
 
     pub async fn get_ingest_health() -> Result<IngestHealth, AppError> {
-        Ok(store()?.ingest_health(50).await?)
+        let mut health = store()?.ingest_health(50).await?;
+        health.configured = leptos::prelude::use_context::<ConfiguredSources>()
+            .map(|c| c.0)
+            .unwrap_or_default();
+        Ok(health)
     }
 
     pub async fn get_activity_chart(

@@ -2,21 +2,14 @@
 //! store the raw delivery first (committed), then normalize it and record the events or the
 //! reason it failed. A delivery is never dropped because it could not be parsed.
 
-use crate::cloudtrail_files::{self, CloudTrailFileError};
 use crate::model::Source;
-use crate::normalize::{self, cloudtrail, RawDelivery};
+use crate::normalize::{self, RawDelivery};
 use crate::signature::{self, Secrets, SignatureError};
 use crate::store::{IncomingDelivery, NormalizeOutcome, Store, StoreError, StoredDelivery};
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
-use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
 
 /// GitHub's own cap on webhook payloads; larger bodies are refused before they are buffered.
 pub const GITHUB_MAX_BODY: usize = 25 * 1024 * 1024;
-
-/// How many records one transaction carries during imports.
-const BATCH: usize = 1_000;
 
 /// A GitHub webhook request, as the HTTP layer (or the demo) hands it over.
 #[derive(Debug, Clone)]
@@ -187,109 +180,6 @@ impl Tally {
             }
         }
     }
-}
-
-/// The result of `attest import cloudtrail`.
-#[derive(Debug, Clone, Default)]
-pub struct ImportSummary {
-    pub files: u64,
-    pub tally: Tally,
-    pub skipped_files: Vec<(PathBuf, String)>,
-    pub failed_files: Vec<(PathBuf, String)>,
-}
-
-/// Progress reports for a terminal progress bar.
-#[derive(Debug, Clone, Copy)]
-pub enum Progress<'a> {
-    Files(u64),
-    FileStarted(&'a Path),
-    Records(u64),
-    FileDone,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error(transparent)]
-    Files(#[from] CloudTrailFileError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// A CloudTrail record as an inbox delivery, keyed by its `eventID` (a body hash if it has none,
-/// so even a malformed record is kept once and shown with its reason).
-pub fn cloudtrail_delivery(body: Vec<u8>, received_at: DateTime<Utc>) -> IncomingDelivery {
-    let delivery_key = cloudtrail::event_id(&body)
-        .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(&body))));
-    IncomingDelivery {
-        source: Source::Cloudtrail,
-        delivery_key,
-        kind: None,
-        received_at,
-        headers: Vec::new(),
-        body,
-    }
-}
-
-/// Imports CloudTrail files and directories. Each file streams through a bounded channel in
-/// batches, so memory stays flat whatever the file size; a bad file is reported and the others
-/// are still imported.
-pub async fn import_cloudtrail(
-    store: &Store,
-    paths: &[PathBuf],
-    progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<ImportSummary, ImportError> {
-    let files = cloudtrail_files::discover(paths)?;
-    let mut summary = ImportSummary {
-        files: files.len() as u64,
-        ..ImportSummary::default()
-    };
-    progress(Progress::Files(summary.files));
-    for file in files {
-        progress(Progress::FileStarted(&file));
-        let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Vec<u8>>>(4);
-        let path = file.clone();
-        let reader = tokio::task::spawn_blocking(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let result = cloudtrail_files::read_records(&path, &mut |record| {
-                batch.push(record);
-                if batch.len() >= BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if sender.blocking_send(full).is_err() {
-                        return ControlFlow::Break(());
-                    }
-                }
-                ControlFlow::Continue(())
-            });
-            if !batch.is_empty() {
-                // The receiver only goes away when the import stops on a database error.
-                let _ = sender.blocking_send(batch);
-            }
-            result
-        });
-        while let Some(batch) = batches.recv().await {
-            let now = Utc::now();
-            let deliveries = batch
-                .into_iter()
-                .map(|body| cloudtrail_delivery(body, now))
-                .collect();
-            let results = ingest(store, deliveries).await?;
-            summary.tally.add(&results);
-            progress(Progress::Records(results.len() as u64));
-        }
-        match reader.await {
-            Ok(Ok(file_summary)) => {
-                if let Some(reason) = file_summary.skipped {
-                    summary.skipped_files.push((file, reason));
-                }
-            }
-            Ok(Err(err)) => summary.failed_files.push((file, err.to_string())),
-            Err(join) => summary
-                .failed_files
-                .push((file, format!("reader stopped: {join}"))),
-        }
-        progress(Progress::FileDone);
-    }
-    Ok(summary)
 }
 
 /// Re-runs the normalizers over stored deliveries (all, or only those not normalized), updating

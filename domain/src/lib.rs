@@ -12,13 +12,15 @@ pub mod model;
 #[cfg(feature = "store")]
 pub mod chart;
 #[cfg(feature = "store")]
-pub mod cloudtrail_files;
-#[cfg(feature = "store")]
 pub mod demo;
+#[cfg(feature = "store")]
+pub mod import;
 #[cfg(feature = "store")]
 pub mod ingest;
 #[cfg(feature = "store")]
 pub mod normalize;
+#[cfg(feature = "store")]
+pub mod record_files;
 #[cfg(feature = "store")]
 pub mod signature;
 #[cfg(feature = "store")]

@@ -329,9 +329,15 @@ pub struct SourceHealth {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestHealth {
     pub sources: Vec<SourceHealth>,
+    /// Sources whose push endpoint has a secret configured (file imports need none).
+    pub configured: Vec<Source>,
     /// The most recent failed deliveries, newest first.
     pub recent_failures: Vec<DeliverySummary>,
 }
+
+/// The sources whose push endpoints are configured, as the server hands them to pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfiguredSources(pub Vec<Source>);
 
 /// Roles of API tokens (and, later, of signed-in people).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]

@@ -30,6 +30,52 @@ impl Secrets {
     pub fn first(&self) -> Option<&[u8]> {
         self.0.first().map(Vec::as_slice)
     }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.iter().map(Vec::as_slice)
+    }
+
+    /// Whether `presented` equals one of the secrets, comparing with every one in constant
+    /// time so timing says nothing about which matched or how much of it.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        let matched = self
+            .0
+            .iter()
+            .fold(subtle::Choice::from(0), |acc, secret| acc | secret.ct_eq(presented));
+        bool::from(matched)
+    }
+}
+
+/// The secrets of every push endpoint. An empty one means the endpoint is not configured.
+#[derive(Debug, Clone, Default)]
+pub struct HookSecrets {
+    pub github: Secrets,
+    pub gitlab: Secrets,
+    pub aws: Secrets,
+    pub gcp: Secrets,
+    pub azure: Secrets,
+    pub okta: Secrets,
+    pub terraform: Secrets,
+}
+
+impl HookSecrets {
+    /// The sources whose push endpoint has a secret, in [`Source::ALL`] order (CloudTrail
+    /// arrives through the AWS endpoint).
+    pub fn configured(&self) -> Vec<crate::model::Source> {
+        use crate::model::Source;
+        Source::ALL
+            .into_iter()
+            .filter(|source| match source {
+                Source::Github => !self.github.is_empty(),
+                Source::Gitlab => !self.gitlab.is_empty(),
+                Source::Cloudtrail | Source::Aws => !self.aws.is_empty(),
+                Source::Gcp => !self.gcp.is_empty(),
+                Source::Azure => !self.azure.is_empty(),
+                Source::Okta => !self.okta.is_empty(),
+                Source::Terraform => !self.terraform.is_empty(),
+            })
+            .collect()
+    }
 }
 
 impl std::fmt::Debug for Secrets {
@@ -38,17 +84,20 @@ impl std::fmt::Debug for Secrets {
     }
 }
 
+/// Why a request was not authenticated. The header names say what to look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    #[error("missing X-Hub-Signature-256 header")]
-    Missing,
+    #[error("missing {0} header")]
+    Missing(&'static str),
     #[error("X-Hub-Signature-256 must look like sha256=<64 hex digits>")]
     Malformed,
-    #[error("X-Hub-Signature-256 does not match any configured secret")]
-    Mismatch,
+    #[error("{0} does not match any configured secret")]
+    Mismatch(&'static str),
     #[error("no webhook secret is configured for this source")]
     NotConfigured,
 }
+
+const GITHUB_HEADER: &str = "X-Hub-Signature-256";
 
 /// `sha256=<hex>` of HMAC-SHA256(secret, body): what GitHub sends, and what the demo signs with.
 pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
@@ -72,7 +121,7 @@ pub fn verify_github(
     if secrets.is_empty() {
         return Err(SignatureError::NotConfigured);
     }
-    let header = header.ok_or(SignatureError::Missing)?;
+    let header = header.ok_or(SignatureError::Missing(GITHUB_HEADER))?;
     let hex_part = header
         .trim()
         .strip_prefix("sha256=")
@@ -89,14 +138,10 @@ pub fn verify_github(
     if bool::from(matched) {
         Ok(())
     } else {
-        Err(SignatureError::Mismatch)
+        Err(SignatureError::Mismatch(GITHUB_HEADER))
     }
 }
 
-/// Constant-time equality of two shared tokens (GitLab's `X-Gitlab-Token` and the like).
-pub fn tokens_equal(expected: &[u8], given: &[u8]) -> bool {
-    bool::from(expected.ct_eq(given))
-}
 
 #[cfg(test)]
 mod tests {
@@ -132,7 +177,7 @@ mod tests {
         let secrets = Secrets::from_comma_separated("s");
         assert_eq!(
             verify_github(&secrets, None, b"x"),
-            Err(SignatureError::Missing)
+            Err(SignatureError::Missing(GITHUB_HEADER))
         );
         assert_eq!(
             verify_github(&secrets, Some("sha1=abc"), b"x"),
@@ -145,12 +190,12 @@ mod tests {
         let other = github_signature(b"other", b"x");
         assert_eq!(
             verify_github(&secrets, Some(&other), b"x"),
-            Err(SignatureError::Mismatch)
+            Err(SignatureError::Mismatch(GITHUB_HEADER))
         );
         let sig = github_signature(b"s", b"x");
         assert_eq!(
             verify_github(&secrets, Some(&sig), b"x tampered"),
-            Err(SignatureError::Mismatch)
+            Err(SignatureError::Mismatch(GITHUB_HEADER))
         );
         assert_eq!(
             verify_github(&Secrets::default(), Some(&sig), b"x"),

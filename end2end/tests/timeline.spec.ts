@@ -199,6 +199,12 @@ test.describe('ingest health', () => {
     const sources = find.facts(page, 'Deliveries by source');
     await expect(sources.getByRole('row')).not.toHaveCount(0);
     await expect(sources).toContainText('GitHub');
+    // Every source has a row; the e2e server configures only GitHub's secret.
+    const row = (name: string) => sources.getByRole('row').filter({ hasText: name });
+    await expect(row('GitHub')).toContainText('configured');
+    await expect(row('GitHub')).not.toContainText('not configured');
+    await expect(row('GitLab')).toContainText('not configured');
+    await expect(row('Okta')).toContainText('POST /hooks/okta');
     await expect(find.facts(page, 'Recent failures')).toBeVisible();
   });
 });

@@ -11,7 +11,7 @@
 use anyhow::Context;
 use domain::demo::{self, DemoConfig, DemoDelivery, DemoOrg};
 use domain::model::Role;
-use domain::signature::{github_signature, Secrets};
+use domain::signature::{github_signature, HookSecrets, Secrets};
 use domain::store::Store;
 use flate2::write::GzEncoder;
 use server::cli::leptos_options;
@@ -171,7 +171,7 @@ fn write_cloudtrail_file(path: &Path, records: usize) -> anyhow::Result<()> {
 async fn import(store: &Store, engine: &str, file: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let summary =
-        domain::ingest::import_cloudtrail(store, &[PathBuf::from(file)], &mut |_| {}).await?;
+        domain::import::import_cloudtrail(store, &[PathBuf::from(file)], &mut |_| {}).await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "{engine}: {} records ({} new) in {secs:.2}s = {:.0} events/s",
@@ -187,7 +187,10 @@ async fn serve(store: Store, secrets: Secrets, dir: &Path) -> anyhow::Result<Str
     let addr = listener.local_addr()?;
     let state = AppState {
         store,
-        github_secrets: Arc::new(secrets),
+        hooks: Arc::new(HookSecrets {
+            github: secrets,
+            ..HookSecrets::default()
+        }),
         leptos_options: leptos_options(&dir.join("site"), addr),
     };
     tokio::spawn(async move { axum::serve(listener, router(state)).await });

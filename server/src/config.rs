@@ -1,7 +1,7 @@
 //! Settings shared by every subcommand, from flags or `ATTEST_*` environment variables.
 
 use clap::Args;
-use domain::signature::Secrets;
+use domain::signature::{HookSecrets, Secrets};
 use std::path::PathBuf;
 
 /// The embedded default: an SQLite file in the working directory.
@@ -33,10 +33,49 @@ pub struct ServeArgs {
         default_value = ""
     )]
     pub github_webhook_secret: String,
+
+    /// Secret tokens GitLab sends as `X-Gitlab-Token`, comma-separated.
+    #[arg(long, env = "ATTEST_GITLAB_WEBHOOK_TOKEN", hide_env_values = true, default_value = "")]
+    pub gitlab_webhook_token: String,
+
+    /// API keys the EventBridge connection sends (`X-Api-Key`), comma-separated.
+    #[arg(long, env = "ATTEST_AWS_WEBHOOK_KEY", hide_env_values = true, default_value = "")]
+    pub aws_webhook_key: String,
+
+    /// Tokens of the Pub/Sub push subscription (`?token=` or `Authorization: Bearer`),
+    /// comma-separated.
+    #[arg(long, env = "ATTEST_GCP_WEBHOOK_TOKEN", hide_env_values = true, default_value = "")]
+    pub gcp_webhook_token: String,
+
+    /// Keys Event Grid sends (`?key=`, `X-Attest-Key` or `Authorization: Bearer`),
+    /// comma-separated.
+    #[arg(long, env = "ATTEST_AZURE_WEBHOOK_KEY", hide_env_values = true, default_value = "")]
+    pub azure_webhook_key: String,
+
+    /// The `Authorization` header values Okta sends with Event Hooks, comma-separated.
+    #[arg(long, env = "ATTEST_OKTA_WEBHOOK_SECRET", hide_env_values = true, default_value = "")]
+    pub okta_webhook_secret: String,
+
+    /// HCP Terraform notification tokens (HMAC-SHA512 keys), comma-separated.
+    #[arg(long, env = "ATTEST_TERRAFORM_WEBHOOK_TOKEN", hide_env_values = true, default_value = "")]
+    pub terraform_webhook_token: String,
 }
 
 impl ServeArgs {
     pub fn github_secrets(&self) -> Secrets {
         Secrets::from_comma_separated(&self.github_webhook_secret)
+    }
+
+    /// The secrets of every push endpoint; an empty one means that endpoint answers 503.
+    pub fn hook_secrets(&self) -> HookSecrets {
+        HookSecrets {
+            github: self.github_secrets(),
+            gitlab: Secrets::from_comma_separated(&self.gitlab_webhook_token),
+            aws: Secrets::from_comma_separated(&self.aws_webhook_key),
+            gcp: Secrets::from_comma_separated(&self.gcp_webhook_token),
+            azure: Secrets::from_comma_separated(&self.azure_webhook_key),
+            okta: Secrets::from_comma_separated(&self.okta_webhook_secret),
+            terraform: Secrets::from_comma_separated(&self.terraform_webhook_token),
+        }
     }
 }

@@ -5,7 +5,7 @@ use crate::api::get_ingest_health;
 use crate::components::badges::SourceBadge;
 use crate::components::notice::ErrorNotice;
 use crate::format::{bytes, utc_full, utc_short};
-use domain::model::{DeliverySummary, IngestHealth, SourceHealth};
+use domain::model::{DeliverySummary, IngestHealth, Source, SourceHealth};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -36,14 +36,29 @@ pub fn IngestPage() -> impl IntoView {
 fn HealthReport(health: IngestHealth) -> impl IntoView {
     let IngestHealth {
         sources,
+        configured,
         recent_failures,
     } = health;
-    let sources_view = if sources.is_empty() {
-        view! { <p class="empty">"No deliveries yet."</p> }.into_any()
-    } else {
-        let rows = sources
+    let sources_view = {
+        // Every source gets a row, so an unconfigured or silent one is visible too.
+        let rows = Source::ALL
             .into_iter()
-            .map(|s| view! { <SourceRow health=s/> })
+            .map(|source| {
+                let health = sources
+                    .iter()
+                    .find(|h| h.source == source)
+                    .cloned()
+                    .unwrap_or(SourceHealth {
+                        source,
+                        normalized: 0,
+                        failed: 0,
+                        ignored: 0,
+                        pending: 0,
+                        last_received_at: None,
+                    });
+                let configured = configured.contains(&source);
+                view! { <SourceRow health configured/> }
+            })
             .collect_view();
         view! {
             <div class="table-scroll">
@@ -56,6 +71,7 @@ fn HealthReport(health: IngestHealth) -> impl IntoView {
                             <th scope="col" class="num" title="Understood, and deliberately not an event (pings, test hooks)">"Ignored"</th>
                             <th scope="col" class="num">"Pending"</th>
                             <th scope="col">"Last received (UTC)"</th>
+                            <th scope="col">"Push endpoint"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -102,8 +118,35 @@ fn HealthReport(health: IngestHealth) -> impl IntoView {
     }
 }
 
+/// Where a source's deliveries come in: its push endpoint, or the import that reads its files.
+fn intake(source: Source) -> (&'static str, &'static str) {
+    match source {
+        Source::Github => ("POST /hooks/github", "ATTEST_GITHUB_WEBHOOK_SECRET"),
+        Source::Gitlab => ("POST /hooks/gitlab", "ATTEST_GITLAB_WEBHOOK_TOKEN"),
+        Source::Cloudtrail | Source::Aws => ("POST /hooks/aws", "ATTEST_AWS_WEBHOOK_KEY"),
+        Source::Gcp => ("POST /hooks/gcp", "ATTEST_GCP_WEBHOOK_TOKEN"),
+        Source::Azure => ("POST /hooks/azure", "ATTEST_AZURE_WEBHOOK_KEY"),
+        Source::Okta => ("POST /hooks/okta", "ATTEST_OKTA_WEBHOOK_SECRET"),
+        Source::Terraform => ("POST /hooks/terraform", "ATTEST_TERRAFORM_WEBHOOK_TOKEN"),
+    }
+}
+
 #[component]
-fn SourceRow(health: SourceHealth) -> impl IntoView {
+fn SourceRow(health: SourceHealth, configured: bool) -> impl IntoView {
+    let (endpoint, setting) = intake(health.source);
+    let push = if configured {
+        view! { <span class="badge status-normalized">"configured"</span> " " <code>{endpoint}</code> }
+            .into_any()
+    } else {
+        view! {
+            <span class="badge status-ignored" title=format!("set {setting} to accept deliveries")>
+                "not configured"
+            </span>
+            " "
+            <code>{endpoint}</code>
+        }
+        .into_any()
+    };
     let failed_class = if health.failed > 0 {
         "num alert"
     } else {
@@ -122,6 +165,7 @@ fn SourceRow(health: SourceHealth) -> impl IntoView {
                     None => "—".into_any(),
                 }}
             </td>
+            <td>{push}</td>
         </tr>
     }
 }

@@ -99,3 +99,19 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
         Source::Terraform => terraform::normalize(delivery),
     }
 }
+
+/// The stable id of one record of an imported file (its idempotency key), for the kinds whose
+/// files hold many records. `None` when the record has none or is not JSON: the importer then
+/// keys it by a hash of its bytes.
+pub fn record_key(source: Source, kind: &str, record: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(record).ok()?;
+    let fields: &[&str] = match (source, kind) {
+        (Source::Gcp, "log_entry") => &["/insertId"],
+        (Source::Azure, _) => &["/eventDataId", "/id"],
+        (Source::Okta, "system_log") => &["/uuid"],
+        (Source::Gitlab, "audit_event") => &["/id"],
+        (Source::Github, "audit_log") => &["/_document_id"],
+        _ => return None,
+    };
+    fields.iter().find_map(|field| json::id(&value, field))
+}

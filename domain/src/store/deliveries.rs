@@ -400,6 +400,7 @@ impl Store {
         });
         Ok(IngestHealth {
             sources: by_source.into_values().collect(),
+            configured: Vec::new(),
             recent_failures: rows
                 .into_iter()
                 .map(SummaryRow::into_summary)

@@ -6,6 +6,7 @@
 use crate::support::fixtures;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::grant::{Grant, GrantChange, GrantFilter, GrantOp, GrantSnapshot, Principal, Resource};
+use domain::import;
 use domain::ingest::{self, GithubRequest, Ingested, Tally};
 use domain::model::{DeliveryStatus, EventFilter, Role, Source};
 use domain::normalize::Normalized;
@@ -127,7 +128,7 @@ async fn cloudtrail_import_is_idempotent_and_reports_bad_files(store: &Store) {
     std::fs::write(&truncated, br#"{"Records":[{"eventID":"cut-1","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"}},{"eventID":"#).unwrap();
     let paths = vec![dir.clone(), truncated.clone()];
 
-    let first = ingest::import_cloudtrail(store, &paths, &mut |_| {})
+    let first = import::import_cloudtrail(store, &paths, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(first.failed_files.len(), 1, "{:?}", first.failed_files);
@@ -150,7 +151,7 @@ async fn cloudtrail_import_is_idempotent_and_reports_bad_files(store: &Store) {
     assert!(first.tally.new > 300);
     assert_eq!(first.tally.failed, 0);
 
-    let second = ingest::import_cloudtrail(store, &[dir], &mut |_| {})
+    let second = import::import_cloudtrail(store, &[dir], &mut |_| {})
         .await
         .unwrap();
     assert_eq!(second.tally.new, 0);
@@ -160,7 +161,7 @@ async fn cloudtrail_import_is_idempotent_and_reports_bad_files(store: &Store) {
 
 async fn filters_and_keyset_paging_agree(store: &Store) {
     ingest_github_fixtures(store).await;
-    ingest::import_cloudtrail(
+    import::import_cloudtrail(
         store,
         &[fixtures().join("aws-cloudtrail/invictus-aws_dataset")],
         &mut |_| {},
@@ -443,7 +444,7 @@ async fn tokens_are_hashed_unique_and_revocable(store: &Store) {
 
 async fn day_counts_match_the_events(store: &Store) {
     let dir = fixtures().join("aws-cloudtrail/stratus-red-team-detonation-logs");
-    ingest::import_cloudtrail(store, &[dir], &mut |_| {})
+    import::import_cloudtrail(store, &[dir], &mut |_| {})
         .await
         .unwrap();
     let all = store

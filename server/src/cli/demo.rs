@@ -120,7 +120,7 @@ pub async fn load(store: &Store, secrets: &Secrets, config: &DemoConfig) -> anyh
                     body,
                 },
             )?,
-            DemoDelivery::Cloudtrail { at, body } => ingest::cloudtrail_delivery(body, at),
+            DemoDelivery::Cloudtrail { at, body } => domain::import::cloudtrail_delivery(body, at),
         });
         if batch.len() >= BATCH {
             tally.add(&ingest::ingest(store, std::mem::take(&mut batch)).await?);

@@ -1,8 +1,8 @@
 //! `attest import <kind> PATH...`: streaming file imports with a progress bar on a terminal and
 //! a summary at the end. Exit code 1 when any file failed; the other files are still imported.
 
-use clap::Subcommand;
-use domain::ingest::{self, Progress};
+use clap::{Args, Subcommand};
+use domain::import::{self, ImportKind, ImportOptions, Progress};
 use domain::store::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -14,14 +14,89 @@ use std::time::Instant;
 pub enum ImportCommand {
     /// CloudTrail log files (.json, .json.gz; `{"Records":[…]}`, arrays or one record per line)
     /// or folders of them, as S3 delivers them.
-    Cloudtrail {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
+    Cloudtrail(Files),
+    /// GCP Cloud Audit Logs entries: `gcloud logging read --format=json` output, Logging API
+    /// `entries:list` responses, or one LogEntry per line.
+    Gcp(Files),
+    /// Azure Activity Log exports and Microsoft Entra audit logs (`{"value":[…]}`,
+    /// `{"records":[…]}`, arrays or one record per line).
+    Azure(Files),
+    /// GitLab audit events (audit events API responses or streamed events, JSON or NDJSON).
+    GitlabAudit(Files),
+    /// GitHub organisation audit log exports (JSON or NDJSON).
+    GithubAudit(Files),
+    /// Okta System Log events (System Log API responses, JSON or NDJSON).
+    Okta(Files),
+    /// `aws iam get-account-authorization-details` output: a snapshot of the account's users,
+    /// groups, roles and policies.
+    AwsIam(Files),
+    /// `aws iam get-credential-report` CSV (decoded, or as the base64 the API returns).
+    AwsCredentialReport(Files),
+    /// `gcloud … get-iam-policy --format=json` output, or Cloud Asset Inventory IAM exports.
+    GcpIam {
+        /// The resource a plain policy belongs to, e.g. `projects/my-project`,
+        /// `organizations/123` (asset inventory exports name their own).
+        #[arg(long)]
+        resource: Option<String>,
+        #[command(flatten)]
+        files: Files,
+    },
+    /// A snapshot of a GitHub organisation (members, teams, repositories, collaborators,
+    /// deploy keys) in the JSON shape the README describes.
+    GithubOrg(Files),
+    /// `terraform show -json PLANFILE` output: one event per changed resource.
+    TerraformPlan {
+        /// The commit the plan was made from.
+        #[arg(long)]
+        commit: Option<String>,
+        /// The CI run or HCP Terraform run that made the plan.
+        #[arg(long)]
+        run_url: Option<String>,
+        #[command(flatten)]
+        files: Files,
     },
 }
 
+#[derive(Debug, Args)]
+pub struct Files {
+    /// Files or folders (walked recursively; .json, .jsonl, .ndjson and their .gz forms).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+impl ImportCommand {
+    fn parts(self) -> (ImportKind, ImportOptions, Vec<PathBuf>) {
+        let mut params = Vec::new();
+        let (kind, files) = match self {
+            ImportCommand::Cloudtrail(f) => (ImportKind::Cloudtrail, f),
+            ImportCommand::Gcp(f) => (ImportKind::Gcp, f),
+            ImportCommand::Azure(f) => (ImportKind::Azure, f),
+            ImportCommand::GitlabAudit(f) => (ImportKind::GitlabAudit, f),
+            ImportCommand::GithubAudit(f) => (ImportKind::GithubAudit, f),
+            ImportCommand::Okta(f) => (ImportKind::Okta, f),
+            ImportCommand::AwsIam(f) => (ImportKind::AwsIam, f),
+            ImportCommand::AwsCredentialReport(f) => (ImportKind::AwsCredentialReport, f),
+            ImportCommand::GcpIam { resource, files } => {
+                params.extend(resource.map(|r| ("resource".to_owned(), r)));
+                (ImportKind::GcpIam, files)
+            }
+            ImportCommand::GithubOrg(f) => (ImportKind::GithubOrg, f),
+            ImportCommand::TerraformPlan {
+                commit,
+                run_url,
+                files,
+            } => {
+                params.extend(commit.map(|c| ("commit".to_owned(), c)));
+                params.extend(run_url.map(|r| ("run".to_owned(), r)));
+                (ImportKind::TerraformPlan, files)
+            }
+        };
+        (kind, ImportOptions { params }, files.paths)
+    }
+}
+
 pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Cloudtrail { paths } = command;
+    let (kind, options, paths) = command.parts();
     let bar = ProgressBar::with_draw_target(None, progress_target());
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] files {pos}/{len} · {msg}")
@@ -29,7 +104,7 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<ExitCo
     );
     let started = Instant::now();
     let mut records = 0u64;
-    let summary = ingest::import_cloudtrail(store, &paths, &mut |progress| match progress {
+    let summary = import::import_files(store, kind, &options, &paths, &mut |progress| match progress {
         Progress::Files(n) => bar.set_length(n),
         Progress::FileStarted(path) => {
             bar.set_message(format!("{records} records · {}", path.display()))
@@ -45,13 +120,18 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<ExitCo
     let seconds = started.elapsed().as_secs_f64();
     let t = &summary.tally;
     println!(
-        "imported {} files: {} records, {} new, {} duplicates, {} failed to normalize \
-         ({:.0} records/s)",
+        "imported {} {} files: {} records, {} new, {} duplicates, {} failed to normalize, \
+         {} ignored; {} events, {} grant changes, {} snapshot grants ({:.0} records/s)",
         summary.files,
+        kind.name(),
         t.records,
         t.new,
         t.duplicates,
         t.failed,
+        t.ignored,
+        t.events,
+        t.grant_changes,
+        t.snapshot_grants,
         t.records as f64 / seconds.max(1e-9)
     );
     for (path, reason) in &summary.skipped_files {

@@ -64,8 +64,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reprocess { failed_only } => {
             let tally = domain::ingest::reprocess(&store, failed_only).await?;
             println!(
-                "reprocessed {} deliveries: {} events, {} could not be normalized",
-                tally.records, tally.events, tally.failed
+                "reprocessed {} deliveries: {} events, {} grant changes, {} snapshot grants, \
+                 {} could not be normalized, {} ignored",
+                tally.records,
+                tally.events,
+                tally.grant_changes,
+                tally.snapshot_grants,
+                tally.failed,
+                tally.ignored
             );
             ExitCode::SUCCESS
         }
@@ -110,11 +116,15 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
             args.listen
         )
     })?;
-    let secrets = args.github_secrets();
-    if secrets.is_empty() {
+    let hooks = args.hook_secrets();
+    let configured: Vec<&str> = hooks.configured().iter().map(|s| s.as_str()).collect();
+    if configured.is_empty() {
         tracing::warn!(
-            "ATTEST_GITHUB_WEBHOOK_SECRET is not set: /hooks/github will refuse deliveries"
+            "no webhook secret is set (ATTEST_GITHUB_WEBHOOK_SECRET, ATTEST_GITLAB_WEBHOOK_TOKEN, \
+             ...): every /hooks endpoint will refuse deliveries"
         );
+    } else {
+        tracing::info!(sources = %configured.join(", "), "push endpoints configured");
     }
     if !args.site_root.join("pkg").is_dir() {
         tracing::warn!(
@@ -124,7 +134,7 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let state = AppState {
         store,
-        github_secrets: Arc::new(secrets),
+        hooks: Arc::new(hooks),
         leptos_options: leptos_options(&args.site_root, addr),
     };
     let listener = tokio::net::TcpListener::bind(addr)

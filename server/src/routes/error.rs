@@ -5,6 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::ingest::WebhookError;
 use domain::signature::SignatureError;
+use domain::webhook::HookError;
 use domain::store::StoreError;
 use serde::Serialize;
 
@@ -106,5 +107,18 @@ impl From<WebhookError> for ApiError {
             WebhookError::MissingHeader(_) => ApiError::BadRequest(err.to_string()),
             WebhookError::Store(store) => store.into(),
         }
+    }
+}
+
+/// A push endpoint's refusal; `env` names the setting that configures it.
+pub fn hook_error(err: HookError, env: &str) -> ApiError {
+    match err {
+        HookError::Unauthenticated(SignatureError::NotConfigured) => ApiError::Unavailable(format!(
+            "no webhook secret is configured for this source (set {env}); nothing was stored"
+        )),
+        HookError::Unauthenticated(reason) => {
+            ApiError::Unauthorized(format!("{reason}; nothing was stored"))
+        }
+        HookError::MissingHeader(_) => ApiError::BadRequest(err.to_string()),
     }
 }

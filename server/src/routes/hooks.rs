@@ -1,16 +1,21 @@
 //! Webhook receivers. Each verifies the sender on the raw bytes, commits the delivery to the
-//! inbox, and only then answers 2xx.
+//! inbox, and only then answers 2xx. The platform-specific work (authentication, handshakes,
+//! splitting batches, idempotency keys) lives in `domain::webhook`; this is the HTTP shell.
 
+use super::error::hook_error;
 use super::{ApiError, AppState};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
 use domain::ingest::{self, GithubRequest, Ingested, GITHUB_MAX_BODY};
+use domain::signature::Secrets;
+use domain::webhook::{self, HookError, HookReply, HookRequest};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// Headers kept with a GitHub delivery (the signature itself is not: it proves nothing later
 /// without the secret, and the ledger records what was accepted).
@@ -23,11 +28,19 @@ const GITHUB_KEPT_HEADERS: [&str; 5] = [
 ];
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/github",
-        // Bodies over GitHub's own 25 MB cap get 413 without being buffered.
-        post(github).layer(DefaultBodyLimit::max(GITHUB_MAX_BODY)),
-    )
+    Router::new()
+        .route(
+            "/github",
+            // Bodies over GitHub's own 25 MB cap get 413 without being buffered.
+            post(github).layer(DefaultBodyLimit::max(GITHUB_MAX_BODY)),
+        )
+        .route("/gitlab", post(gitlab))
+        .route("/aws", post(aws))
+        .route("/gcp", post(gcp))
+        .route("/azure", post(azure).options(azure_cloudevents_handshake))
+        .route("/okta", post(okta).get(okta_verification))
+        .route("/terraform", post(terraform))
+        .layer(DefaultBodyLimit::max(webhook::MAX_BODY))
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -55,7 +68,7 @@ async fn github(
         received_at: Utc::now(),
         body: body.to_vec(),
     };
-    let delivery = ingest::github_delivery(&state.github_secrets, request)?;
+    let delivery = ingest::github_delivery(&state.hooks.github, request)?;
     let is_ping = delivery.kind.as_deref() == Some("ping");
     let delivery_key = delivery.delivery_key.clone();
     let results = ingest::ingest(&state.store, vec![delivery]).await?;
@@ -68,6 +81,7 @@ async fn github(
             delivery_id,
             events,
             failure,
+            ..
         }) => {
             if let Some(reason) = failure {
                 tracing::warn!(%delivery_key, %reason, "GitHub delivery stored but not normalized");
@@ -91,4 +105,195 @@ async fn github(
         None => return Err(ApiError::Internal("ingest returned no result".to_owned())),
     };
     Ok((answer.0, Json(answer.1)))
+}
+
+/// A push request with lowercase header names; a secret given in the URL query (`?token=`,
+/// `?key=`: what Pub/Sub and Event Grid can be configured with) is passed on as a header.
+fn hook_request(headers: &HeaderMap, query: &HashMap<String, String>, body: Bytes) -> HookRequest {
+    let mut pairs: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            value
+                .to_str()
+                .ok()
+                .map(|v| (name.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    for (param, header) in [("token", "x-attest-token"), ("key", "x-attest-key")] {
+        if let Some(value) = query.get(param) {
+            pairs.push((header.to_owned(), value.clone()));
+        }
+    }
+    HookRequest {
+        headers: pairs,
+        received_at: Utc::now(),
+        body: body.to_vec(),
+    }
+}
+
+type Handler = fn(&Secrets, HookRequest) -> Result<HookReply, HookError>;
+
+/// Authenticates, stores, normalizes and answers: 202 when anything new was stored, 200 when
+/// everything was a duplicate or the request was a handshake.
+async fn push(
+    state: &AppState,
+    secrets: &Secrets,
+    env: &str,
+    handler: Handler,
+    request: HookRequest,
+) -> Result<Response, ApiError> {
+    let deliveries = match handler(secrets, request).map_err(|err| hook_error(err, env))? {
+        HookReply::Handshake(answer) => return Ok((StatusCode::OK, Json(answer)).into_response()),
+        HookReply::Deliveries(deliveries) => deliveries,
+    };
+    let keys: Vec<String> = deliveries.iter().map(|d| d.delivery_key.clone()).collect();
+    let results = ingest::ingest(&state.store, deliveries).await?;
+    let mut any_new = false;
+    let items: Vec<serde_json::Value> = keys
+        .iter()
+        .zip(&results)
+        .map(|(key, result)| match result {
+            Ingested::Duplicate { delivery_id } => {
+                json!({"delivery": key, "delivery_id": delivery_id, "status": "duplicate"})
+            }
+            Ingested::New {
+                delivery_id,
+                events,
+                grant_changes,
+                failure,
+                ignored,
+                ..
+            } => {
+                any_new = true;
+                if let Some(reason) = failure {
+                    tracing::warn!(delivery = %key, %reason, "delivery stored but not normalized");
+                }
+                let status = if *ignored { "ignored" } else { "stored" };
+                json!({
+                    "delivery": key,
+                    "delivery_id": delivery_id,
+                    "status": status,
+                    "events": events,
+                    "grant_changes": grant_changes,
+                    "normalize_error": failure,
+                })
+            }
+        })
+        .collect();
+    let status = if any_new {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({ "deliveries": items }))).into_response())
+}
+
+/// `POST /hooks/gitlab`.
+async fn gitlab(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &query, body);
+    push(&state, &state.hooks.gitlab, "ATTEST_GITLAB_WEBHOOK_TOKEN", webhook::gitlab, request).await
+}
+
+/// `POST /hooks/aws`.
+async fn aws(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &query, body);
+    push(&state, &state.hooks.aws, "ATTEST_AWS_WEBHOOK_KEY", webhook::aws, request).await
+}
+
+/// `POST /hooks/gcp`.
+async fn gcp(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &query, body);
+    push(&state, &state.hooks.gcp, "ATTEST_GCP_WEBHOOK_TOKEN", webhook::gcp, request).await
+}
+
+/// `POST /hooks/azure`.
+async fn azure(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &query, body);
+    push(&state, &state.hooks.azure, "ATTEST_AZURE_WEBHOOK_KEY", webhook::azure, request).await
+}
+
+/// `OPTIONS /hooks/azure`: the CloudEvents webhook abuse-protection handshake Event Grid sends
+/// for the CloudEvents schema. Allowed only when a key is configured.
+async fn azure_cloudevents_handshake(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if state.hooks.azure.is_empty() {
+        return Err(hook_error(
+            HookError::Unauthenticated(domain::signature::SignatureError::NotConfigured),
+            "ATTEST_AZURE_WEBHOOK_KEY",
+        ));
+    }
+    let origin = headers
+        .get("webhook-request-origin")
+        .cloned()
+        .ok_or_else(|| ApiError::BadRequest("missing WebHook-Request-Origin header".to_owned()))?;
+    let mut response = StatusCode::OK.into_response();
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("webhook-allowed-origin"), origin);
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("allow"), HeaderValue::from_static("POST, OPTIONS"));
+    Ok(response)
+}
+
+/// `GET /hooks/okta`: the one-time verification.
+async fn okta_verification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &HashMap::new(), Bytes::new());
+    match webhook::okta_verification(&state.hooks.okta, &request) {
+        Ok(HookReply::Handshake(answer)) => Ok((StatusCode::OK, Json(answer)).into_response()),
+        Ok(HookReply::Deliveries(_)) => Err(ApiError::Internal("verification stored deliveries".to_owned())),
+        Err(err) => Err(hook_error(err, "ATTEST_OKTA_WEBHOOK_SECRET")),
+    }
+}
+
+/// `POST /hooks/okta`.
+async fn okta(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &HashMap::new(), body);
+    push(&state, &state.hooks.okta, "ATTEST_OKTA_WEBHOOK_SECRET", webhook::okta, request).await
+}
+
+/// `POST /hooks/terraform`.
+async fn terraform(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &HashMap::new(), body);
+    push(
+        &state,
+        &state.hooks.terraform,
+        "ATTEST_TERRAFORM_WEBHOOK_TOKEN",
+        webhook::terraform,
+        request,
+    )
+    .await
 }

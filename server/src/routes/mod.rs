@@ -13,7 +13,8 @@ use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use domain::signature::Secrets;
+use domain::model::ConfiguredSources;
+use domain::signature::HookSecrets;
 use domain::store::Store;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -26,7 +27,8 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub store: Store,
-    pub github_secrets: Arc<Secrets>,
+    /// The secrets of every push endpoint.
+    pub hooks: Arc<HookSecrets>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let store = state.store.clone();
+    let configured = ConfiguredSources(state.hooks.configured());
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/hooks", hooks::router())
@@ -41,7 +44,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(configured.clone());
+            },
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -93,7 +93,7 @@ fn cloudtrail_import_summarises_and_fails_on_a_bad_file() {
 
     let reprocessed = stdout(&attest(&db, &["reprocess"]));
     assert!(
-        reprocessed.contains("reprocessed 2900 deliveries: 2900 events"),
+        reprocessed.contains("reprocessed 2900 deliveries: 2900 events,"),
         "{reprocessed}"
     );
 }

@@ -1,6 +1,6 @@
 //! A running server on 127.0.0.1:0 over a fresh SQLite file, and fixture paths.
 
-use domain::signature::Secrets;
+use domain::signature::{HookSecrets, Secrets};
 use domain::store::Store;
 use server::cli::leptos_options;
 use server::{router, AppState};
@@ -24,6 +24,15 @@ impl TestServer {
     }
 
     pub async fn with_secrets(secrets: &str) -> TestServer {
+        TestServer::with_hooks(HookSecrets {
+            github: Secrets::from_comma_separated(secrets),
+            ..HookSecrets::default()
+        })
+        .await
+    }
+
+    /// A server whose push endpoints accept these secrets.
+    pub async fn with_hooks(hooks: HookSecrets) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db_url = format!("sqlite://{}", dir.path().join("attest.db").display());
         let store = Store::connect(&db_url).await.unwrap();
@@ -32,7 +41,7 @@ impl TestServer {
         let addr: SocketAddr = listener.local_addr().unwrap();
         let state = AppState {
             store: store.clone(),
-            github_secrets: Arc::new(Secrets::from_comma_separated(secrets)),
+            hooks: Arc::new(hooks),
             leptos_options: leptos_options(&dir.path().join("site"), addr),
         };
         tokio::spawn(async move {

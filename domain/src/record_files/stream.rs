@@ -1,10 +1,11 @@
 //! The streaming half of [`read_records`](super::read_records): a file is a sequence of
-//! top-level JSON values, each a `{"Records":[...]}` document (its array streamed element by
-//! element), an array of records (streamed the same way), a digest (skipped) or one record
-//! object (an NDJSON line, a lone record). serde_json reads the input byte by byte and never
-//! past the end of a value, so the bytes of a top-level record are captured as they go by.
+//! top-level JSON values, each a wrapper object (`{"Records":[...]}`, `{"entries":[...]}`: its
+//! array streamed element by element), an array of records (streamed the same way), a file to
+//! skip (a CloudTrail digest) or one record object (an NDJSON line, a lone record). serde_json
+//! reads the input byte by byte and never past the end of a value, so the bytes of a top-level
+//! record are captured as they go by.
 
-use super::{CloudTrailFileError, FileSummary};
+use super::{FileSummary, RecordFileError, RecordFormat};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::cell::Cell;
@@ -18,22 +19,24 @@ use std::rc::Rc;
 /// so it is not kept in memory whole.
 const MAX_OBJECT_BYTES: usize = 8 * 1024 * 1024;
 
-const DIGEST: &str = "CloudTrail digest file, not a log file";
-
 /// Why a stream could not be read, before the file's path is attached.
 pub(super) enum Failure {
     Io(io::Error),
     Json(String),
-    NotCloudTrail(String),
+    WrongFormat(String),
 }
 
 impl Failure {
-    pub(super) fn into_error(self, path: &Path) -> CloudTrailFileError {
+    pub(super) fn into_error(self, path: &Path, format: &RecordFormat) -> RecordFileError {
         let path = path.to_owned();
         match self {
-            Failure::Io(source) => CloudTrailFileError::Io { path, source },
-            Failure::Json(message) => CloudTrailFileError::Json { path, message },
-            Failure::NotCloudTrail(reason) => CloudTrailFileError::NotCloudTrail { path, reason },
+            Failure::Io(source) => RecordFileError::Io { path, source },
+            Failure::Json(message) => RecordFileError::Json { path, message },
+            Failure::WrongFormat(reason) => RecordFileError::WrongFormat {
+                path,
+                file: format.file,
+                reason,
+            },
         }
     }
 }
@@ -41,6 +44,7 @@ impl Failure {
 pub(super) fn read(
     input: Box<dyn BufRead>,
     gzipped: bool,
+    format: &RecordFormat,
     on_record: &mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
 ) -> Result<FileSummary, Failure> {
     let recording = Rc::new(Cell::new(false));
@@ -51,11 +55,11 @@ pub(super) fn read(
         stopped: false,
     };
     let mut values = 0u64;
-    let mut digest = false;
+    let mut skip = false;
     while let Some(first) = input.skip_whitespace().map_err(Failure::Io)? {
         if first != b'{' && first != b'[' {
             return Err(if values == 0 {
-                Failure::NotCloudTrail(format!(
+                Failure::WrongFormat(format!(
                     "it starts with {}, not a JSON object or array",
                     describe(first)
                 ))
@@ -72,6 +76,7 @@ pub(super) fn read(
             TopLevel {
                 sink: &mut sink,
                 recording: &recording,
+                format,
             }
             .deserialize(&mut deserializer)
         };
@@ -82,19 +87,27 @@ pub(super) fn read(
         }
         match parsed.map_err(|err| json_failure(err, &input, sink.records))? {
             Parsed::Records | Parsed::Array => {}
-            Parsed::Object(keys) if keys.digest && !keys.record => digest = true,
+            Parsed::Object(keys) if keys.skip && !keys.record => skip = true,
             Parsed::Object(keys) => {
                 if values == 0 && !keys.record {
-                    return Err(Failure::NotCloudTrail(
-                        "a JSON object with neither a `Records` array nor the fields of a CloudTrail record \
-                         (eventID, eventTime, eventName, ...)"
-                            .into(),
-                    ));
+                    return Err(Failure::WrongFormat(format!(
+                        "a JSON object with neither {} nor the fields of {} ({}, ...)",
+                        wrapper_names(format),
+                        format.record,
+                        format
+                            .record_keys
+                            .iter()
+                            .take(3)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
                 }
                 let Some(record) = captured else {
-                    return Err(Failure::NotCloudTrail(format!(
-                        "a JSON object of more than {} MiB without a `Records` array ends at {}",
+                    return Err(Failure::WrongFormat(format!(
+                        "a JSON object of more than {} MiB without {} ends at {}",
                         MAX_OBJECT_BYTES / (1024 * 1024),
+                        wrapper_names(format),
                         input.position(sink.records)
                     )));
                 };
@@ -106,8 +119,8 @@ pub(super) fn read(
         }
         values += 1;
     }
-    let skipped = match (sink.records, digest, values) {
-        (0, true, _) => Some(DIGEST.to_owned()),
+    let skipped = match (sink.records, skip, values) {
+        (0, true, _) => format.skip.map(|(_, reason)| reason.to_owned()),
         (0, false, 0) if !sink.stopped => Some("the file is empty".to_owned()),
         _ => None,
     };
@@ -133,6 +146,16 @@ fn json_failure(err: serde_json::Error, input: &Tracked, records: u64) -> Failur
         format!("unexpected JSON: {detail}")
     };
     Failure::Json(format!("{what} at {}", input.position(records)))
+}
+
+/// "a `Records` array" or "a `value` or `records` array", for messages.
+fn wrapper_names(format: &RecordFormat) -> String {
+    let names: Vec<String> = format.wrappers.iter().map(|w| format!("`{w}`")).collect();
+    match names.as_slice() {
+        [] => "an array of records".to_owned(),
+        [one] => format!("a {one} array"),
+        more => format!("a {} array", more.join(" or ")),
+    }
 }
 
 fn describe(byte: u8) -> String {
@@ -262,20 +285,19 @@ enum Parsed {
     Object(Keys),
 }
 
-/// What the keys of a top-level object without `Records` say about it.
+/// What the keys of a top-level object without a wrapper array say about it.
 #[derive(Default)]
 struct Keys {
-    digest: bool,
+    skip: bool,
     record: bool,
 }
 
 impl Keys {
-    fn note(&mut self, key: &str) {
-        match key {
-            "digestStartTime" | "digestEndTime" | "digestS3Object" => self.digest = true,
-            "eventVersion" | "eventID" | "eventTime" | "eventName" | "eventSource"
-            | "userIdentity" => self.record = true,
-            _ => {}
+    fn note(&mut self, key: &str, format: &RecordFormat) {
+        if format.record_keys.contains(&key) {
+            self.record = true;
+        } else if format.skip.is_some_and(|(keys, _)| keys.contains(&key)) {
+            self.skip = true;
         }
     }
 }
@@ -283,6 +305,7 @@ impl Keys {
 struct TopLevel<'s, 'f> {
     sink: &'s mut Sink<'f>,
     recording: &'s Cell<bool>,
+    format: &'s RecordFormat,
 }
 
 impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
@@ -297,7 +320,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
     type Value = Parsed;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object or an array of CloudTrail records")
+        write!(f, "a JSON object or an array of {}", self.format.records)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Parsed, A::Error> {
@@ -307,20 +330,27 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let TopLevel { sink, recording } = self;
+        let TopLevel {
+            sink,
+            recording,
+            format,
+        } = self;
         let mut keys = Keys::default();
         let mut has_records = false;
         while let Some(key) = map.next_key::<String>()? {
-            if key == "Records" && !has_records {
-                // A log file, not a record: nothing of it needs to be kept.
+            if !has_records && format.wrappers.contains(&key.as_str()) {
+                // A wrapper, not a record: nothing of it needs to be kept.
                 recording.set(false);
-                map.next_value_seed(RecordsSeed { sink: &mut *sink })?;
+                map.next_value_seed(RecordsSeed {
+                    sink: &mut *sink,
+                    format,
+                })?;
                 has_records = true;
                 if sink.stopped {
                     break;
                 }
             } else {
-                keys.note(&key);
+                keys.note(&key, format);
                 map.next_value::<IgnoredAny>()?;
             }
         }
@@ -332,9 +362,10 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
     }
 }
 
-/// The value of `Records`: an array whose elements go to the sink one by one.
+/// The value of a wrapper key: an array whose elements go to the sink one by one.
 struct RecordsSeed<'s, 'f> {
     sink: &'s mut Sink<'f>,
+    format: &'s RecordFormat,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_> {
@@ -349,7 +380,7 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of CloudTrail records under `Records`")
+        write!(f, "an array of {}", self.format.records)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::{discover, read_records, CloudTrailFileError, FileSummary};
+use super::{discover, read_records, FileSummary, RecordFileError, RecordFormat};
 use crate::fixtures;
 use crate::normalize::cloudtrail::normalize_record;
 use crate::normalize::NormalizeError;
@@ -20,9 +20,9 @@ const BENCHMARK: &str = "aws-cloudtrail/benchmark/invictus-aws_dataset-merged.js
 const OTRF: &str =
     "aws-cloudtrail/otrf-security-datasets/ec2_proxy_s3_exfiltration_2020-09-14011940.json";
 
-fn collect(path: &Path) -> (Result<FileSummary, CloudTrailFileError>, Vec<Vec<u8>>) {
+fn collect(path: &Path) -> (Result<FileSummary, RecordFileError>, Vec<Vec<u8>>) {
     let mut records = Vec::new();
-    let result = read_records(path, &mut |record| {
+    let result = read_records(path, &RecordFormat::CLOUDTRAIL, &mut |record| {
         records.push(record);
         ControlFlow::Continue(())
     });
@@ -179,12 +179,12 @@ fn discover_walks_s3_delivery_layout() {
     let missing = dir.path().join("no-such-dir");
     let err = discover(std::slice::from_ref(&missing)).unwrap_err();
     assert!(
-        matches!(&err, CloudTrailFileError::NotFound(path) if *path == missing),
+        matches!(&err, RecordFileError::NotFound(path) if *path == missing),
         "{err:?}"
     );
     assert!(err.to_string().contains("no-such-dir"), "{err}");
     let (result, _) = collect(&missing);
-    assert!(matches!(result, Err(CloudTrailFileError::NotFound(_))));
+    assert!(matches!(result, Err(RecordFileError::NotFound(_))));
 }
 
 #[test]
@@ -243,7 +243,7 @@ fn truncated_file_keeps_the_records_before_the_cut() {
     let (result, records) = collect(&temp_file(&dir, "cut.json", &bytes[..cut]));
     assert_eq!(records, plain[..10]);
     let message = match result {
-        Err(CloudTrailFileError::Json { message, .. }) => message,
+        Err(RecordFileError::Json { message, .. }) => message,
         other => panic!("{other:?}"),
     };
     assert!(
@@ -362,15 +362,15 @@ fn garbage_never_panics() {
     );
     assert!(matches!(
         verdict(b"42"),
-        Err(CloudTrailFileError::NotCloudTrail { .. })
+        Err(RecordFileError::WrongFormat { .. })
     ));
     assert!(matches!(
         verdict(b"{\"foo\":1}"),
-        Err(CloudTrailFileError::NotCloudTrail { .. })
+        Err(RecordFileError::WrongFormat { .. })
     ));
     assert!(matches!(
         verdict(b"{\"Records\":null}"),
-        Err(CloudTrailFileError::Json { .. })
+        Err(RecordFileError::Json { .. })
     ));
     assert_eq!(
         verdict(b"{\"Records\":[]}").unwrap(),
@@ -390,7 +390,7 @@ fn break_stops_early() {
         temp_file(&dir, "stop.jsonl", ndjson),
     ] {
         let mut calls = 0;
-        let summary = read_records(&path, &mut |_| {
+        let summary = read_records(&path, &RecordFormat::CLOUDTRAIL, &mut |_| {
             calls += 1;
             if calls == 3 {
                 ControlFlow::Break(())
@@ -424,7 +424,7 @@ fn streams_a_file_far_bigger_than_any_fixture() {
     drop(out);
 
     let (mut count, mut first, mut last) = (0usize, None, Vec::new());
-    let summary = read_records(&path, &mut |record| {
+    let summary = read_records(&path, &RecordFormat::CLOUDTRAIL, &mut |record| {
         count += 1;
         if first.is_none() {
             first = Some(record.clone());

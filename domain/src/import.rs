@@ -1,0 +1,475 @@
+//! `attest import <kind> PATH...`: every kind of file Attest reads, through the same inbox as
+//! webhooks. Record files (CloudTrail, GCP log entries, Okta events, ...) stream one delivery
+//! per record, keyed by the record's own id; snapshot files (IAM exports, org snapshots,
+//! Terraform plans) are one delivery each, keyed by a hash of their bytes. Re-importing a
+//! file never duplicates anything, and a bad file is reported while the others go in.
+
+use crate::ingest::{ingest, Tally};
+use crate::model::Source;
+use crate::normalize;
+use crate::record_files::{self, RecordFileError, RecordFormat};
+use crate::store::{IncomingDelivery, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+/// How many records one transaction carries during imports.
+const BATCH: usize = 1_000;
+
+/// The largest snapshot file read whole (a big organisation's IAM export is tens of MB).
+pub const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The kinds of file `attest import` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportKind {
+    Cloudtrail,
+    Gcp,
+    Azure,
+    GitlabAudit,
+    GithubAudit,
+    Okta,
+    AwsIam,
+    AwsCredentialReport,
+    GcpIam,
+    GithubOrg,
+    TerraformPlan,
+}
+
+/// Whether a file is a stream of records or one snapshot.
+#[derive(Debug, Clone, Copy)]
+pub enum Layout {
+    Records(&'static RecordFormat),
+    Snapshot,
+}
+
+const GCP_LOG_ENTRIES: RecordFormat = RecordFormat {
+    file: "a file of Cloud Audit Logs entries",
+    record: "a LogEntry",
+    records: "LogEntries",
+    wrappers: &["entries"],
+    record_keys: &["insertId", "logName", "protoPayload", "timestamp"],
+    skip: None,
+};
+
+const AZURE_RECORDS: RecordFormat = RecordFormat {
+    file: "an Azure Activity Log or Entra audit export",
+    record: "an Activity Log or directory audit record",
+    records: "Activity Log or directory audit records",
+    wrappers: &["value", "records"],
+    record_keys: &[
+        "eventDataId",
+        "operationName",
+        "activityDisplayName",
+        "activityDateTime",
+        "correlationId",
+        "resourceId",
+    ],
+    skip: None,
+};
+
+const GITLAB_AUDIT_EVENTS: RecordFormat = RecordFormat {
+    file: "a GitLab audit events export",
+    record: "a GitLab audit event",
+    records: "GitLab audit events",
+    wrappers: &[],
+    record_keys: &[
+        "entity_type",
+        "author_id",
+        "event_name",
+        "entity_id",
+        "details",
+    ],
+    skip: None,
+};
+
+const GITHUB_AUDIT_LOG: RecordFormat = RecordFormat {
+    file: "a GitHub audit log export",
+    record: "a GitHub audit log event",
+    records: "GitHub audit log events",
+    wrappers: &[],
+    record_keys: &[
+        "action",
+        "@timestamp",
+        "_document_id",
+        "actor",
+        "created_at",
+    ],
+    skip: None,
+};
+
+const OKTA_SYSTEM_LOG: RecordFormat = RecordFormat {
+    file: "an Okta System Log export",
+    record: "an Okta System Log event",
+    records: "Okta System Log events",
+    wrappers: &[],
+    record_keys: &["uuid", "eventType", "published", "actor"],
+    skip: None,
+};
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 11] = [
+        ImportKind::Cloudtrail,
+        ImportKind::Gcp,
+        ImportKind::Azure,
+        ImportKind::GitlabAudit,
+        ImportKind::GithubAudit,
+        ImportKind::Okta,
+        ImportKind::AwsIam,
+        ImportKind::AwsCredentialReport,
+        ImportKind::GcpIam,
+        ImportKind::GithubOrg,
+        ImportKind::TerraformPlan,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportKind::Cloudtrail => "cloudtrail",
+            ImportKind::Gcp => "gcp",
+            ImportKind::Azure => "azure",
+            ImportKind::GitlabAudit => "gitlab-audit",
+            ImportKind::GithubAudit => "github-audit",
+            ImportKind::Okta => "okta",
+            ImportKind::AwsIam => "aws-iam",
+            ImportKind::AwsCredentialReport => "aws-credential-report",
+            ImportKind::GcpIam => "gcp-iam",
+            ImportKind::GithubOrg => "github-org",
+            ImportKind::TerraformPlan => "terraform-plan",
+        }
+    }
+
+    pub fn source(self) -> Source {
+        match self {
+            ImportKind::Cloudtrail => Source::Cloudtrail,
+            ImportKind::Gcp | ImportKind::GcpIam => Source::Gcp,
+            ImportKind::Azure => Source::Azure,
+            ImportKind::GitlabAudit => Source::Gitlab,
+            ImportKind::GithubAudit | ImportKind::GithubOrg => Source::Github,
+            ImportKind::Okta => Source::Okta,
+            ImportKind::AwsIam | ImportKind::AwsCredentialReport => Source::Aws,
+            ImportKind::TerraformPlan => Source::Terraform,
+        }
+    }
+
+    pub fn layout(self) -> Layout {
+        match self {
+            ImportKind::Cloudtrail => Layout::Records(&RecordFormat::CLOUDTRAIL),
+            ImportKind::Gcp => Layout::Records(&GCP_LOG_ENTRIES),
+            ImportKind::Azure => Layout::Records(&AZURE_RECORDS),
+            ImportKind::GitlabAudit => Layout::Records(&GITLAB_AUDIT_EVENTS),
+            ImportKind::GithubAudit => Layout::Records(&GITHUB_AUDIT_LOG),
+            ImportKind::Okta => Layout::Records(&OKTA_SYSTEM_LOG),
+            ImportKind::AwsIam
+            | ImportKind::AwsCredentialReport
+            | ImportKind::GcpIam
+            | ImportKind::GithubOrg
+            | ImportKind::TerraformPlan => Layout::Snapshot,
+        }
+    }
+
+    /// The delivery kind the normalizer dispatches on, for one record or snapshot.
+    fn delivery_kind(self, record: Option<&Value>) -> Option<&'static str> {
+        Some(match self {
+            ImportKind::Cloudtrail => return None,
+            ImportKind::Gcp => "log_entry",
+            // One export may mix Activity Log and Entra directory audit records.
+            ImportKind::Azure => match record {
+                Some(r)
+                    if r.get("activityDisplayName").is_some()
+                        || r.get("activityDateTime").is_some() =>
+                {
+                    "entra_audit"
+                }
+                _ => "activity_log",
+            },
+            ImportKind::GitlabAudit => "audit_event",
+            ImportKind::GithubAudit => "audit_log",
+            ImportKind::Okta => "system_log",
+            ImportKind::AwsIam => "iam_authorization_details",
+            ImportKind::AwsCredentialReport => "credential_report",
+            // Policies name no resource of their own; `--resource` says which (see `options`).
+            ImportKind::GcpIam => "iam_policy",
+            ImportKind::GithubOrg => "org_snapshot",
+            ImportKind::TerraformPlan => "plan",
+        })
+    }
+}
+
+impl std::str::FromStr for ImportKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ImportKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ImportKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown import kind {s:?} (expected one of: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// What an import is told besides the files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Appended to the delivery kind as `;name=value` pairs the normalizer reads: a GCP
+    /// policy's resource, a Terraform plan's commit and run URL.
+    pub params: Vec<(String, String)>,
+}
+
+impl ImportOptions {
+    fn kind(&self, base: &str) -> String {
+        let mut kind = base.to_owned();
+        for (name, value) in &self.params {
+            kind.push(';');
+            kind.push_str(name);
+            kind.push('=');
+            kind.push_str(value);
+        }
+        kind
+    }
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportSummary {
+    pub files: u64,
+    pub tally: Tally,
+    pub skipped_files: Vec<(PathBuf, String)>,
+    pub failed_files: Vec<(PathBuf, String)>,
+}
+
+/// Progress reports for a terminal progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    Files(u64),
+    FileStarted(&'a Path),
+    Records(u64),
+    FileDone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Files(#[from] RecordFileError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn body_key(body: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(body)))
+}
+
+/// A CloudTrail record as an inbox delivery, keyed by its `eventID` (a body hash if it has none,
+/// so even a malformed record is kept once and shown with its reason).
+pub fn cloudtrail_delivery(body: Vec<u8>, received_at: DateTime<Utc>) -> IncomingDelivery {
+    let delivery_key = normalize::cloudtrail::event_id(&body).unwrap_or_else(|| body_key(&body));
+    IncomingDelivery {
+        source: Source::Cloudtrail,
+        delivery_key,
+        kind: None,
+        received_at,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+/// One record of a record file as an inbox delivery, keyed by the record's own id (a body hash
+/// when it has none or does not parse: it is still kept once, with the reason it failed).
+pub fn record_delivery(
+    kind: ImportKind,
+    options: &ImportOptions,
+    body: Vec<u8>,
+    received_at: DateTime<Utc>,
+) -> IncomingDelivery {
+    if kind == ImportKind::Cloudtrail {
+        return cloudtrail_delivery(body, received_at);
+    }
+    let record: Option<Value> = serde_json::from_slice(&body).ok();
+    let delivery_kind = kind.delivery_kind(record.as_ref());
+    let delivery_key = delivery_kind
+        .and_then(|k| normalize::record_key(kind.source(), k, &body))
+        .unwrap_or_else(|| body_key(&body));
+    IncomingDelivery {
+        source: kind.source(),
+        delivery_key,
+        kind: delivery_kind.map(|k| options.kind(k)),
+        received_at,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+/// Imports files and directories of one kind. Record files stream through a bounded channel in
+/// batches, so memory stays flat whatever the file size; a bad file is reported and the others
+/// are still imported.
+pub async fn import_files(
+    store: &Store,
+    kind: ImportKind,
+    options: &ImportOptions,
+    paths: &[PathBuf],
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ImportSummary, ImportError> {
+    let files = record_files::discover(paths)?;
+    let mut summary = ImportSummary {
+        files: files.len() as u64,
+        ..ImportSummary::default()
+    };
+    progress(Progress::Files(summary.files));
+    for file in files {
+        progress(Progress::FileStarted(&file));
+        let result = match kind.layout() {
+            Layout::Records(format) => {
+                import_records(store, kind, options, format, &file, &mut summary, progress).await?
+            }
+            Layout::Snapshot => {
+                import_snapshot(store, kind, options, &file, &mut summary, progress).await?
+            }
+        };
+        match result {
+            Ok(None) => {}
+            Ok(Some(skipped)) => summary.skipped_files.push((file, skipped)),
+            Err(reason) => summary.failed_files.push((file, reason)),
+        }
+        progress(Progress::FileDone);
+    }
+    Ok(summary)
+}
+
+/// `attest import cloudtrail`.
+pub async fn import_cloudtrail(
+    store: &Store,
+    paths: &[PathBuf],
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ImportSummary, ImportError> {
+    import_files(
+        store,
+        ImportKind::Cloudtrail,
+        &ImportOptions::default(),
+        paths,
+        progress,
+    )
+    .await
+}
+
+/// Outer error: the database failed (the import stops). Inner: this file was skipped (`Some`
+/// reason) or failed (`Err` reason) and the import goes on.
+type FileResult = Result<Result<Option<String>, String>, ImportError>;
+
+async fn import_records(
+    store: &Store,
+    kind: ImportKind,
+    options: &ImportOptions,
+    format: &'static RecordFormat,
+    file: &Path,
+    summary: &mut ImportSummary,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> FileResult {
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Vec<u8>>>(4);
+    let path = file.to_owned();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        let result = record_files::read_records(&path, format, &mut |record| {
+            batch.push(record);
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if sender.blocking_send(full).is_err() {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        if !batch.is_empty() {
+            // The receiver only goes away when the import stops on a database error.
+            let _ = sender.blocking_send(batch);
+        }
+        result
+    });
+    while let Some(batch) = batches.recv().await {
+        let now = Utc::now();
+        let deliveries = batch
+            .into_iter()
+            .map(|body| record_delivery(kind, options, body, now))
+            .collect();
+        let results = ingest(store, deliveries).await?;
+        summary.tally.add(&results);
+        progress(Progress::Records(results.len() as u64));
+    }
+    Ok(match reader.await {
+        Ok(Ok(file_summary)) => Ok(file_summary.skipped),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(join) => Err(format!("reader stopped: {join}")),
+    })
+}
+
+async fn import_snapshot(
+    store: &Store,
+    kind: ImportKind,
+    options: &ImportOptions,
+    file: &Path,
+    summary: &mut ImportSummary,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> FileResult {
+    let path = file.to_owned();
+    let read = tokio::task::spawn_blocking(move || read_whole(&path)).await;
+    let body = match read {
+        Ok(Ok(body)) => body,
+        Ok(Err(reason)) => return Ok(Err(reason)),
+        Err(join) => return Ok(Err(format!("reader stopped: {join}"))),
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Ok(Some("the file is empty".to_owned())));
+    }
+    let delivery = IncomingDelivery {
+        source: kind.source(),
+        delivery_key: body_key(&body),
+        kind: kind.delivery_kind(None).map(|k| options.kind(k)),
+        received_at: Utc::now(),
+        headers: vec![(
+            "x-attest-file".to_owned(),
+            file.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )],
+        body,
+    };
+    let results = ingest(store, vec![delivery]).await?;
+    summary.tally.add(&results);
+    progress(Progress::Records(results.len() as u64));
+    Ok(Ok(None))
+}
+
+/// A snapshot file's bytes, gunzipped when gzipped, refused past [`MAX_SNAPSHOT_BYTES`].
+fn read_whole(path: &Path) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|err| format!("cannot read it: {err}"))?;
+    let mut head = [0u8; 2];
+    let mut body = Vec::new();
+    let limit = MAX_SNAPSHOT_BYTES + 1;
+    let gzipped = {
+        let mut peek = std::fs::File::open(path).map_err(|err| format!("cannot read it: {err}"))?;
+        peek.read(&mut head)
+            .map_err(|err| format!("cannot read it: {err}"))?
+            == 2
+            && head == [0x1f, 0x8b]
+    };
+    let read = if gzipped {
+        flate2::read::MultiGzDecoder::new(file)
+            .take(limit)
+            .read_to_end(&mut body)
+    } else {
+        file.take(limit).read_to_end(&mut body)
+    };
+    read.map_err(|err| format!("cannot read it: {err}"))?;
+    if body.len() as u64 > MAX_SNAPSHOT_BYTES {
+        return Err(format!(
+            "it is larger than {} MiB, the most a snapshot may be",
+            MAX_SNAPSHOT_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(body)
+}
