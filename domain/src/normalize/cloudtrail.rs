@@ -1,43 +1,69 @@
 //! CloudTrail records → events: one record (the raw JSON of one element of a log file's
 //! `Records`, or one EventBridge/NDJSON line) becomes exactly one [`NewEvent`]. Who did it lives
-//! in `actor`, the dotted verb in `action`, what it touched in `targets`.
+//! in `actor`, the dotted verb in `action`, what it touched in `targets`, and the access an IAM
+//! call gave or took away in `grants`.
 
 mod action;
 mod actor;
+mod grants;
 mod targets;
 #[cfg(test)]
 mod tests;
 
-use super::NormalizeError;
+use super::{NormalizeError, Normalized, RawDelivery};
 use crate::model::{NewEvent, Outcome, Scope, Source, Target};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// Normalize one CloudTrail record. `eventID` and the event time are required; everything else
-/// is best effort, because hand-made and older records leave out fields real ones carry.
+pub use grants::grant_changes;
+
+/// Normalize one CloudTrail delivery (one record): its event, and the grant changes of a
+/// successful IAM call.
+pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
+    let record = parse(delivery.body)?;
+    let event = event(&record)?;
+    let grant_changes = grant_changes(&record, event.occurred_at, &event.actor.name);
+    Ok(Normalized {
+        events: vec![event],
+        grant_changes,
+        ..Normalized::default()
+    })
+}
+
+/// Normalize one CloudTrail record into its event. `eventID` and the event time are required;
+/// everything else is best effort, because hand-made and older records leave out fields real
+/// ones carry.
 pub fn normalize_record(body: &[u8]) -> Result<NewEvent, NormalizeError> {
+    event(&parse(body)?)
+}
+
+fn parse(body: &[u8]) -> Result<Value, NormalizeError> {
     let record: Value = serde_json::from_slice(body)?;
     if !record.is_object() {
         return Err(NormalizeError::Invalid(
             "a CloudTrail record must be a JSON object".into(),
         ));
     }
-    let source_event_id = text(&record, "eventID").ok_or(NormalizeError::Missing("eventID"))?;
-    let occurred_at = occurred_at(&record)?;
+    Ok(record)
+}
 
-    let service = action::service(text(&record, "eventSource"));
-    let event_name = text(&record, "eventName").unwrap_or("unknown");
+fn event(record: &Value) -> Result<NewEvent, NormalizeError> {
+    let source_event_id = text(record, "eventID").ok_or(NormalizeError::Missing("eventID"))?;
+    let occurred_at = occurred_at(record)?;
+
+    let service = action::service(text(record, "eventSource"));
+    let event_name = text(record, "eventName").unwrap_or("unknown");
     let native_action = format!("{service}:{event_name}");
-    let actor = actor::actor(&record);
-    let targets = targets::targets(&service, &record);
-    let (outcome, error) = outcome(&record, event_name);
+    let actor = actor::actor(record);
+    let targets = targets::targets(&service, record);
+    let (outcome, error) = outcome(record, event_name);
     let summary = summary(
         &actor.name,
         event_name,
         &native_action,
         &targets,
-        &record,
+        record,
         outcome,
     );
 
@@ -49,11 +75,11 @@ pub fn normalize_record(body: &[u8]) -> Result<NewEvent, NormalizeError> {
         native_action,
         actor,
         targets,
-        scope: scope(&record),
+        scope: scope(record),
         outcome,
         error,
         summary,
-        details: details(&record),
+        details: details(record),
     })
 }
 
