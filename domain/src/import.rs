@@ -190,7 +190,8 @@ impl ImportKind {
             ImportKind::Okta => "system_log",
             ImportKind::AwsIam => "iam_authorization_details",
             ImportKind::AwsCredentialReport => "credential_report",
-            // Policies name no resource of their own; `--resource` says which (see `options`).
+            // A plain policy names no resource of its own: `--resource` says which (see
+            // `ImportOptions::snapshot_kind`, which also tells asset inventory exports apart).
             ImportKind::GcpIam => "iam_policy",
             ImportKind::GithubOrg => "org_snapshot",
             ImportKind::TerraformPlan => "plan",
@@ -217,21 +218,49 @@ impl std::str::FromStr for ImportKind {
 /// What an import is told besides the files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportOptions {
-    /// Appended to the delivery kind as `;name=value` pairs the normalizer reads: a GCP
-    /// policy's resource, a Terraform plan's commit and run URL.
-    pub params: Vec<(String, String)>,
+    /// `gcp-iam`: the resource a plain `get-iam-policy` output belongs to
+    /// (`projects/my-project`); asset inventory exports name their own.
+    pub resource: Option<String>,
+    /// `terraform-plan`: the commit the plan was made from.
+    pub commit: Option<String>,
+    /// `terraform-plan`: the CI or HCP Terraform run that made it.
+    pub run_url: Option<String>,
 }
 
 impl ImportOptions {
-    fn kind(&self, base: &str) -> String {
-        let mut kind = base.to_owned();
-        for (name, value) in &self.params {
-            kind.push(';');
-            kind.push_str(name);
-            kind.push('=');
-            kind.push_str(value);
+    /// The delivery kind of a snapshot file, with what the normalizer needs to know about it.
+    fn snapshot_kind(&self, kind: ImportKind, body: &[u8]) -> Option<String> {
+        let base = kind.delivery_kind(None)?;
+        Some(match kind {
+            ImportKind::GcpIam if is_single_policy(body) => match &self.resource {
+                Some(resource) => format!("{base}:{resource}"),
+                None => base.to_owned(),
+            },
+            ImportKind::GcpIam => "asset_inventory".to_owned(),
+            ImportKind::TerraformPlan => {
+                let mut kind = base.to_owned();
+                for (name, value) in [("commit", &self.commit), ("run", &self.run_url)] {
+                    if let Some(value) = value {
+                        kind.push_str(&format!(";{name}={value}"));
+                    }
+                }
+                kind
+            }
+            _ => base.to_owned(),
+        })
+    }
+}
+
+/// Whether a GCP IAM file is one policy (`get-iam-policy` output: `bindings`, `etag`) rather
+/// than an asset inventory export (records that each name a resource and hold a policy).
+fn is_single_policy(body: &[u8]) -> bool {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => {
+            (map.contains_key("bindings") || map.contains_key("etag"))
+                && !map.contains_key("policy")
+                && !map.contains_key("iamPolicy")
         }
-        kind
+        _ => false,
     }
 }
 
@@ -283,7 +312,6 @@ pub fn cloudtrail_delivery(body: Vec<u8>, received_at: DateTime<Utc>) -> Incomin
 /// when it has none or does not parse: it is still kept once, with the reason it failed).
 pub fn record_delivery(
     kind: ImportKind,
-    options: &ImportOptions,
     body: Vec<u8>,
     received_at: DateTime<Utc>,
 ) -> IncomingDelivery {
@@ -298,7 +326,7 @@ pub fn record_delivery(
     IncomingDelivery {
         source: kind.source(),
         delivery_key,
-        kind: delivery_kind.map(|k| options.kind(k)),
+        kind: delivery_kind.map(str::to_owned),
         received_at,
         headers: Vec::new(),
         body,
@@ -325,7 +353,7 @@ pub async fn import_files(
         progress(Progress::FileStarted(&file));
         let result = match kind.layout() {
             Layout::Records(format) => {
-                import_records(store, kind, options, format, &file, &mut summary, progress).await?
+                import_records(store, kind, format, &file, &mut summary, progress).await?
             }
             Layout::Snapshot => {
                 import_snapshot(store, kind, options, &file, &mut summary, progress).await?
@@ -364,7 +392,6 @@ type FileResult = Result<Result<Option<String>, String>, ImportError>;
 async fn import_records(
     store: &Store,
     kind: ImportKind,
-    options: &ImportOptions,
     format: &'static RecordFormat,
     file: &Path,
     summary: &mut ImportSummary,
@@ -394,7 +421,7 @@ async fn import_records(
         let now = Utc::now();
         let deliveries = batch
             .into_iter()
-            .map(|body| record_delivery(kind, options, body, now))
+            .map(|body| record_delivery(kind, body, now))
             .collect();
         let results = ingest(store, deliveries).await?;
         summary.tally.add(&results);
@@ -428,7 +455,7 @@ async fn import_snapshot(
     let delivery = IncomingDelivery {
         source: kind.source(),
         delivery_key: body_key(&body),
-        kind: kind.delivery_kind(None).map(|k| options.kind(k)),
+        kind: options.snapshot_kind(kind, &body),
         received_at: Utc::now(),
         headers: vec![(
             "x-attest-file".to_owned(),

@@ -28,6 +28,7 @@ pub mod store;
 #[cfg(feature = "store")]
 pub mod tokens;
 
+
 /// Where the third-party sample data lives: `../shared/fixtures` beside the repository (never
 /// copied into it), or `ATTEST_FIXTURES` when set. Used by tests and benchmarks of every crate.
 pub mod fixtures {

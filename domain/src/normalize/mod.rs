@@ -88,9 +88,7 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
             delivery.body,
         )
         .map(Normalized::events),
-        Source::Cloudtrail => {
-            cloudtrail::normalize_record(delivery.body).map(|event| Normalized::events(vec![event]))
-        }
+        Source::Cloudtrail => cloudtrail::normalize(delivery),
         Source::Gitlab => gitlab::normalize(delivery),
         Source::Aws => aws::normalize(delivery),
         Source::Gcp => gcp::normalize(delivery),
@@ -106,7 +104,7 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
 pub fn record_key(source: Source, kind: &str, record: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(record).ok()?;
     let fields: &[&str] = match (source, kind) {
-        (Source::Gcp, "log_entry") => &["/insertId"],
+        (Source::Gcp, _) => return gcp::record_key(kind, record),
         (Source::Azure, _) => &["/eventDataId", "/id"],
         (Source::Okta, "system_log") => &["/uuid"],
         (Source::Gitlab, "audit_event") => &["/id"],

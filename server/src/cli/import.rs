@@ -66,7 +66,7 @@ pub struct Files {
 
 impl ImportCommand {
     fn parts(self) -> (ImportKind, ImportOptions, Vec<PathBuf>) {
-        let mut params = Vec::new();
+        let mut options = ImportOptions::default();
         let (kind, files) = match self {
             ImportCommand::Cloudtrail(f) => (ImportKind::Cloudtrail, f),
             ImportCommand::Gcp(f) => (ImportKind::Gcp, f),
@@ -77,7 +77,7 @@ impl ImportCommand {
             ImportCommand::AwsIam(f) => (ImportKind::AwsIam, f),
             ImportCommand::AwsCredentialReport(f) => (ImportKind::AwsCredentialReport, f),
             ImportCommand::GcpIam { resource, files } => {
-                params.extend(resource.map(|r| ("resource".to_owned(), r)));
+                options.resource = resource;
                 (ImportKind::GcpIam, files)
             }
             ImportCommand::GithubOrg(f) => (ImportKind::GithubOrg, f),
@@ -86,12 +86,12 @@ impl ImportCommand {
                 run_url,
                 files,
             } => {
-                params.extend(commit.map(|c| ("commit".to_owned(), c)));
-                params.extend(run_url.map(|r| ("run".to_owned(), r)));
+                options.commit = commit;
+                options.run_url = run_url;
                 (ImportKind::TerraformPlan, files)
             }
         };
-        (kind, ImportOptions { params }, files.paths)
+        (kind, options, files.paths)
     }
 }
 

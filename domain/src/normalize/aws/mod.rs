@@ -20,6 +20,8 @@ pub const AUTHORIZATION_DETAILS: &str = "iam_authorization_details";
 pub const CREDENTIAL_REPORT: &str = "credential_report";
 /// `aws iam get-account-summary`: counts and quotas only, understood and set aside.
 pub const ACCOUNT_SUMMARY: &str = "iam_account_summary";
+/// An EventBridge event pushed to `/hooks/aws` whose detail is not a CloudTrail record.
+pub const EVENTBRIDGE: &str = "eventbridge";
 
 /// Normalize one aws delivery. Without a kind the body's own shape decides (the lists of an
 /// authorization-details export, the `Content` of a credential report, the CSV header).
@@ -40,11 +42,23 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
         ACCOUNT_SUMMARY => Ok(Normalized::ignored(
             "an IAM account summary holds counts and quotas, not who holds what",
         )),
+        EVENTBRIDGE => eventbridge(delivery.body),
         other => Err(NormalizeError::Invalid(format!(
             "unknown aws kind {other:?} (expected {AUTHORIZATION_DETAILS}, {CREDENTIAL_REPORT} \
              or {ACCOUNT_SUMMARY})"
         ))),
     }
+}
+
+/// An EventBridge event that is not "AWS API Call via CloudTrail" (those are stored as their
+/// CloudTrail record): kept in the inbox, named, and set aside.
+fn eventbridge(body: &[u8]) -> Result<Normalized, NormalizeError> {
+    let event: serde_json::Value = serde_json::from_slice(body)?;
+    let detail_type = super::json::text(&event, "/detail-type")
+        .ok_or(NormalizeError::Missing("detail-type"))?;
+    Ok(Normalized::ignored(format!(
+        "EventBridge {detail_type:?} events carry no CloudTrail record"
+    )))
 }
 
 /// The kind a body looks like, from the first keys that only one export has. Reads only the
