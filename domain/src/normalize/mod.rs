@@ -81,13 +81,7 @@ impl From<serde_json::Error> for NormalizeError {
 /// Normalize one delivery of any source.
 pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
     match delivery.source {
-        Source::Github => github::normalize(
-            delivery.kind.unwrap_or_default(),
-            delivery.delivery_key,
-            delivery.received_at,
-            delivery.body,
-        )
-        .map(Normalized::events),
+        Source::Github => github::normalize(delivery),
         Source::Cloudtrail => {
             cloudtrail::normalize_record(delivery.body).map(|event| Normalized::events(vec![event]))
         }
