@@ -81,13 +81,7 @@ impl From<serde_json::Error> for NormalizeError {
 /// Normalize one delivery of any source.
 pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
     match delivery.source {
-        Source::Github => github::normalize(
-            delivery.kind.unwrap_or_default(),
-            delivery.delivery_key,
-            delivery.received_at,
-            delivery.body,
-        )
-        .map(Normalized::events),
+        Source::Github => github::normalize(delivery),
         Source::Cloudtrail => cloudtrail::normalize(delivery),
         Source::Gitlab => gitlab::normalize(delivery),
         Source::Aws => aws::normalize(delivery),
@@ -108,7 +102,7 @@ pub fn record_key(source: Source, kind: &str, record: &[u8]) -> Option<String> {
         (Source::Azure, _) => &["/eventDataId", "/id"],
         (Source::Okta, "system_log") => &["/uuid"],
         (Source::Gitlab, "audit_event") => &["/id"],
-        (Source::Github, "audit_log") => &["/_document_id"],
+        (Source::Github, _) => return github::record_key(kind, record),
         _ => return None,
     };
     fields.iter().find_map(|field| json::id(&value, field))

@@ -1,7 +1,9 @@
 //! GitHub's permission words. The field readers every normalizer uses live in
 //! [`crate::normalize::json`]; they are re-exported here for the GitHub modules.
 
-pub(super) use crate::normalize::json::{count, first_time, flag, id, number, object, pick, text};
+pub(super) use crate::normalize::json::{
+    count, first_time, flag, id, number, object, pick, text, timestamp,
+};
 use serde_json::Value;
 
 /// Repository permissions (`{"admin": false, "push": true, "pull": true}`) as the single

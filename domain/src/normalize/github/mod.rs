@@ -1,30 +1,72 @@
-//! GitHub webhook deliveries → events. This file holds what every event kind shares (who
-//! acted, where, assembling the events); the submodules hold one family of event kinds each:
-//! `access` (who may do what: members, teams, orgs), `repo` (repository settings and apps),
-//! `code` (pushes, pull requests, CI runs, deployments).
+//! GitHub → events, grant changes and snapshots. A delivery's `kind` says what it is: the
+//! `X-GitHub-Event` header of a webhook, [`AUDIT_LOG`] for one record of an organization's
+//! audit log (`audit`), or [`ORG_SNAPSHOT`] for a whole organization read from the REST API
+//! (`snapshot`).
+//!
+//! This file holds what every webhook kind shares (who acted, where, assembling the events);
+//! the submodules hold one family of event kinds each: `access` (who may do what: members,
+//! teams, orgs), `repo` (repository settings and apps), `code` (pushes, pull requests, CI runs,
+//! deployments), and `grants` (the access a webhook says was gained or lost).
 
 mod access;
+mod audit;
+mod audit_grants;
 mod code;
+mod grants;
 mod json;
 mod repo;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
-use super::NormalizeError;
+use super::{NormalizeError, Normalized, RawDelivery};
 use crate::model::{Actor, ActorKind, NewEvent, Outcome, Scope, Source, Target};
 use chrono::{DateTime, Utc};
 use json::{id, object, pick, text};
 use serde_json::Value;
 
-/// Turns one webhook delivery into events: `event` is the `X-GitHub-Event` header,
-/// `delivery_id` the `X-GitHub-Delivery` header, which becomes the events' `source_event_id`
-/// (with `:n` appended when one delivery yields several events).
-pub fn normalize(
+/// The `kind` of one record of an organization's audit log (GitHub's export, the REST API's
+/// `GET /orgs/{org}/audit-log`, or a log stream), one record per delivery.
+pub const AUDIT_LOG: &str = "audit_log";
+
+/// The `kind` of a snapshot of one organization's access, in the shape `snapshot` documents.
+pub const ORG_SNAPSHOT: &str = "org_snapshot";
+
+/// Normalizes one GitHub delivery. Neither kind above is a GitHub event name, so they cannot be
+/// mistaken for a webhook; anything else is the `X-GitHub-Event` header, and its absence is an
+/// error, as it is for a webhook sent without one.
+pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
+    match delivery.kind.map(str::trim) {
+        Some(AUDIT_LOG) => audit::normalize(delivery),
+        Some(ORG_SNAPSHOT) => snapshot::normalize(delivery),
+        kind => webhook(
+            kind.unwrap_or_default(),
+            delivery.delivery_key,
+            delivery.received_at,
+            delivery.body,
+        ),
+    }
+}
+
+/// The idempotency key of one record of a file import, for the kinds whose files hold many
+/// records: only [`AUDIT_LOG`] (see `audit::record_key`). `None` for other kinds and for
+/// records without a stable identity.
+pub fn record_key(kind: &str, record: &[u8]) -> Option<String> {
+    match kind.trim() {
+        AUDIT_LOG => audit::record_key(record),
+        _ => None,
+    }
+}
+
+/// Turns one webhook delivery into events and grant changes: `event` is the `X-GitHub-Event`
+/// header, `delivery_id` the `X-GitHub-Delivery` header, which becomes the events'
+/// `source_event_id` (with `:n` appended when one delivery yields several events).
+fn webhook(
     event: &str,
     delivery_id: &str,
     received_at: DateTime<Utc>,
     body: &[u8],
-) -> Result<Vec<NewEvent>, NormalizeError> {
+) -> Result<Normalized, NormalizeError> {
     let event = event.trim();
     if event.is_empty() {
         return Err(NormalizeError::Invalid(
@@ -42,7 +84,16 @@ pub fn normalize(
     if drafts.is_empty() {
         drafts.push(generic(&delivery));
     }
-    Ok(assemble(&delivery, delivery_id, received_at, drafts))
+    let events = assemble(&delivery, delivery_id, received_at, drafts);
+    // Grants change when the events say it happened, so the history and the timeline agree.
+    let at = events
+        .first()
+        .map_or(received_at, |event| event.occurred_at);
+    Ok(Normalized {
+        grant_changes: grants::changes(&delivery, at),
+        events,
+        ..Normalized::default()
+    })
 }
 
 /// What every event of one delivery shares.

@@ -4,15 +4,47 @@
 // Tests fail by panicking; a failed unwrap names the line well enough.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
+mod fixture_files;
+mod grants;
 mod robustness;
 mod settings;
+mod snapshot;
 
-use super::normalize;
 use crate::fixtures;
-use crate::model::{ActorKind, NewEvent, Outcome, Scope, Target};
-use crate::normalize::NormalizeError;
+use crate::model::{ActorKind, NewEvent, Outcome, Scope, Source, Target};
+use crate::normalize::{NormalizeError, Normalized, RawDelivery};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
+
+/// One delivery of `kind` through the GitHub entry point, as the ingest pipeline makes it.
+fn deliver(kind: Option<&str>, body: &[u8]) -> Result<Normalized, NormalizeError> {
+    super::normalize(&RawDelivery {
+        source: Source::Github,
+        kind,
+        delivery_key: "delivery-1",
+        received_at: received(),
+        body,
+    })
+}
+
+/// A webhook's events, the shape these tests were first written against: `event` is the
+/// `X-GitHub-Event` header.
+fn normalize(
+    event: &str,
+    delivery_id: &str,
+    received_at: DateTime<Utc>,
+    body: &[u8],
+) -> Result<Vec<NewEvent>, NormalizeError> {
+    super::normalize(&RawDelivery {
+        source: Source::Github,
+        kind: Some(event),
+        delivery_key: delivery_id,
+        received_at,
+        body,
+    })
+    .map(|normalized| normalized.events)
+}
 
 fn received() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()

@@ -1,10 +1,9 @@
 //! Every published sample normalizes, the same way twice, and odd or hostile input is an
 //! error rather than a panic.
 
-use super::{received, run};
+use super::{normalize, received, run};
 use crate::fixtures;
 use crate::model::Source;
-use crate::normalize::github::normalize;
 use crate::normalize::NormalizeError;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -140,7 +139,7 @@ fn garbage_is_an_error_not_a_panic() {
 }
 
 /// Values of every JSON type, to put where the normalizer expects something else.
-fn odd_values() -> Vec<Value> {
+pub(super) fn odd_values() -> Vec<Value> {
     vec![
         Value::Null,
         json!(true),
@@ -234,4 +233,62 @@ fn timestamps_in_every_form_github_writes() {
     }
     assert_eq!(timestamp(&json!(i64::MAX)), None);
     assert_eq!(timestamp(&json!(u64::MAX)), None);
+}
+
+/// Whether a sample should change access, read from the sample itself by GitHub's rules
+/// rather than from what the normalizer does.
+fn changes_access(kind: &str, payload: &Value) -> bool {
+    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
+    let repositories = payload
+        .get("repositories")
+        .and_then(Value::as_array)
+        .is_some_and(|list| !list.is_empty());
+    let all = payload.pointer("/installation/repository_selection") == Some(&json!("all"));
+    match kind {
+        "member" => matches!(action, "added" | "removed"),
+        "membership" | "team_add" | "deploy_key" | "installation_repositories" => true,
+        "organization" => matches!(action, "member_added" | "member_removed"),
+        "team" => matches!(action, "added_to_repository" | "removed_from_repository"),
+        "installation" => matches!(action, "created" | "deleted") && (repositories || all),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_sample_grants_what_it_says_and_well_formed() {
+    for (kind, path) in all_samples() {
+        let place = path.display();
+        let payload: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let changes = super::deliver(Some(&kind), payload.to_string().as_bytes())
+            .unwrap()
+            .grant_changes;
+        assert_eq!(
+            !changes.is_empty(),
+            changes_access(&kind, &payload),
+            "{place}: {changes:#?}"
+        );
+        for change in &changes {
+            let grant = &change.grant;
+            assert!(
+                grant.scope.starts_with("github:org:") || grant.scope.starts_with("github:user:"),
+                "{place}: {}",
+                grant.scope
+            );
+            assert_eq!(grant.scope, grant.scope.to_lowercase(), "{place}");
+            for id in [&grant.principal.id, &grant.resource.id] {
+                let number = id.rsplit(':').next().unwrap();
+                assert!(number.parse::<u64>().is_ok(), "{place}: {id}");
+            }
+            assert!(!grant.principal.name.is_empty() && !grant.resource.name.is_empty());
+            assert!(
+                !grant.permission.is_empty() && grant.via.is_empty(),
+                "{place}"
+            );
+            assert!(
+                change.evidence.starts_with(&kind) && change.evidence.contains(" webhook by "),
+                "{place}: {}",
+                change.evidence
+            );
+        }
+    }
 }
