@@ -122,8 +122,23 @@ fn check_token(
 
 /// `POST /hooks/gitlab`: `X-Gitlab-Token` must equal a configured token. Keyed by
 /// `Idempotency-Key`, else `X-Gitlab-Event-UUID`, else a hash of the body (GitLab retries
-/// carry the same key).
+/// carry the same key). Audit event streaming authenticates with
+/// `X-Gitlab-Event-Streaming-Token` instead and is keyed by the audit event's id.
 pub fn gitlab(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookError> {
+    if let Some(token) = request.header("x-gitlab-event-streaming-token") {
+        check_token(secrets, Some(token), "X-Gitlab-Event-Streaming-Token")?;
+        let kind = normalize::gitlab::AUDIT_EVENT;
+        let key = normalize::gitlab::record_key(kind, &request.body)
+            .unwrap_or_else(|| body_key(&request.body));
+        let body = request.body.clone();
+        return Ok(HookReply::Deliveries(vec![delivery(
+            &request,
+            Source::Gitlab,
+            key,
+            Some(kind),
+            body,
+        )]));
+    }
     check_token(secrets, request.header("x-gitlab-token"), "X-Gitlab-Token")?;
     let key = request
         .header("idempotency-key")

@@ -101,7 +101,7 @@ pub fn record_key(source: Source, kind: &str, record: &[u8]) -> Option<String> {
         (Source::Gcp, _) => return gcp::record_key(kind, record),
         (Source::Azure, _) => &["/eventDataId", "/id"],
         (Source::Okta, "system_log") => &["/uuid"],
-        (Source::Gitlab, "audit_event") => &["/id"],
+        (Source::Gitlab, _) => return gitlab::record_key(kind, record),
         (Source::Github, _) => return github::record_key(kind, record),
         _ => return None,
     };
