@@ -27,7 +27,8 @@ pub mod signature;
 pub mod store;
 #[cfg(feature = "store")]
 pub mod tokens;
-
+#[cfg(feature = "store")]
+pub mod webhook;
 
 /// Where the third-party sample data lives: `../shared/fixtures` beside the repository (never
 /// copied into it), or `ATTEST_FIXTURES` when set. Used by tests and benchmarks of every crate.

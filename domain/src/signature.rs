@@ -38,10 +38,9 @@ impl Secrets {
     /// Whether `presented` equals one of the secrets, comparing with every one in constant
     /// time so timing says nothing about which matched or how much of it.
     pub fn matches(&self, presented: &[u8]) -> bool {
-        let matched = self
-            .0
-            .iter()
-            .fold(subtle::Choice::from(0), |acc, secret| acc | secret.ct_eq(presented));
+        let matched = self.0.iter().fold(subtle::Choice::from(0), |acc, secret| {
+            acc | secret.ct_eq(presented)
+        });
         bool::from(matched)
     }
 }
@@ -141,7 +140,6 @@ pub fn verify_github(
         Err(SignatureError::Mismatch(GITHUB_HEADER))
     }
 }
-
 
 #[cfg(test)]
 mod tests {

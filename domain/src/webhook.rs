@@ -217,7 +217,13 @@ pub fn gcp(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookErr
         }
         Err(_) => {
             let body = request.body.clone();
-            delivery(&request, Source::Gcp, body_key(&body), Some("pubsub_push"), body)
+            delivery(
+                &request,
+                Source::Gcp,
+                body_key(&body),
+                Some("pubsub_push"),
+                body,
+            )
         }
     };
     Ok(HookReply::Deliveries(vec![delivery]))
@@ -280,31 +286,40 @@ pub fn azure(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookE
 /// with the challenge it sent.
 pub fn okta_verification(secrets: &Secrets, request: &HookRequest) -> Result<HookReply, HookError> {
     check_token(secrets, request.header("authorization"), "Authorization")?;
-    let challenge = normalize::okta::event_hook_verification(
-        request.header("x-okta-verification-challenge"),
-    )
-    .ok_or(HookError::MissingHeader("X-Okta-Verification-Challenge"))?;
-    Ok(HookReply::Handshake(
-        serde_json::json!({ "verification": challenge }),
-    ))
+    let answer =
+        normalize::okta::event_hook_verification(request.header("x-okta-verification-challenge"))
+            .and_then(|answer| serde_json::from_str(&answer).ok())
+            .ok_or(HookError::MissingHeader("X-Okta-Verification-Challenge"))?;
+    Ok(HookReply::Handshake(answer))
 }
 
 /// `POST /hooks/okta`: an Event Hook delivery. The `Authorization` header must equal the
-/// configured secret. Each System Log event is one delivery keyed by its `uuid`.
+/// configured secret. Each System Log event is one delivery keyed by its `uuid`, with the
+/// org the hook came from (its grants' scope).
 pub fn okta(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookError> {
     check_token(secrets, request.header("authorization"), "Authorization")?;
+    let kind = match normalize::okta::event_hook_org(&request.body) {
+        Some(org) => format!("system_log;org={org}"),
+        None => "system_log".to_owned(),
+    };
     let out = match normalize::okta::event_hook_events(&request.body) {
         Ok(events) => events
             .into_iter()
             .map(|event| {
-                let key = normalize::record_key(Source::Okta, "system_log", &event)
+                let key = normalize::record_key(Source::Okta, &kind, &event)
                     .unwrap_or_else(|| body_key(&event));
-                delivery(&request, Source::Okta, key, Some("system_log"), event)
+                delivery(&request, Source::Okta, key, Some(&kind), event)
             })
             .collect(),
         Err(_) => {
             let body = request.body.clone();
-            vec![delivery(&request, Source::Okta, body_key(&body), Some("event_hook"), body)]
+            vec![delivery(
+                &request,
+                Source::Okta,
+                body_key(&body),
+                Some("event_hook"),
+                body,
+            )]
         }
     };
     Ok(HookReply::Deliveries(out))
@@ -321,11 +336,9 @@ pub fn terraform(secrets: &Secrets, request: HookRequest) -> Result<HookReply, H
     if signature.is_none() {
         return Err(SignatureError::Missing("X-TFE-Notification-Signature").into());
     }
-    let matched = secrets
-        .iter()
-        .fold(false, |acc, token| {
-            acc | normalize::terraform::verify_tfe_signature(token, signature, &request.body)
-        });
+    let matched = secrets.iter().fold(false, |acc, token| {
+        acc | normalize::terraform::verify_tfe_signature(token, signature, &request.body)
+    });
     if !matched {
         return Err(SignatureError::Mismatch("X-TFE-Notification-Signature").into());
     }

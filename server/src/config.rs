@@ -35,29 +35,59 @@ pub struct ServeArgs {
     pub github_webhook_secret: String,
 
     /// Secret tokens GitLab sends as `X-Gitlab-Token`, comma-separated.
-    #[arg(long, env = "ATTEST_GITLAB_WEBHOOK_TOKEN", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_GITLAB_WEBHOOK_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub gitlab_webhook_token: String,
 
     /// API keys the EventBridge connection sends (`X-Api-Key`), comma-separated.
-    #[arg(long, env = "ATTEST_AWS_WEBHOOK_KEY", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_AWS_WEBHOOK_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub aws_webhook_key: String,
 
     /// Tokens of the Pub/Sub push subscription (`?token=` or `Authorization: Bearer`),
     /// comma-separated.
-    #[arg(long, env = "ATTEST_GCP_WEBHOOK_TOKEN", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_GCP_WEBHOOK_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub gcp_webhook_token: String,
 
     /// Keys Event Grid sends (`?key=`, `X-Attest-Key` or `Authorization: Bearer`),
     /// comma-separated.
-    #[arg(long, env = "ATTEST_AZURE_WEBHOOK_KEY", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_AZURE_WEBHOOK_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub azure_webhook_key: String,
 
     /// The `Authorization` header values Okta sends with Event Hooks, comma-separated.
-    #[arg(long, env = "ATTEST_OKTA_WEBHOOK_SECRET", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_OKTA_WEBHOOK_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub okta_webhook_secret: String,
 
     /// HCP Terraform notification tokens (HMAC-SHA512 keys), comma-separated.
-    #[arg(long, env = "ATTEST_TERRAFORM_WEBHOOK_TOKEN", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "ATTEST_TERRAFORM_WEBHOOK_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub terraform_webhook_token: String,
 }
 

@@ -92,18 +92,17 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
     }
 }
 
-/// The stable id of one record of an imported file (its idempotency key), for the kinds whose
-/// files hold many records. `None` when the record has none or is not JSON: the importer then
-/// keys it by a hash of its bytes.
+/// The stable id of one record of an imported file or a split push delivery (its idempotency
+/// key), for the kinds whose files hold many records. `None` when the record has none or is
+/// not JSON: the caller then keys it by a hash of its bytes.
 pub fn record_key(source: Source, kind: &str, record: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(record).ok()?;
-    let fields: &[&str] = match (source, kind) {
-        (Source::Gcp, _) => return gcp::record_key(kind, record),
-        (Source::Azure, _) => &["/eventDataId", "/id"],
-        (Source::Okta, "system_log") => &["/uuid"],
-        (Source::Gitlab, _) => return gitlab::record_key(kind, record),
-        (Source::Github, _) => return github::record_key(kind, record),
-        _ => return None,
-    };
-    fields.iter().find_map(|field| json::id(&value, field))
+    match source {
+        Source::Cloudtrail => cloudtrail::event_id(record),
+        Source::Github => github::record_key(kind, record),
+        Source::Gitlab => gitlab::record_key(kind, record),
+        Source::Gcp => gcp::record_key(kind, record),
+        Source::Azure => azure::record_key(kind, record),
+        Source::Okta => okta::record_key(kind, record),
+        Source::Aws | Source::Terraform => None,
+    }
 }

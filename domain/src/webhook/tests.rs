@@ -66,7 +66,10 @@ fn gitlab_needs_its_token_and_keys_by_idempotency_key_first() {
         SignatureError::Missing("X-Gitlab-Token")
     );
     assert_eq!(
-        refused(gitlab(&s, request(&[("x-gitlab-token", "nope")], body.clone()))),
+        refused(gitlab(
+            &s,
+            request(&[("x-gitlab-token", "nope")], body.clone())
+        )),
         SignatureError::Mismatch("X-Gitlab-Token")
     );
     let both = [
@@ -81,20 +84,27 @@ fn gitlab_needs_its_token_and_keys_by_idempotency_key_first() {
     assert_eq!(d[0].delivery_key, "idem-1");
     assert_eq!(d[0].kind.as_deref(), Some("Push Hook"));
     assert_eq!(d[0].body, body);
-    assert!(d[0].headers.iter().all(|(n, _)| n != "x-gitlab-token"), "the token is never kept");
+    assert!(
+        d[0].headers.iter().all(|(n, _)| n != "x-gitlab-token"),
+        "the token is never kept"
+    );
 
     let uuid_only = [("x-gitlab-token", "old"), ("x-gitlab-event-uuid", "uuid-1")];
     let d = deliveries(gitlab(&s, request(&uuid_only, body.clone())).unwrap());
     assert_eq!(d[0].delivery_key, "uuid-1");
-    let neither = deliveries(gitlab(&s, request(&[("x-gitlab-token", "old")], body.clone())).unwrap());
+    let neither =
+        deliveries(gitlab(&s, request(&[("x-gitlab-token", "old")], body.clone())).unwrap());
     let again = deliveries(gitlab(&s, request(&[("x-gitlab-token", "new")], body)).unwrap());
     assert!(neither[0].delivery_key.starts_with("sha256:"));
-    assert_eq!(neither[0].delivery_key, again[0].delivery_key, "a retry has the same key");
+    assert_eq!(
+        neither[0].delivery_key, again[0].delivery_key,
+        "a retry has the same key"
+    );
 }
 
 #[test]
 fn aws_eventbridge_events_become_cloudtrail_records_keyed_by_event_id() {
-    let record = first_record("aws-cloudtrail/invictus-aws_dataset/2023-01-10.json");
+    let record = first_record("aws-cloudtrail/invictus-aws_dataset/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json");
     let event_id = record["eventID"].as_str().unwrap().to_owned();
     // The documented EventBridge envelope of "AWS API Call via CloudTrail".
     let event = json!({
@@ -116,15 +126,36 @@ fn aws_eventbridge_events_become_cloudtrail_records_keyed_by_event_id() {
     );
     let d = deliveries(aws(&s, request(&[("authorization", "Bearer key-1")], body)).unwrap());
     assert_eq!(d.len(), 2);
-    assert_eq!((d[0].source, d[0].delivery_key.as_str()), (Source::Cloudtrail, event_id.as_str()));
+    assert_eq!(
+        (d[0].source, d[0].delivery_key.as_str()),
+        (Source::Cloudtrail, event_id.as_str())
+    );
     assert_eq!(serde_json::from_slice::<Value>(&d[0].body).unwrap(), record);
     assert_eq!(
-        (d[1].source, d[1].kind.as_deref(), d[1].delivery_key.as_str()),
-        (Source::Aws, Some("eventbridge"), "7bf73129-1428-4cd3-a780-95db273d1602")
+        (
+            d[1].source,
+            d[1].kind.as_deref(),
+            d[1].delivery_key.as_str()
+        ),
+        (
+            Source::Aws,
+            Some("eventbridge"),
+            "7bf73129-1428-4cd3-a780-95db273d1602"
+        )
     );
 
-    let garbage = deliveries(aws(&s, request(&[("x-api-key", "key-1")], b"{not json".to_vec())).unwrap());
-    assert_eq!(garbage.len(), 1, "an authenticated body is kept even when it does not parse");
+    let garbage = deliveries(
+        aws(
+            &s,
+            request(&[("x-api-key", "key-1")], b"{not json".to_vec()),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        garbage.len(),
+        1,
+        "an authenticated body is kept even when it does not parse"
+    );
     assert!(garbage[0].delivery_key.starts_with("sha256:"));
 }
 
@@ -148,16 +179,29 @@ fn gcp_pubsub_push_is_unwrapped_to_its_log_entry() {
     );
     let via_query = [("x-attest-token", "pubsub-token")];
     let d = deliveries(gcp(&s, request(&via_query, body.clone())).unwrap());
-    assert_eq!((d[0].source, d[0].kind.as_deref()), (Source::Gcp, Some("log_entry")));
+    assert_eq!(
+        (d[0].source, d[0].kind.as_deref()),
+        (Source::Gcp, Some("log_entry"))
+    );
     assert_eq!(d[0].delivery_key, insert_id);
     assert_eq!(serde_json::from_slice::<Value>(&d[0].body).unwrap(), entry);
 
     let bad = json!({"message": {"data": "%%% not base64"}});
     let d = deliveries(
-        gcp(&s, request(&[("authorization", "Bearer pubsub-token")], serde_json::to_vec(&bad).unwrap()))
-            .unwrap(),
+        gcp(
+            &s,
+            request(
+                &[("authorization", "Bearer pubsub-token")],
+                serde_json::to_vec(&bad).unwrap(),
+            ),
+        )
+        .unwrap(),
     );
-    assert_eq!(d[0].kind.as_deref(), Some("pubsub_push"), "kept whole, to fail with the reason");
+    assert_eq!(
+        d[0].kind.as_deref(),
+        Some("pubsub_push"),
+        "kept whole, to fail with the reason"
+    );
 }
 
 #[test]
@@ -190,15 +234,23 @@ fn azure_answers_the_validation_handshake_and_splits_batches() {
     let body = serde_json::to_vec(&json!({ "records": records })).unwrap();
     let d = deliveries(azure(&s, request(&[("authorization", "Bearer grid-key")], body)).unwrap());
     assert_eq!(d.len(), 2);
-    assert!(d.iter().all(|d| d.source == Source::Azure && d.kind.as_deref() == Some("activity_log")));
-    assert!(d[1].delivery_key.starts_with("sha256:"), "a record without an id is keyed by its bytes");
+    assert!(d
+        .iter()
+        .all(|d| d.source == Source::Azure && d.kind.as_deref() == Some("activity_log")));
+    assert!(
+        d[1].delivery_key.starts_with("sha256:"),
+        "a record without an id is keyed by its bytes"
+    );
 }
 
 #[test]
 fn okta_verifies_once_and_splits_event_hooks_into_events() {
     let s = secrets("okta-secret");
     let verify = request(
-        &[("authorization", "okta-secret"), ("x-okta-verification-challenge", "abc123")],
+        &[
+            ("authorization", "okta-secret"),
+            ("x-okta-verification-challenge", "abc123"),
+        ],
         Vec::new(),
     );
     match okta_verification(&s, &verify).unwrap() {
@@ -210,7 +262,9 @@ fn okta_verifies_once_and_splits_event_hooks_into_events() {
         refused(okta_verification(&s, &unauthenticated)),
         SignatureError::Missing("Authorization")
     );
-    let event = first_record("okta/panther-analysis-tests/scenario-okta-add-administrator-admin_privs_assigned.jsonl");
+    let event = first_record(
+        "okta/panther-analysis-tests/scenario-okta-add-administrator-admin_privs_assigned.jsonl",
+    );
     let uuid = event["uuid"].as_str().unwrap().to_owned();
     let hook = json!({
         "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
@@ -218,9 +272,21 @@ fn okta_verifies_once_and_splits_event_hooks_into_events() {
         "eventId": "b5a188b9-5ece-4636-b041-482ffda96311", "eventTime": "2019-03-27T16:59:53.032Z",
         "contentType": "application/json", "data": {"events": [event]},
     });
-    let d = deliveries(okta(&s, request(&[("authorization", "okta-secret")], serde_json::to_vec(&hook).unwrap())).unwrap());
+    let d = deliveries(
+        okta(
+            &s,
+            request(
+                &[("authorization", "okta-secret")],
+                serde_json::to_vec(&hook).unwrap(),
+            ),
+        )
+        .unwrap(),
+    );
     assert_eq!(d.len(), 1);
-    assert_eq!((d[0].source, d[0].delivery_key.as_str()), (Source::Okta, uuid.as_str()));
+    assert_eq!(
+        (d[0].source, d[0].delivery_key.as_str()),
+        (Source::Okta, uuid.as_str())
+    );
 }
 
 #[test]
@@ -244,6 +310,9 @@ fn terraform_checks_the_hmac_sha512_signature() {
     );
     let signed = [("x-tfe-notification-signature", signature.as_str())];
     let d = deliveries(terraform(&s, request(&signed, body.clone())).unwrap());
-    assert_eq!((d[0].source, d[0].kind.as_deref()), (Source::Terraform, Some("run_notification")));
+    assert_eq!(
+        (d[0].source, d[0].kind.as_deref()),
+        (Source::Terraform, Some("run_notification"))
+    );
     assert_eq!(d[0].body, body);
 }

@@ -559,11 +559,11 @@ async fn stored(store: &Store, keys: &[&str]) -> Vec<i64> {
         .collect()
 }
 
-/// (principal name, permission, from, to) of the grants matching `filter`.
-async fn held(
-    store: &Store,
-    filter: GrantFilter,
-) -> Vec<(String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+/// (principal name, permission, from, to) of one grant interval.
+type Held = (String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The grants matching `filter`, as [`Held`] tuples.
+async fn held(store: &Store, filter: GrantFilter) -> Vec<Held> {
     store
         .grants(&filter, 100)
         .await
@@ -620,7 +620,7 @@ async fn grants_follow_changes_snapshots_and_reprocessing(store: &Store) {
         .record_outcomes(&[(snapshot, NormalizeOutcome::Normalized(snap))])
         .await
         .unwrap();
-    let names = |rows: Vec<(String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>| {
+    let names = |rows: Vec<Held>| {
         rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
     };
     assert_eq!(names(held(store, as_of(day(2))).await), ["alice", "bob"]);

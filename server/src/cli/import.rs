@@ -104,17 +104,23 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<ExitCo
     );
     let started = Instant::now();
     let mut records = 0u64;
-    let summary = import::import_files(store, kind, &options, &paths, &mut |progress| match progress {
-        Progress::Files(n) => bar.set_length(n),
-        Progress::FileStarted(path) => {
-            bar.set_message(format!("{records} records · {}", path.display()))
-        }
-        Progress::Records(n) => {
-            records += n;
-            bar.set_message(format!("{records} records"));
-        }
-        Progress::FileDone => bar.inc(1),
-    })
+    let summary = import::import_files(
+        store,
+        kind,
+        &options,
+        &paths,
+        &mut |progress| match progress {
+            Progress::Files(n) => bar.set_length(n),
+            Progress::FileStarted(path) => {
+                bar.set_message(format!("{records} records · {}", path.display()))
+            }
+            Progress::Records(n) => {
+                records += n;
+                bar.set_message(format!("{records} records"));
+            }
+            Progress::FileDone => bar.inc(1),
+        },
+    )
     .await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();

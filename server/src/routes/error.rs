@@ -5,8 +5,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::ingest::WebhookError;
 use domain::signature::SignatureError;
-use domain::webhook::HookError;
 use domain::store::StoreError;
+use domain::webhook::HookError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -113,9 +113,11 @@ impl From<WebhookError> for ApiError {
 /// A push endpoint's refusal; `env` names the setting that configures it.
 pub fn hook_error(err: HookError, env: &str) -> ApiError {
     match err {
-        HookError::Unauthenticated(SignatureError::NotConfigured) => ApiError::Unavailable(format!(
-            "no webhook secret is configured for this source (set {env}); nothing was stored"
-        )),
+        HookError::Unauthenticated(SignatureError::NotConfigured) => {
+            ApiError::Unavailable(format!(
+                "no webhook secret is configured for this source (set {env}); nothing was stored"
+            ))
+        }
         HookError::Unauthenticated(reason) => {
             ApiError::Unauthorized(format!("{reason}; nothing was stored"))
         }

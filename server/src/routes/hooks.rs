@@ -196,7 +196,14 @@ async fn gitlab(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = hook_request(&headers, &query, body);
-    push(&state, &state.hooks.gitlab, "ATTEST_GITLAB_WEBHOOK_TOKEN", webhook::gitlab, request).await
+    push(
+        &state,
+        &state.hooks.gitlab,
+        "ATTEST_GITLAB_WEBHOOK_TOKEN",
+        webhook::gitlab,
+        request,
+    )
+    .await
 }
 
 /// `POST /hooks/aws`.
@@ -207,7 +214,14 @@ async fn aws(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = hook_request(&headers, &query, body);
-    push(&state, &state.hooks.aws, "ATTEST_AWS_WEBHOOK_KEY", webhook::aws, request).await
+    push(
+        &state,
+        &state.hooks.aws,
+        "ATTEST_AWS_WEBHOOK_KEY",
+        webhook::aws,
+        request,
+    )
+    .await
 }
 
 /// `POST /hooks/gcp`.
@@ -218,7 +232,14 @@ async fn gcp(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = hook_request(&headers, &query, body);
-    push(&state, &state.hooks.gcp, "ATTEST_GCP_WEBHOOK_TOKEN", webhook::gcp, request).await
+    push(
+        &state,
+        &state.hooks.gcp,
+        "ATTEST_GCP_WEBHOOK_TOKEN",
+        webhook::gcp,
+        request,
+    )
+    .await
 }
 
 /// `POST /hooks/azure`.
@@ -229,7 +250,14 @@ async fn azure(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = hook_request(&headers, &query, body);
-    push(&state, &state.hooks.azure, "ATTEST_AZURE_WEBHOOK_KEY", webhook::azure, request).await
+    push(
+        &state,
+        &state.hooks.azure,
+        "ATTEST_AZURE_WEBHOOK_KEY",
+        webhook::azure,
+        request,
+    )
+    .await
 }
 
 /// `OPTIONS /hooks/azure`: the CloudEvents webhook abuse-protection handshake Event Grid sends
@@ -252,9 +280,10 @@ async fn azure_cloudevents_handshake(
     response
         .headers_mut()
         .insert(HeaderName::from_static("webhook-allowed-origin"), origin);
-    response
-        .headers_mut()
-        .insert(HeaderName::from_static("allow"), HeaderValue::from_static("POST, OPTIONS"));
+    response.headers_mut().insert(
+        HeaderName::from_static("allow"),
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
     Ok(response)
 }
 
@@ -266,7 +295,9 @@ async fn okta_verification(
     let request = hook_request(&headers, &HashMap::new(), Bytes::new());
     match webhook::okta_verification(&state.hooks.okta, &request) {
         Ok(HookReply::Handshake(answer)) => Ok((StatusCode::OK, Json(answer)).into_response()),
-        Ok(HookReply::Deliveries(_)) => Err(ApiError::Internal("verification stored deliveries".to_owned())),
+        Ok(HookReply::Deliveries(_)) => Err(ApiError::Internal(
+            "verification stored deliveries".to_owned(),
+        )),
         Err(err) => Err(hook_error(err, "ATTEST_OKTA_WEBHOOK_SECRET")),
     }
 }
@@ -278,7 +309,14 @@ async fn okta(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = hook_request(&headers, &HashMap::new(), body);
-    push(&state, &state.hooks.okta, "ATTEST_OKTA_WEBHOOK_SECRET", webhook::okta, request).await
+    push(
+        &state,
+        &state.hooks.okta,
+        "ATTEST_OKTA_WEBHOOK_SECRET",
+        webhook::okta,
+        request,
+    )
+    .await
 }
 
 /// `POST /hooks/terraform`.

@@ -54,8 +54,8 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
 /// CloudTrail record): kept in the inbox, named, and set aside.
 fn eventbridge(body: &[u8]) -> Result<Normalized, NormalizeError> {
     let event: serde_json::Value = serde_json::from_slice(body)?;
-    let detail_type = super::json::text(&event, "/detail-type")
-        .ok_or(NormalizeError::Missing("detail-type"))?;
+    let detail_type =
+        super::json::text(&event, "/detail-type").ok_or(NormalizeError::Missing("detail-type"))?;
     Ok(Normalized::ignored(format!(
         "EventBridge {detail_type:?} events carry no CloudTrail record"
     )))
