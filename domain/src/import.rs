@@ -50,7 +50,8 @@ const GCP_LOG_ENTRIES: RecordFormat = RecordFormat {
     record: "a LogEntry",
     records: "LogEntries",
     wrappers: &["entries"],
-    record_keys: &["insertId", "logName", "protoPayload", "timestamp"],
+    // CloudEvents wrappers (Eventarc) carry the entry in `data`.
+    record_keys: &["insertId", "logName", "protoPayload", "timestamp", "specversion"],
     skip: None,
 };
 
@@ -59,6 +60,7 @@ const AZURE_RECORDS: RecordFormat = RecordFormat {
     record: "an Activity Log or directory audit record",
     records: "Activity Log or directory audit records",
     wrappers: &["value", "records"],
+    // Log Analytics rows spell the same fields in PascalCase; keys compare without case.
     record_keys: &[
         "eventDataId",
         "operationName",
@@ -66,6 +68,8 @@ const AZURE_RECORDS: RecordFormat = RecordFormat {
         "activityDateTime",
         "correlationId",
         "resourceId",
+        "TimeGenerated",
+        "RecordType",
     ],
     skip: None,
 };
@@ -176,15 +180,7 @@ impl ImportKind {
             ImportKind::Cloudtrail => return None,
             ImportKind::Gcp => "log_entry",
             // One export may mix Activity Log and Entra directory audit records.
-            ImportKind::Azure => match record {
-                Some(r)
-                    if r.get("activityDisplayName").is_some()
-                        || r.get("activityDateTime").is_some() =>
-                {
-                    "entra_audit"
-                }
-                _ => "activity_log",
-            },
+            ImportKind::Azure => record.map_or("activity_log", normalize::azure::detect_kind),
             ImportKind::GitlabAudit => "audit_event",
             ImportKind::GithubAudit => "audit_log",
             ImportKind::Okta => "system_log",

@@ -86,13 +86,20 @@ pub async fn ingest(
     let stored = store.store_deliveries(&deliveries).await?;
     let mut outcomes = Vec::new();
     let mut results = Vec::with_capacity(stored.len());
+    // A batch may hold the same delivery twice (an export that repeats a record): the second
+    // is a duplicate of the first, not a second normalization of the same inbox row.
+    let mut seen = std::collections::HashSet::new();
     for (delivery, stored) in deliveries.iter().zip(stored) {
         match stored {
+            StoredDelivery::Duplicate { id, .. } if seen.contains(&id) => {
+                results.push(Ingested::Duplicate { delivery_id: id })
+            }
             StoredDelivery::Duplicate { id, pending: false } => {
                 results.push(Ingested::Duplicate { delivery_id: id })
             }
             // A retry of a delivery whose events were never recorded finishes the job.
             StoredDelivery::New { id } | StoredDelivery::Duplicate { id, pending: true } => {
+                seen.insert(id);
                 let outcome = normalize_outcome(&RawDelivery {
                     source: delivery.source,
                     kind: delivery.kind.as_deref(),

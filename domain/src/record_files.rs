@@ -38,7 +38,7 @@ pub struct RecordFormat {
     pub records: &'static str,
     /// Keys of a wrapper object whose array value holds the records.
     pub wrappers: &'static [&'static str],
-    /// Keys that mark a lone top-level object as a record.
+    /// Keys that mark a lone top-level object as a record (compared without case).
     pub record_keys: &'static [&'static str],
     /// Keys that mark an object to pass over, and why (CloudTrail's digest files).
     pub skip: Option<(&'static [&'static str], &'static str)>,

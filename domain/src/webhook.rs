@@ -265,13 +265,7 @@ pub fn azure(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookE
         .into_iter()
         .map(|event| {
             let body = serde_json::to_vec(&event).unwrap_or_default();
-            let kind = if event.get("eventType").is_some() && event.get("data").is_some() {
-                "event_grid"
-            } else if event.get("activityDisplayName").is_some() {
-                "entra_audit"
-            } else {
-                "activity_log"
-            };
+            let kind = normalize::azure::detect_kind(&event);
             let key = ["/eventDataId", "/id", "/data/eventDataId"]
                 .iter()
                 .find_map(|p| normalize::json::id(&event, p))

@@ -294,7 +294,11 @@ struct Keys {
 
 impl Keys {
     fn note(&mut self, key: &str, format: &RecordFormat) {
-        if format.record_keys.contains(&key) {
+        if format
+            .record_keys
+            .iter()
+            .any(|wanted| wanted.eq_ignore_ascii_case(key))
+        {
             self.record = true;
         } else if format.skip.is_some_and(|(keys, _)| keys.contains(&key)) {
             self.skip = true;

@@ -57,6 +57,50 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
     }
 }
 
+/// Which kind an Azure record is, from its shape, for exports that mix them: Entra audit and
+/// sign-in records (Graph, diagnostic exports, Log Analytics rows, in any key case), Event Grid
+/// events, or else Activity Log records.
+pub fn detect_kind(record: &Value) -> &'static str {
+    const ENTRA_KEYS: [&str; 5] = [
+        "activitydisplayname",
+        "activitydatetime",
+        "createddatetime",
+        "officeworkload",
+        "recordtype",
+    ];
+    const ENTRA_CATEGORIES: [&str; 6] = [
+        "auditlogs",
+        "signinlogs",
+        "noninteractiveusersigninlogs",
+        "serviceprincipalsigninlogs",
+        "managedidentitysigninlogs",
+        "provisioninglogs",
+    ];
+    let Some(map) = record.as_object() else {
+        return "activity_log";
+    };
+    let properties = map.get("properties").and_then(Value::as_object);
+    let has = |wanted: &str| {
+        map.keys()
+            .chain(properties.into_iter().flat_map(|p| p.keys()))
+            .any(|key| key.eq_ignore_ascii_case(wanted))
+    };
+    let category = map
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("category"))
+        .and_then(|(_, value)| value.as_str())
+        .map(str::to_ascii_lowercase);
+    if ENTRA_KEYS.iter().any(|key| has(key))
+        || category.is_some_and(|c| ENTRA_CATEGORIES.contains(&c.as_str()))
+    {
+        "entra_audit"
+    } else if has("eventtype") && has("data") {
+        "event_grid"
+    } else {
+        "activity_log"
+    }
+}
+
 /// The record's own stable id, the idempotency key of a delivery:
 /// - `activity_log`: `eventDataId`, which Azure gives every Activity Log record. The
 ///   diagnostic-export shape has none; there `correlationId` names the operation, and the
