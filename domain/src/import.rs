@@ -51,7 +51,13 @@ const GCP_LOG_ENTRIES: RecordFormat = RecordFormat {
     records: "LogEntries",
     wrappers: &["entries"],
     // CloudEvents wrappers (Eventarc) carry the entry in `data`.
-    record_keys: &["insertId", "logName", "protoPayload", "timestamp", "specversion"],
+    record_keys: &[
+        "insertId",
+        "logName",
+        "protoPayload",
+        "timestamp",
+        "specversion",
+    ],
     skip: None,
 };
 

@@ -6,7 +6,7 @@
 use crate::support::fixtures;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::grant::{Grant, GrantChange, GrantFilter, GrantOp, GrantSnapshot, Principal, Resource};
-use domain::import;
+use domain::import::{self, ImportKind, ImportOptions};
 use domain::ingest::{self, GithubRequest, Ingested, Tally};
 use domain::model::{DeliveryStatus, EventFilter, Role, Source};
 use domain::normalize::Normalized;
@@ -28,6 +28,7 @@ crate::on_both_engines!(
     a_retry_finishes_a_delivery_left_pending,
     grants_follow_changes_snapshots_and_reprocessing,
     ignored_deliveries_keep_their_reason,
+    every_source_imports_its_fixtures_once,
 );
 
 /// (event header, path) of every GitHub webhook fixture.
@@ -620,9 +621,7 @@ async fn grants_follow_changes_snapshots_and_reprocessing(store: &Store) {
         .record_outcomes(&[(snapshot, NormalizeOutcome::Normalized(snap))])
         .await
         .unwrap();
-    let names = |rows: Vec<Held>| {
-        rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
-    };
+    let names = |rows: Vec<Held>| rows.into_iter().map(|r| r.0).collect::<Vec<_>>();
     assert_eq!(names(held(store, as_of(day(2))).await), ["alice", "bob"]);
     assert_eq!(names(held(store, as_of(day(6))).await), ["alice", "carol"]);
     let bobs = GrantFilter {
@@ -711,4 +710,123 @@ async fn ignored_deliveries_keep_their_reason(store: &Store) {
     assert_eq!(summary.error.as_deref(), Some("a ping, not an event"));
     // Ignored deliveries are not failures.
     assert!(health.recent_failures.is_empty());
+}
+
+/// Imports `paths` (below the fixtures folder) as `kind` and checks the import's promises: the
+/// files listed in `rejected` (and only those) are refused as a whole with a reason, everything
+/// else is stored and yields something, and a second import stores nothing new.
+async fn import_fixture_kind(
+    store: &Store,
+    kind: ImportKind,
+    options: &ImportOptions,
+    paths: &[&str],
+    rejected: &[&str],
+) -> Tally {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| fixtures().join(p)).collect();
+    let first = import::import_files(store, kind, options, &paths, &mut |_| {})
+        .await
+        .unwrap();
+    let mut refused: Vec<String> = first
+        .failed_files
+        .iter()
+        .map(|(path, reason)| {
+            assert!(!reason.is_empty());
+            path.strip_prefix(fixtures())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    refused.sort();
+    assert_eq!(refused, rejected, "{kind:?}: files refused as a whole");
+    let t = &first.tally;
+    assert!(t.records > 0 && t.new > 0, "{kind:?}: {t:?}");
+    assert!(
+        t.events + t.grant_changes + t.snapshot_grants > 0,
+        "{kind:?} yields nothing: {t:?}"
+    );
+    let again = import::import_files(store, kind, options, &paths, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.tally.new, again.tally.records),
+        (0, t.records),
+        "{kind:?}: a second import is all duplicates"
+    );
+    first.tally
+}
+
+async fn every_source_imports_its_fixtures_once(store: &Store) {
+    let none = ImportOptions::default();
+    let gcp = import_fixture_kind(store, ImportKind::Gcp, &none, &["gcp-audit"], &[]).await;
+    assert!(gcp.grant_changes > 0, "SetIamPolicy deltas: {gcp:?}");
+    let azure = import_fixture_kind(store, ImportKind::Azure, &none, &["azure"], &[]).await;
+    assert!(azure.grant_changes > 0, "role assignments: {azure:?}");
+    let okta = import_fixture_kind(store, ImportKind::Okta, &none, &["okta"], &[]).await;
+    assert!(okta.grant_changes > 0, "admin role grants: {okta:?}");
+    let github = import_fixture_kind(
+        store,
+        ImportKind::GithubAudit,
+        &none,
+        &["github/audit-log"],
+        &[],
+    )
+    .await;
+    assert!(github.grant_changes > 0, "{github:?}");
+    // Panther's GitLab files are a Rails request log and trimmed fragments, not audit exports.
+    import_fixture_kind(
+        store,
+        ImportKind::GitlabAudit,
+        &none,
+        &[
+            "gitlab/audit-event-streaming-docs",
+            "gitlab/panther-analysis-tests",
+        ],
+        &[
+            "gitlab/panther-analysis-tests/gitlab-audit.jsonl",
+            "gitlab/panther-analysis-tests/gitlab-production.jsonl",
+        ],
+    )
+    .await;
+    let plans = import_fixture_kind(
+        store,
+        ImportKind::TerraformPlan,
+        &ImportOptions {
+            commit: Some("0123abc".into()),
+            ..ImportOptions::default()
+        },
+        &["terraform/plan-json"],
+        &[],
+    )
+    .await;
+    assert_eq!(plans.records, 6);
+    let iam = import_fixture_kind(store, ImportKind::AwsIam, &none, &["aws-iam"], &[]).await;
+    assert!(iam.snapshot_grants > 100, "{iam:?}");
+    let policy = import_fixture_kind(
+        store,
+        ImportKind::GcpIam,
+        &ImportOptions {
+            resource: Some("projects/gcpdiag-apigee1-aaaa".into()),
+            ..ImportOptions::default()
+        },
+        &["gcp-iam/gcpdiag-test-data/apigee1.iam-policy.json"],
+        &[],
+    )
+    .await;
+    assert!(policy.snapshot_grants > 0, "{policy:?}");
+
+    // Snapshots and changes became intervals: the GCP project's policy is held now.
+    let held_now = store
+        .grants(
+            &GrantFilter {
+                scope: Some("gcp:project:gcpdiag-apigee1-aaaa".into()),
+                as_of: Some(Utc::now()),
+                ..GrantFilter::default()
+            },
+            1000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(held_now.len() as u64, policy.snapshot_grants);
+    assert!(held_now.iter().all(|g| g.valid_to.is_none()));
 }

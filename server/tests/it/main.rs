@@ -6,4 +6,5 @@
 mod api;
 mod cli;
 mod hooks;
+mod push;
 mod support;
