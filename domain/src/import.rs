@@ -4,7 +4,7 @@
 //! Terraform plans) are one delivery each, keyed by a hash of their bytes. Re-importing a
 //! file never duplicates anything, and a bad file is reported while the others go in.
 
-use crate::ingest::{ingest, Tally};
+use crate::ingest::{ingest_normalized, Tally};
 use crate::model::Source;
 use crate::normalize;
 use crate::record_files::{self, RecordFileError, RecordFormat};
@@ -425,7 +425,7 @@ async fn import_records(
             .into_iter()
             .map(|body| record_delivery(kind, body, now))
             .collect();
-        let results = ingest(store, deliveries).await?;
+        let results = ingest_normalized(store, deliveries).await?;
         summary.tally.add(&results);
         progress(Progress::Records(results.len() as u64));
     }
@@ -467,7 +467,7 @@ async fn import_snapshot(
         )],
         body,
     };
-    let results = ingest(store, vec![delivery]).await?;
+    let results = ingest_normalized(store, vec![delivery]).await?;
     summary.tally.add(&results);
     progress(Progress::Records(results.len() as u64));
     Ok(Ok(None))

@@ -107,30 +107,111 @@ pub async fn ingest(
                     received_at: delivery.received_at,
                     body: &delivery.body,
                 });
-                results.push(match &outcome {
-                    NormalizeOutcome::Normalized(normalized) => Ingested::New {
-                        delivery_id: id,
-                        events: normalized.events.len(),
-                        grant_changes: normalized.grant_changes.len(),
-                        snapshot_grants: normalized.snapshots.iter().map(|s| s.grants.len()).sum(),
-                        failure: None,
-                        ignored: normalized.is_empty(),
-                    },
-                    NormalizeOutcome::Failed(reason) => Ingested::New {
-                        delivery_id: id,
-                        events: 0,
-                        grant_changes: 0,
-                        snapshot_grants: 0,
-                        failure: Some(reason.clone()),
-                        ignored: false,
-                    },
-                });
+                results.push(summarize(id, &outcome));
                 outcomes.push((id, outcome));
             }
         }
     }
     store.record_outcomes(&outcomes).await?;
     Ok(results)
+}
+
+/// File imports: normalizes the deliveries first (pure), then stores and records them in one
+/// transaction, each new delivery written once with its final status. The raw data stays in
+/// the file if the transaction fails, so the commit-first rule of webhooks is not needed, and
+/// nothing is written twice. A duplicate left pending by an earlier failure is finished.
+pub async fn ingest_normalized(
+    store: &Store,
+    deliveries: Vec<IncomingDelivery>,
+) -> Result<Vec<Ingested>, StoreError> {
+    let outcomes: Vec<NormalizeOutcome> = deliveries
+        .iter()
+        .map(|d| {
+            normalize_outcome(&RawDelivery {
+                source: d.source,
+                kind: d.kind.as_deref(),
+                delivery_key: &d.delivery_key,
+                received_at: d.received_at,
+                body: &d.body,
+            })
+        })
+        .collect();
+    let summaries: Vec<Ingested> = outcomes.iter().map(|o| summarize(0, o)).collect();
+    let stored = store.store_normalized(&deliveries, outcomes).await?;
+    let mut results = Vec::with_capacity(stored.len());
+    let mut unfinished = Vec::new();
+    for ((stored, summary), delivery) in stored.into_iter().zip(summaries).zip(&deliveries) {
+        results.push(match stored {
+            StoredDelivery::New { id } => with_id(summary, id),
+            StoredDelivery::Duplicate { id, pending: true } => {
+                unfinished.push((id, delivery));
+                Ingested::Duplicate { delivery_id: id }
+            }
+            StoredDelivery::Duplicate { id, pending: false } => {
+                Ingested::Duplicate { delivery_id: id }
+            }
+        });
+    }
+    if !unfinished.is_empty() {
+        let outcomes: Vec<(i64, NormalizeOutcome)> = unfinished
+            .into_iter()
+            .map(|(id, d)| {
+                let outcome = normalize_outcome(&RawDelivery {
+                    source: d.source,
+                    kind: d.kind.as_deref(),
+                    delivery_key: &d.delivery_key,
+                    received_at: d.received_at,
+                    body: &d.body,
+                });
+                (id, outcome)
+            })
+            .collect();
+        store.record_outcomes(&outcomes).await?;
+    }
+    Ok(results)
+}
+
+/// What a verdict amounts to, for the caller's tally.
+fn summarize(delivery_id: i64, outcome: &NormalizeOutcome) -> Ingested {
+    match outcome {
+        NormalizeOutcome::Normalized(normalized) => Ingested::New {
+            delivery_id,
+            events: normalized.events.len(),
+            grant_changes: normalized.grant_changes.len(),
+            snapshot_grants: normalized.snapshots.iter().map(|s| s.grants.len()).sum(),
+            failure: None,
+            ignored: normalized.is_empty(),
+        },
+        NormalizeOutcome::Failed(reason) => Ingested::New {
+            delivery_id,
+            events: 0,
+            grant_changes: 0,
+            snapshot_grants: 0,
+            failure: Some(reason.clone()),
+            ignored: false,
+        },
+    }
+}
+
+fn with_id(summary: Ingested, id: i64) -> Ingested {
+    match summary {
+        Ingested::New {
+            events,
+            grant_changes,
+            snapshot_grants,
+            failure,
+            ignored,
+            ..
+        } => Ingested::New {
+            delivery_id: id,
+            events,
+            grant_changes,
+            snapshot_grants,
+            failure,
+            ignored,
+        },
+        duplicate => duplicate,
+    }
 }
 
 fn normalize_outcome(raw: &RawDelivery<'_>) -> NormalizeOutcome {

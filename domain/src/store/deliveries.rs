@@ -1,15 +1,16 @@
 //! The inbox: raw deliveries committed before a source gets its 2xx, their normalization
 //! status, and what the ingest health page reads.
 
-use super::events::{insert_targets, upsert_events, CHUNK};
-use super::grants::{out_of_scope, record_grants, GrantWork};
-use super::sql::{bind_all, Arg, Sql};
+use super::events::{EVENT_ROW_VALUES, TARGET_ROW_VALUES};
+use super::grants::{out_of_scope, GrantWork, GRANT_ROW_VALUES};
+use super::sql::{Arg, Sql};
+use super::write::{initial_status, insert_deliveries_in, write_outcomes_in, Prepared};
 use super::{from_micros, on_engine, to_micros, Store, StoreError};
 use crate::model::{DeliveryStatus, DeliverySummary, IngestHealth, NewEvent, Source, SourceHealth};
 use crate::normalize::Normalized;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// A delivery as it arrived: authenticated, not yet parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +50,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The delivery status this outcome leaves behind, with the text kept beside it.
-    fn status(&self) -> (DeliveryStatus, Option<&str>) {
+    pub(crate) fn status(&self) -> (DeliveryStatus, Option<&str>) {
         match self {
             Outcome::Normalized(n) if n.is_empty() => {
                 (DeliveryStatus::Ignored, n.ignored.as_deref())
@@ -117,67 +118,66 @@ impl Store {
         &self,
         deliveries: &[IncomingDelivery],
     ) -> Result<Vec<StoredDelivery>, StoreError> {
-        let mut stored = Vec::with_capacity(deliveries.len());
-        on_engine!(self, pool => {
+        let per_statement = self.rows_per_statement(DELIVERY_ROW_VALUES);
+        let stored = on_engine!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in deliveries.chunks(CHUNK) {
-                let insert = insert_deliveries(chunk);
-                let inserted: Vec<(i64, String, String)> =
-                    bind_all!(sqlx::query_as(&insert.text), &insert.args)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let mut new: HashMap<(String, String), i64> = inserted
-                    .into_iter()
-                    .map(|(id, source, key)| ((source, key), id))
-                    .collect();
-                let known: Vec<&IncomingDelivery> = chunk
-                    .iter()
-                    .filter(|d| !new.contains_key(&(d.source.as_str().to_owned(), d.delivery_key.clone())))
-                    .collect();
-                let mut existing: HashMap<(String, String), (i64, bool)> = HashMap::new();
-                if !known.is_empty() {
-                    let lookup = find_deliveries(&known);
-                    let rows: Vec<(i64, String, String, String)> =
-                        bind_all!(sqlx::query_as(&lookup.text), &lookup.args)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    for (id, source, key, status) in rows {
-                        let pending = DeliveryStatus::parse(&status) == DeliveryStatus::Pending;
-                        existing.insert((source, key), (id, pending));
-                    }
-                }
-                for d in chunk {
-                    let key = (d.source.as_str().to_owned(), d.delivery_key.clone());
-                    stored.push(match new.remove(&key) {
-                        Some(id) => {
-                            // Later copies in this batch are duplicates of this one.
-                            existing.insert(key, (id, false));
-                            StoredDelivery::New { id }
-                        }
-                        None => match existing.get(&key) {
-                            Some(&(id, pending)) => StoredDelivery::Duplicate { id, pending },
-                            None => {
-                                return Err(StoreError::Corrupt {
-                                    table: "deliveries",
-                                    id: 0,
-                                    reason: format!("delivery {:?} neither inserted nor found", d.delivery_key),
-                                })
-                            }
-                        },
-                    });
-                }
-            }
+            let stored = insert_deliveries_in!(tx, deliveries, None, per_statement);
             tx.commit().await?;
+            stored
         });
         Ok(stored)
+    }
+
+    /// Stores deliveries that were normalized before they were stored, and records what they
+    /// yield, in ONE transaction: a new delivery goes in with its final status, so nothing is
+    /// written twice. For file imports, where the raw data is still in the file if the
+    /// transaction fails; webhooks use [`Store::store_deliveries`] then
+    /// [`Store::record_outcomes`], committing the raw delivery before anything else.
+    /// `outcomes[i]` is the verdict on `deliveries[i]`. Duplicates are not touched; one left
+    /// `pending` by an earlier failure is reported so the caller can finish it.
+    pub async fn store_normalized(
+        &self,
+        deliveries: &[IncomingDelivery],
+        outcomes: Vec<Outcome>,
+    ) -> Result<Vec<StoredDelivery>, StoreError> {
+        let per_statement = self.rows_per_statement(DELIVERY_ROW_VALUES);
+        on_engine!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let stored = insert_deliveries_in!(tx, deliveries, Some(&outcomes[..]), per_statement);
+            let mut taken: Vec<Option<Outcome>> = outcomes.into_iter().map(Some).collect();
+            let fresh: Vec<(i64, Outcome)> = stored
+                .iter()
+                .zip(taken.iter_mut())
+                .filter_map(|(s, outcome)| match s {
+                    StoredDelivery::New { id } => outcome.take().map(|o| (*id, o)),
+                    StoredDelivery::Duplicate { .. } => None,
+                })
+                .collect();
+            let mut prepared = self.prepare(&fresh);
+            prepared.grant_work.fresh = true;
+            write_outcomes_in!(tx, prepared, true);
+            tx.commit().await?;
+            Ok(stored)
+        })
     }
 
     /// Records the normalizers' verdicts (one transaction, a few statements per chunk): events
     /// are upserted by (source, source_event_id), so a reprocessed delivery updates its events in
     /// place and keeps their ids; events a delivery no longer yields are removed.
     pub async fn record_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<(), StoreError> {
-        // One row per (source, source_event_id): the last delivery to mention an event wins,
-        // as it would if the deliveries had come one at a time.
+        let prepared = self.prepare(outcomes);
+        on_engine!(self, pool => {
+            let mut tx = pool.begin().await?;
+            write_outcomes_in!(tx, prepared, false);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Lays out a batch of verdicts for writing: one row per (source, source_event_id) (the
+    /// last delivery to mention an event wins, as it would if the deliveries had come one at a
+    /// time), the grant work, and statement sizes for this engine.
+    fn prepare<'a>(&self, outcomes: &'a [(i64, Outcome)]) -> Prepared<'a> {
         let mut rows: Vec<(i64, &NewEvent)> = Vec::new();
         let mut position: HashMap<(&str, &str), usize> = HashMap::new();
         let mut grant_work = GrantWork::default();
@@ -188,6 +188,12 @@ impl Store {
                     &normalized.grant_changes,
                     &normalized.snapshots,
                 );
+                for snapshot in &normalized.snapshots {
+                    let stray = out_of_scope(snapshot);
+                    if stray > 0 {
+                        tracing::warn!(scope = %snapshot.scope, stray, "snapshot grants outside its scope were left out");
+                    }
+                }
                 for ev in &normalized.events {
                     let key = (ev.source.as_str(), ev.source_event_id.as_str());
                     match position.get(&key) {
@@ -200,98 +206,27 @@ impl Store {
                 }
             }
         }
-        let normalized: Vec<i64> = outcomes
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Normalized(_)))
-            .map(|(id, _)| *id)
-            .collect();
-        for (_, outcome) in outcomes {
-            if let Outcome::Normalized(n) = outcome {
-                for snapshot in &n.snapshots {
-                    let stray = out_of_scope(snapshot);
-                    if stray > 0 {
-                        tracing::warn!(scope = %snapshot.scope, stray, "snapshot grants outside its scope were left out");
-                    }
-                }
-            }
+        grant_work.rows_per_statement = self.rows_per_statement(GRANT_ROW_VALUES);
+        grant_work.keys_per_statement = self.rows_per_statement(1);
+        Prepared {
+            rows,
+            normalized: outcomes
+                .iter()
+                .filter(|(_, o)| matches!(o, Outcome::Normalized(_)))
+                .map(|(id, _)| *id)
+                .collect(),
+            other: outcomes
+                .iter()
+                .filter_map(|(id, o)| {
+                    let (status, reason) = o.status();
+                    (status != DeliveryStatus::Normalized).then_some((*id, status, reason))
+                })
+                .collect(),
+            grant_work,
+            events_per_statement: self.rows_per_statement(EVENT_ROW_VALUES),
+            targets_per_statement: self.rows_per_statement(TARGET_ROW_VALUES),
+            ids_per_statement: self.rows_per_statement(1),
         }
-        on_engine!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut kept: HashSet<i64> = HashSet::with_capacity(rows.len());
-            for chunk in rows.chunks(CHUNK) {
-                let upsert = upsert_events(chunk);
-                let written: Vec<(i64, String, String)> =
-                    bind_all!(sqlx::query_as(&upsert.text), &upsert.args)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let ids: HashMap<(String, String), i64> = written
-                    .into_iter()
-                    .map(|(id, source, event_id)| ((source, event_id), id))
-                    .collect();
-                let mut event_ids = Vec::with_capacity(chunk.len());
-                let mut targets = Vec::new();
-                for (_, ev) in chunk {
-                    let key = (ev.source.as_str().to_owned(), ev.source_event_id.clone());
-                    let Some(&id) = ids.get(&key) else {
-                        return Err(StoreError::Corrupt {
-                            table: "events",
-                            id: 0,
-                            reason: format!("event {:?} was not written", ev.source_event_id),
-                        });
-                    };
-                    kept.insert(id);
-                    event_ids.push(id);
-                    targets.extend(ev.targets.iter().enumerate().map(|(n, t)| (id, n as i64, t)));
-                }
-                let mut clear = Sql::new("delete from event_targets where event_id in ");
-                clear.id_list(&event_ids);
-                bind_all!(sqlx::query(&clear.text), &clear.args).execute(&mut *tx).await?;
-                for part in targets.chunks(CHUNK * 2) {
-                    let insert = insert_targets(part);
-                    bind_all!(sqlx::query(&insert.text), &insert.args).execute(&mut *tx).await?;
-                }
-            }
-            for chunk in normalized.chunks(CHUNK) {
-                // Events these deliveries no longer yield (only after a normalizer change).
-                let mut find = Sql::new("select id from events where delivery_id in ");
-                find.id_list(chunk);
-                let present: Vec<(i64,)> = bind_all!(sqlx::query_as(&find.text), &find.args)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let stale: Vec<i64> = present.into_iter().map(|(id,)| id).filter(|id| !kept.contains(id)).collect();
-                if !stale.is_empty() {
-                    for table_column in ["event_targets where event_id", "events where id"] {
-                        let mut delete = Sql::new(&format!("delete from {table_column} in "));
-                        delete.id_list(&stale);
-                        bind_all!(sqlx::query(&delete.text), &delete.args).execute(&mut *tx).await?;
-                    }
-                }
-                let mut mark = Sql::new(
-                    "update deliveries set status = 'normalized', error = null, event_count = \
-                     (select count(*) from events e where e.delivery_id = deliveries.id) where id in ",
-                );
-                mark.id_list(chunk);
-                bind_all!(sqlx::query(&mark.text), &mark.args).execute(&mut *tx).await?;
-            }
-            if !grant_work.deliveries.is_empty() {
-                record_grants!(tx, &grant_work);
-            }
-            for (delivery_id, outcome) in outcomes {
-                // Failed and ignored deliveries keep their reason; normalized ones were marked
-                // above in bulk.
-                let (status, reason) = outcome.status();
-                if status != DeliveryStatus::Normalized {
-                    sqlx::query("update deliveries set status = $1, error = $2 where id = $3")
-                        .bind(status.as_str())
-                        .bind(reason)
-                        .bind(*delivery_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            tx.commit().await?;
-        });
-        Ok(())
     }
 
     /// True when any delivery is stored (a cheap `exists`, not a count).
@@ -418,14 +353,20 @@ fn headers_object(headers: &[(String, String)]) -> serde_json::Map<String, serde
 
 /// One multi-row insert of deliveries that skips keys already stored; returns the new rows'
 /// `id, source, delivery_key`.
-fn insert_deliveries(chunk: &[IncomingDelivery]) -> Sql {
+/// Bound values per row of [`insert_deliveries`].
+const DELIVERY_ROW_VALUES: usize = 10;
+
+/// A multi-row insert of deliveries, pending (`verdicts` is `None`) or with their verdicts,
+/// index for index.
+pub(crate) fn insert_deliveries(chunk: &[IncomingDelivery], verdicts: Option<&[Outcome]>) -> Sql {
     let mut sql = Sql::new(
-        "insert into deliveries \
-         (source, delivery_key, kind, received_at_us, headers, body, body_sha256) values ",
+        "insert into deliveries (source, delivery_key, kind, received_at_us, headers, body, \
+         body_sha256, status, error, event_count) values ",
     );
     for (i, d) in chunk.iter().enumerate() {
         let headers =
             serde_json::to_string(&headers_object(&d.headers)).unwrap_or_else(|_| "{}".to_owned());
+        let (status, error, events) = initial_status(verdicts.and_then(|v| v.get(i)));
         sql.row(
             i == 0,
             vec![
@@ -436,6 +377,9 @@ fn insert_deliveries(chunk: &[IncomingDelivery]) -> Sql {
                 Arg::Text(headers),
                 Arg::Bytes(d.body.clone()),
                 Arg::Text(hex::encode(Sha256::digest(&d.body))),
+                Arg::Text(status.to_owned()),
+                Arg::OptText(error),
+                Arg::I64(events),
             ],
         );
     }
@@ -444,7 +388,7 @@ fn insert_deliveries(chunk: &[IncomingDelivery]) -> Sql {
 }
 
 /// Looks up stored deliveries by (source, delivery_key).
-fn find_deliveries(deliveries: &[&IncomingDelivery]) -> Sql {
+pub(crate) fn find_deliveries(deliveries: &[&IncomingDelivery]) -> Sql {
     let mut sql = Sql::new(
         "select id, source, delivery_key, status from deliveries where (source, delivery_key) in (",
     );

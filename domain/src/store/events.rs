@@ -11,9 +11,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Rows per multi-row statement: large enough that a 1,000-record batch costs a handful of
-/// round trips, small enough to stay far below both engines' limits on bound parameters.
-pub(crate) const CHUNK: usize = 250;
+/// Bound values per event row of [`upsert_events`], and per target row of [`insert_targets`],
+/// for [`Store::rows_per_statement`].
+pub(crate) const EVENT_ROW_VALUES: usize = 21;
+pub(crate) const TARGET_ROW_VALUES: usize = 5;
 
 const UPSERT_EVENTS: &str = "insert into events (delivery_id, source, source_event_id, \
     occurred_at_us, received_at_us, actor_id, actor_name, actor_kind, actor_ip, \

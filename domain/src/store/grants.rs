@@ -10,10 +10,9 @@ use crate::grant::{
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
-/// Grant keys per statement when reading or deleting by key.
-pub(crate) const KEY_CHUNK: usize = 250;
-/// Rows per multi-row insert (16 columns: well below both engines' parameter limits).
-pub(crate) const ROW_CHUNK: usize = 200;
+/// Bound values per row of [`insert_changes`] (and, one fewer, of [`insert_intervals`]), for
+/// [`Store::rows_per_statement`].
+pub(crate) const GRANT_ROW_VALUES: usize = 15;
 
 /// The identity of a grant: who, on what, which permission, through what. Unit separators keep
 /// the parts apart whatever characters the ids hold.
@@ -272,6 +271,11 @@ pub(crate) struct GrantWork<'a> {
     pub snapshots: Vec<(i64, &'a GrantSnapshot)>,
     /// The next free position per delivery, for facts a snapshot produces.
     pub next_position: HashMap<i64, i64>,
+    /// Statement sizes for the engine ([`Store::rows_per_statement`]).
+    pub rows_per_statement: usize,
+    pub keys_per_statement: usize,
+    /// Every delivery was stored in this transaction, so none has earlier facts to replace.
+    pub fresh: bool,
 }
 
 impl<'a> GrantWork<'a> {
@@ -298,14 +302,13 @@ pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
 }
 
 /// Re-derives the intervals of `$keys` (a `Vec<String>` of grant keys) from their facts, inside
-/// the transaction `$tx`. A macro because the body is compiled once per engine.
+/// the transaction `$tx`, with the statement sizes of `$work` (a [`GrantWork`]). A macro
+/// because the body is compiled once per engine.
 macro_rules! rebuild_intervals {
-    ($tx:expr, $keys:expr) => {{
-        use $crate::store::grants::{
-            derive, insert_intervals, ChangeRow, KEY_CHUNK, ROW_CHUNK, SELECT_CHANGES,
-        };
+    ($tx:expr, $work:expr, $keys:expr) => {{
+        use $crate::store::grants::{derive, insert_intervals, ChangeRow, SELECT_CHANGES};
         use $crate::store::sql::{bind_all, Sql};
-        for chunk in $keys.chunks(KEY_CHUNK) {
+        for chunk in $keys.chunks($work.keys_per_statement) {
             let mut select = Sql::new(SELECT_CHANGES);
             select
                 .text_list(chunk)
@@ -319,7 +322,7 @@ macro_rules! rebuild_intervals {
                 .execute(&mut *$tx)
                 .await?;
             let derived = derive(&facts);
-            for part in derived.chunks(ROW_CHUNK) {
+            for part in derived.chunks($work.rows_per_statement) {
                 let insert = insert_intervals(part);
                 bind_all!(sqlx::query(&insert.text), &insert.args)
                     .execute(&mut *$tx)
@@ -338,12 +341,13 @@ macro_rules! record_grants {
     ($tx:expr, $work:expr) => {{
         use $crate::store::grants::{
             grant_key, insert_changes, micros, rebuild_intervals, snapshot_changes, OpenRow,
-            KEY_CHUNK, ROW_CHUNK, SELECT_OPEN_IN_SCOPE,
+            SELECT_OPEN_IN_SCOPE,
         };
         use $crate::store::sql::{bind_all, Sql};
         let work: &$crate::store::grants::GrantWork<'_> = $work;
         let mut dirty: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-        for chunk in work.deliveries.chunks(KEY_CHUNK) {
+        let replaced: &[i64] = if work.fresh { &[] } else { &work.deliveries };
+        for chunk in replaced.chunks(work.keys_per_statement) {
             let mut find =
                 Sql::new("select distinct grant_key from grant_changes where delivery_id in ");
             find.id_list(chunk);
@@ -355,14 +359,14 @@ macro_rules! record_grants {
         if !dirty.is_empty() {
             // Intervals point at the facts they came from, so they go before the facts do.
             let old: Vec<String> = dirty.iter().cloned().collect();
-            for chunk in old.chunks(KEY_CHUNK) {
+            for chunk in old.chunks(work.keys_per_statement) {
                 let mut clear = Sql::new("delete from grants where grant_key in ");
                 clear.text_list(chunk);
                 bind_all!(sqlx::query(&clear.text), &clear.args)
                     .execute(&mut *$tx)
                     .await?;
             }
-            for chunk in work.deliveries.chunks(KEY_CHUNK) {
+            for chunk in work.deliveries.chunks(work.keys_per_statement) {
                 let mut clear = Sql::new("delete from grant_changes where delivery_id in ");
                 clear.id_list(chunk);
                 bind_all!(sqlx::query(&clear.text), &clear.args)
@@ -370,7 +374,7 @@ macro_rules! record_grants {
                     .await?;
             }
         }
-        for part in work.changes.chunks(ROW_CHUNK) {
+        for part in work.changes.chunks(work.rows_per_statement) {
             let insert = insert_changes(part);
             bind_all!(sqlx::query(&insert.text), &insert.args)
                 .execute(&mut *$tx)
@@ -381,7 +385,7 @@ macro_rules! record_grants {
         for (delivery_id, snapshot) in &work.snapshots {
             // The snapshot is compared with intervals that include everything recorded so far.
             let keys: Vec<String> = std::mem::take(&mut dirty).into_iter().collect();
-            rebuild_intervals!($tx, keys);
+            rebuild_intervals!($tx, work, keys);
             let open: Vec<OpenRow> = sqlx::query_as(SELECT_OPEN_IN_SCOPE)
                 .bind(&snapshot.scope)
                 .bind(micros(snapshot.at))
@@ -395,7 +399,7 @@ macro_rules! record_grants {
                 rows.push((*delivery_id, *position, change));
                 *position += 1;
             }
-            for part in rows.chunks(ROW_CHUNK) {
+            for part in rows.chunks(work.rows_per_statement) {
                 let insert = insert_changes(part);
                 bind_all!(sqlx::query(&insert.text), &insert.args)
                     .execute(&mut *$tx)
@@ -404,7 +408,7 @@ macro_rules! record_grants {
             dirty.extend(changes.iter().map(|change| grant_key(&change.grant)));
         }
         let keys: Vec<String> = dirty.into_iter().collect();
-        rebuild_intervals!($tx, keys);
+        rebuild_intervals!($tx, work, keys);
     }};
 }
 pub(crate) use record_grants;

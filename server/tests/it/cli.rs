@@ -38,7 +38,11 @@ fn every_subcommand_has_help() {
     // Every import kind is a subcommand with its own help, named as `import --help` lists it.
     let listed = stdout(&attest(&db, &["import", "--help"]));
     for kind in domain::import::ImportKind::ALL {
-        assert!(listed.contains(kind.name()), "{} missing from:\n{listed}", kind.name());
+        assert!(
+            listed.contains(kind.name()),
+            "{} missing from:\n{listed}",
+            kind.name()
+        );
         let output = attest(&db, &["import", kind.name(), "--help"]);
         assert!(output.status.success(), "{}", kind.name());
         assert!(stdout(&output).contains("PATHS"), "{}", kind.name());
