@@ -70,7 +70,9 @@ impl Sql {
     }
 }
 
-/// Binds the builder's values onto a sqlx query of either engine, in order.
+/// Binds the builder's values onto a sqlx query of either engine, in order. Text and bytes
+/// are bound by reference (the builder outlives the query), so a batch's bodies are not copied
+/// again.
 macro_rules! bind_all {
     ($query:expr, $args:expr) => {{
         let mut query = $query;
@@ -78,9 +80,9 @@ macro_rules! bind_all {
             query = match arg {
                 $crate::store::sql::Arg::I64(v) => query.bind(*v),
                 $crate::store::sql::Arg::OptI64(v) => query.bind(*v),
-                $crate::store::sql::Arg::Text(v) => query.bind(v.clone()),
-                $crate::store::sql::Arg::OptText(v) => query.bind(v.clone()),
-                $crate::store::sql::Arg::Bytes(v) => query.bind(v.clone()),
+                $crate::store::sql::Arg::Text(v) => query.bind(v.as_str()),
+                $crate::store::sql::Arg::OptText(v) => query.bind(v.as_deref()),
+                $crate::store::sql::Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query
