@@ -4,10 +4,11 @@
 //! Terraform plans) are one delivery each, keyed by a hash of their bytes. Re-importing a
 //! file never duplicates anything, and a bad file is reported while the others go in.
 
-use crate::ingest::{ingest_normalized, Tally};
+use crate::ingest::{ingest_normalized, normalize_all, Tally};
 use crate::model::Source;
 use crate::normalize;
 use crate::record_files::{self, RecordFileError, RecordFormat};
+use crate::store::NormalizeOutcome;
 use crate::store::{IncomingDelivery, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -387,6 +388,9 @@ pub async fn import_cloudtrail(
     .await
 }
 
+/// A batch of deliveries and the normalizers' verdicts on them, index for index.
+type Batch = (Vec<IncomingDelivery>, Vec<NormalizeOutcome>);
+
 /// Outer error: the database failed (the import stops). Inner: this file was skipped (`Some`
 /// reason) or failed (`Err` reason) and the import goes on.
 type FileResult = Result<Result<Option<String>, String>, ImportError>;
@@ -399,15 +403,26 @@ async fn import_records(
     summary: &mut ImportSummary,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> FileResult {
-    let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Vec<u8>>>(4);
+    // The reading thread also turns records into deliveries and normalizes them, so parsing
+    // and normalizing one batch overlaps with writing the previous one.
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<Batch>(2);
     let path = file.to_owned();
     let reader = tokio::task::spawn_blocking(move || {
         let mut batch = Vec::with_capacity(BATCH);
+        let send = |records: Vec<Vec<u8>>| {
+            let now = Utc::now();
+            let deliveries: Vec<IncomingDelivery> = records
+                .into_iter()
+                .map(|body| record_delivery(kind, body, now))
+                .collect();
+            let outcomes = normalize_all(&deliveries);
+            sender.blocking_send((deliveries, outcomes))
+        };
         let result = record_files::read_records(&path, format, &mut |record| {
             batch.push(record);
             if batch.len() >= BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if sender.blocking_send(full).is_err() {
+                if send(full).is_err() {
                     return ControlFlow::Break(());
                 }
             }
@@ -415,17 +430,12 @@ async fn import_records(
         });
         if !batch.is_empty() {
             // The receiver only goes away when the import stops on a database error.
-            let _ = sender.blocking_send(batch);
+            let _ = send(batch);
         }
         result
     });
-    while let Some(batch) = batches.recv().await {
-        let now = Utc::now();
-        let deliveries = batch
-            .into_iter()
-            .map(|body| record_delivery(kind, body, now))
-            .collect();
-        let results = ingest_normalized(store, deliveries).await?;
+    while let Some((deliveries, outcomes)) = batches.recv().await {
+        let results = ingest_normalized(store, deliveries, outcomes).await?;
         summary.tally.add(&results);
         progress(Progress::Records(results.len() as u64));
     }
@@ -467,7 +477,9 @@ async fn import_snapshot(
         )],
         body,
     };
-    let results = ingest_normalized(store, vec![delivery]).await?;
+    let deliveries = vec![delivery];
+    let outcomes = normalize_all(&deliveries);
+    let results = ingest_normalized(store, deliveries, outcomes).await?;
     summary.tally.add(&results);
     progress(Progress::Records(results.len() as u64));
     Ok(Ok(None))

@@ -116,15 +116,10 @@ pub async fn ingest(
     Ok(results)
 }
 
-/// File imports: normalizes the deliveries first (pure), then stores and records them in one
-/// transaction, each new delivery written once with its final status. The raw data stays in
-/// the file if the transaction fails, so the commit-first rule of webhooks is not needed, and
-/// nothing is written twice. A duplicate left pending by an earlier failure is finished.
-pub async fn ingest_normalized(
-    store: &Store,
-    deliveries: Vec<IncomingDelivery>,
-) -> Result<Vec<Ingested>, StoreError> {
-    let outcomes: Vec<NormalizeOutcome> = deliveries
+/// Normalizes deliveries (pure, no I/O): the first half of [`ingest_normalized`], which file
+/// imports run on the thread that reads the file, so parsing overlaps with writing.
+pub fn normalize_all(deliveries: &[IncomingDelivery]) -> Vec<NormalizeOutcome> {
+    deliveries
         .iter()
         .map(|d| {
             normalize_outcome(&RawDelivery {
@@ -135,12 +130,24 @@ pub async fn ingest_normalized(
                 body: &d.body,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// File imports: stores deliveries normalized beforehand ([`normalize_all`]; `outcomes[i]` is
+/// the verdict on `deliveries[i]`) and records them in one transaction, each new delivery
+/// written once with its final status. The raw data stays in the file if the transaction
+/// fails, so the commit-first rule of webhooks is not needed, and nothing is written twice. A
+/// duplicate left pending by an earlier failure is finished.
+pub async fn ingest_normalized(
+    store: &Store,
+    deliveries: Vec<IncomingDelivery>,
+    outcomes: Vec<NormalizeOutcome>,
+) -> Result<Vec<Ingested>, StoreError> {
     let summaries: Vec<Ingested> = outcomes.iter().map(|o| summarize(0, o)).collect();
     let stored = store.store_normalized(&deliveries, outcomes).await?;
     let mut results = Vec::with_capacity(stored.len());
     let mut unfinished = Vec::new();
-    for ((stored, summary), delivery) in stored.into_iter().zip(summaries).zip(&deliveries) {
+    for ((stored, summary), delivery) in stored.into_iter().zip(summaries).zip(deliveries) {
         results.push(match stored {
             StoredDelivery::New { id } => with_id(summary, id),
             StoredDelivery::Duplicate { id, pending: true } => {
@@ -153,19 +160,9 @@ pub async fn ingest_normalized(
         });
     }
     if !unfinished.is_empty() {
-        let outcomes: Vec<(i64, NormalizeOutcome)> = unfinished
-            .into_iter()
-            .map(|(id, d)| {
-                let outcome = normalize_outcome(&RawDelivery {
-                    source: d.source,
-                    kind: d.kind.as_deref(),
-                    delivery_key: &d.delivery_key,
-                    received_at: d.received_at,
-                    body: &d.body,
-                });
-                (id, outcome)
-            })
-            .collect();
+        let (ids, deliveries): (Vec<i64>, Vec<IncomingDelivery>) = unfinished.into_iter().unzip();
+        let outcomes: Vec<(i64, NormalizeOutcome)> =
+            ids.into_iter().zip(normalize_all(&deliveries)).collect();
         store.record_outcomes(&outcomes).await?;
     }
     Ok(results)
