@@ -103,6 +103,14 @@ fn delivery(
     }
 }
 
+/// An authenticated body that cannot be split, kept whole under its hash: normalization then
+/// fails with what is wrong with it, and nothing is lost.
+fn kept_whole(request: &HookRequest, source: Source, kind: &str) -> HookReply {
+    let body = request.body.clone();
+    let key = body_key(&body);
+    HookReply::Deliveries(vec![delivery(request, source, key, Some(kind), body)])
+}
+
 /// Checks a shared token in constant time against every configured one.
 fn check_token(
     secrets: &Secrets,
@@ -166,18 +174,7 @@ pub fn aws(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookErr
     let events: Vec<Value> = match serde_json::from_slice::<Value>(&request.body) {
         Ok(Value::Array(events)) => events,
         Ok(event @ Value::Object(_)) => vec![event],
-        // Kept whole; normalization says what is wrong with it.
-        _ => {
-            let body = request.body.clone();
-            let key = body_key(&body);
-            return Ok(HookReply::Deliveries(vec![delivery(
-                &request,
-                Source::Aws,
-                key,
-                Some("eventbridge"),
-                body,
-            )]));
-        }
+        _ => return Ok(kept_whole(&request, Source::Aws, "eventbridge")),
     };
     let mut out = Vec::with_capacity(events.len());
     for event in events {
@@ -215,16 +212,7 @@ pub fn gcp(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookErr
                 .unwrap_or_else(|| body_key(&entry));
             delivery(&request, Source::Gcp, key, Some("log_entry"), entry)
         }
-        Err(_) => {
-            let body = request.body.clone();
-            delivery(
-                &request,
-                Source::Gcp,
-                body_key(&body),
-                Some("pubsub_push"),
-                body,
-            )
-        }
+        Err(_) => return Ok(kept_whole(&request, Source::Gcp, "pubsub_push")),
     };
     Ok(HookReply::Deliveries(vec![delivery]))
 }
@@ -242,24 +230,14 @@ pub fn azure(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookE
     }
     let events: Vec<Value> = match serde_json::from_slice::<Value>(&request.body) {
         Ok(Value::Array(events)) => events,
-        Ok(Value::Object(map)) if map.get("records").is_some_and(Value::is_array) => {
-            match map.get("records") {
-                Some(Value::Array(records)) => records.clone(),
+        Ok(Value::Object(mut map)) if map.get("records").is_some_and(Value::is_array) => {
+            match map.remove("records") {
+                Some(Value::Array(records)) => records,
                 _ => Vec::new(),
             }
         }
         Ok(event @ Value::Object(_)) => vec![event],
-        _ => {
-            let body = request.body.clone();
-            let key = body_key(&body);
-            return Ok(HookReply::Deliveries(vec![delivery(
-                &request,
-                Source::Azure,
-                key,
-                Some("event_grid"),
-                body,
-            )]));
-        }
+        _ => return Ok(kept_whole(&request, Source::Azure, "event_grid")),
     };
     let out = events
         .into_iter()
@@ -305,16 +283,7 @@ pub fn okta(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookEr
                 delivery(&request, Source::Okta, key, Some(&kind), event)
             })
             .collect(),
-        Err(_) => {
-            let body = request.body.clone();
-            vec![delivery(
-                &request,
-                Source::Okta,
-                body_key(&body),
-                Some("event_hook"),
-                body,
-            )]
-        }
+        Err(_) => return Ok(kept_whole(&request, Source::Okta, "event_hook")),
     };
     Ok(HookReply::Deliveries(out))
 }

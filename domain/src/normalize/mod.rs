@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod azure;
 pub mod cloudtrail;
+pub(crate) mod fields;
 pub mod gcp;
 pub mod github;
 pub mod gitlab;

@@ -8,11 +8,11 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{post, MethodRouter};
 use axum::{Json, Router};
 use chrono::Utc;
 use domain::ingest::{self, GithubRequest, Ingested, GITHUB_MAX_BODY};
-use domain::signature::Secrets;
+use domain::signature::{HookSecrets, Secrets};
 use domain::webhook::{self, HookError, HookReply, HookRequest};
 use serde_json::json;
 use std::collections::HashMap;
@@ -34,12 +34,12 @@ pub fn router() -> Router<AppState> {
             // Bodies over GitHub's own 25 MB cap get 413 without being buffered.
             post(github).layer(DefaultBodyLimit::max(GITHUB_MAX_BODY)),
         )
-        .route("/gitlab", post(gitlab))
-        .route("/aws", post(aws))
-        .route("/gcp", post(gcp))
-        .route("/azure", post(azure).options(azure_cloudevents_handshake))
-        .route("/okta", post(okta).get(okta_verification))
-        .route("/terraform", post(terraform))
+        .route("/gitlab", endpoint(&GITLAB))
+        .route("/aws", endpoint(&AWS))
+        .route("/gcp", endpoint(&GCP))
+        .route("/azure", endpoint(&AZURE).options(azure_cloudevents_handshake))
+        .route("/okta", endpoint(&OKTA).get(okta_verification))
+        .route("/terraform", endpoint(&TERRAFORM))
         .layer(DefaultBodyLimit::max(webhook::MAX_BODY))
 }
 
@@ -188,76 +188,57 @@ async fn push(
     Ok((status, Json(json!({ "deliveries": items }))).into_response())
 }
 
-/// `POST /hooks/gitlab`.
-async fn gitlab(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &query, body);
-    push(
-        &state,
-        &state.hooks.gitlab,
-        "ATTEST_GITLAB_WEBHOOK_TOKEN",
-        webhook::gitlab,
-        request,
-    )
-    .await
+/// A token-authenticated push endpoint: where its secrets live, the setting that configures
+/// it (named in the 503), and the `domain::webhook` function that handles its requests.
+struct Endpoint {
+    secrets: fn(&HookSecrets) -> &Secrets,
+    env: &'static str,
+    handle: Handler,
 }
 
-/// `POST /hooks/aws`.
-async fn aws(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &query, body);
-    push(
-        &state,
-        &state.hooks.aws,
-        "ATTEST_AWS_WEBHOOK_KEY",
-        webhook::aws,
-        request,
-    )
-    .await
-}
+const GITLAB: Endpoint = Endpoint {
+    secrets: |hooks| &hooks.gitlab,
+    env: "ATTEST_GITLAB_WEBHOOK_TOKEN",
+    handle: webhook::gitlab,
+};
+const AWS: Endpoint = Endpoint {
+    secrets: |hooks| &hooks.aws,
+    env: "ATTEST_AWS_WEBHOOK_KEY",
+    handle: webhook::aws,
+};
+const GCP: Endpoint = Endpoint {
+    secrets: |hooks| &hooks.gcp,
+    env: "ATTEST_GCP_WEBHOOK_TOKEN",
+    handle: webhook::gcp,
+};
+const AZURE: Endpoint = Endpoint {
+    secrets: |hooks| &hooks.azure,
+    env: "ATTEST_AZURE_WEBHOOK_KEY",
+    handle: webhook::azure,
+};
+const OKTA: Endpoint = Endpoint {
+    secrets: |hooks| &hooks.okta,
+    env: "ATTEST_OKTA_WEBHOOK_SECRET",
+    handle: webhook::okta,
+};
+const TERRAFORM: Endpoint = Endpoint {
+    secrets: |hooks| &hooks.terraform,
+    env: "ATTEST_TERRAFORM_WEBHOOK_TOKEN",
+    handle: webhook::terraform,
+};
 
-/// `POST /hooks/gcp`.
-async fn gcp(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &query, body);
-    push(
-        &state,
-        &state.hooks.gcp,
-        "ATTEST_GCP_WEBHOOK_TOKEN",
-        webhook::gcp,
-        request,
+/// `POST` of a push endpoint.
+fn endpoint(endpoint: &'static Endpoint) -> MethodRouter<AppState> {
+    post(
+        move |State(state): State<AppState>,
+              Query(query): Query<HashMap<String, String>>,
+              headers: HeaderMap,
+              body: Bytes| async move {
+            let request = hook_request(&headers, &query, body);
+            let secrets = (endpoint.secrets)(&state.hooks);
+            push(&state, secrets, endpoint.env, endpoint.handle, request).await
+        },
     )
-    .await
-}
-
-/// `POST /hooks/azure`.
-async fn azure(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &query, body);
-    push(
-        &state,
-        &state.hooks.azure,
-        "ATTEST_AZURE_WEBHOOK_KEY",
-        webhook::azure,
-        request,
-    )
-    .await
 }
 
 /// `OPTIONS /hooks/azure`: the CloudEvents webhook abuse-protection handshake Event Grid sends
@@ -269,7 +250,7 @@ async fn azure_cloudevents_handshake(
     if state.hooks.azure.is_empty() {
         return Err(hook_error(
             HookError::Unauthenticated(domain::signature::SignatureError::NotConfigured),
-            "ATTEST_AZURE_WEBHOOK_KEY",
+            AZURE.env,
         ));
     }
     let origin = headers
@@ -298,40 +279,6 @@ async fn okta_verification(
         Ok(HookReply::Deliveries(_)) => Err(ApiError::Internal(
             "verification stored deliveries".to_owned(),
         )),
-        Err(err) => Err(hook_error(err, "ATTEST_OKTA_WEBHOOK_SECRET")),
+        Err(err) => Err(hook_error(err, OKTA.env)),
     }
-}
-
-/// `POST /hooks/okta`.
-async fn okta(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &HashMap::new(), body);
-    push(
-        &state,
-        &state.hooks.okta,
-        "ATTEST_OKTA_WEBHOOK_SECRET",
-        webhook::okta,
-        request,
-    )
-    .await
-}
-
-/// `POST /hooks/terraform`.
-async fn terraform(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &HashMap::new(), body);
-    push(
-        &state,
-        &state.hooks.terraform,
-        "ATTEST_TERRAFORM_WEBHOOK_TOKEN",
-        webhook::terraform,
-        request,
-    )
-    .await
 }

@@ -2,6 +2,7 @@
 //! what it touched (`target[]`), how it ended (`outcome`).
 
 use super::fields::{at, get, text};
+use crate::normalize::fields::snake_case;
 use crate::model::{Actor, ActorKind, NewEvent, Outcome, Scope, Source, Target};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -246,31 +247,3 @@ fn details(record: &Value) -> Value {
     Value::Object(details)
 }
 
-/// `PolicyEntity` → `policy_entity`, `IP address` → `ip_address`.
-fn snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            if previous_lower && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            previous_lower = false;
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-            previous_lower = true;
-        } else {
-            if !out.is_empty() && !out.ends_with('_') {
-                out.push('_');
-            }
-            previous_lower = false;
-        }
-    }
-    let trimmed = out.trim_matches('_');
-    if trimmed.is_empty() {
-        "unknown".into()
-    } else {
-        trimmed.into()
-    }
-}
