@@ -18,9 +18,11 @@ run: setup build
 	target/debug/attest --database-url "sqlite://$(DEMO_DB)" demo --events $(DEMO_EVENTS) --site-root target/site
 
 ## test: formatting, lints, unit + integration tests (SQLite and Postgres), end-to-end in Chromium
-# The end-to-end run serves target/debug/attest as `cargo test` built it, so only the wasm front
-# end is built here: a second server build with other feature flags would cost CI minutes.
-test: setup-test lint unit site e2e
+# `cargo leptos build` recompiles the Leptos crates of the server that `cargo test` built: it
+# compiles them with LEPTOS_OUTPUT_NAME set, which names the wasm bundle the page loads. Setting
+# that variable for every cargo command instead (a [env] in .cargo/config.toml) also reaches
+# the wasm build, and the page then fails to hydrate, so the second compile stays.
+test: setup-test lint unit build e2e
 	@echo "== all checks passed"
 
 setup:

@@ -4,8 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The server binary comes from `cargo test` (make test) or `cargo leptos build` (make build); the
-# wasm front end, styles and assets from cargo-leptos.
+# The server binary, the wasm front end, styles and assets come from `cargo leptos build`.
 for built in target/debug/attest target/site/pkg/attest.wasm target/site/pkg/attest.css; do
   if [ ! -e "$built" ]; then
     echo "e2e: $built is missing: run \`make build\` first" >&2

@@ -75,4 +75,3 @@ pub(crate) fn snake_case(name: &str) -> String {
         trimmed.into()
     }
 }
-

@@ -37,7 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/gitlab", endpoint(&GITLAB))
         .route("/aws", endpoint(&AWS))
         .route("/gcp", endpoint(&GCP))
-        .route("/azure", endpoint(&AZURE).options(azure_cloudevents_handshake))
+        .route(
+            "/azure",
+            endpoint(&AZURE).options(azure_cloudevents_handshake),
+        )
         .route("/okta", endpoint(&OKTA).get(okta_verification))
         .route("/terraform", endpoint(&TERRAFORM))
         .layer(DefaultBodyLimit::max(webhook::MAX_BODY))

@@ -2,8 +2,8 @@
 //! what it touched (`target[]`), how it ended (`outcome`).
 
 use super::fields::{at, get, text};
-use crate::normalize::fields::snake_case;
 use crate::model::{Actor, ActorKind, NewEvent, Outcome, Scope, Source, Target};
+use crate::normalize::fields::snake_case;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -246,4 +246,3 @@ fn details(record: &Value) -> Value {
     }
     Value::Object(details)
 }
-
