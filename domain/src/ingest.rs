@@ -147,16 +147,16 @@ pub async fn ingest_normalized(
     let stored = store.store_normalized(&deliveries, outcomes).await?;
     let mut results = Vec::with_capacity(stored.len());
     let mut unfinished = Vec::new();
+    let mut finishing = std::collections::HashSet::new();
     for ((stored, summary), delivery) in stored.into_iter().zip(summaries).zip(deliveries) {
         results.push(match stored {
             StoredDelivery::New { id } => with_id(summary, id),
-            StoredDelivery::Duplicate { id, pending: true } => {
+            // Left pending by an earlier failure: finished now, once even if repeated here.
+            StoredDelivery::Duplicate { id, pending: true } if finishing.insert(id) => {
                 unfinished.push((id, delivery));
-                Ingested::Duplicate { delivery_id: id }
+                with_id(summary, id)
             }
-            StoredDelivery::Duplicate { id, pending: false } => {
-                Ingested::Duplicate { delivery_id: id }
-            }
+            StoredDelivery::Duplicate { id, .. } => Ingested::Duplicate { delivery_id: id },
         });
     }
     if !unfinished.is_empty() {

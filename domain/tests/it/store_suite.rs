@@ -506,6 +506,28 @@ async fn a_retry_finishes_a_delivery_left_pending(store: &Store) {
         (health.sources[0].pending, health.sources[0].normalized),
         (0, 1)
     );
+
+    // The import path finishes a pending delivery too, once, even when a file repeats it.
+    let mut pending = delivery();
+    pending.delivery_key = "left-pending-import".into();
+    store.store_deliveries(&[pending.clone()]).await.unwrap();
+    let batch = vec![pending.clone(), pending];
+    let outcomes = ingest::normalize_all(&batch);
+    let imported = ingest::ingest_normalized(store, batch, outcomes)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            imported.as_slice(),
+            [Ingested::New { events: 1, .. }, Ingested::Duplicate { .. }]
+        ),
+        "{imported:?}"
+    );
+    let health = store.ingest_health(0).await.unwrap();
+    assert_eq!(
+        (health.sources[0].pending, health.sources[0].normalized),
+        (0, 2)
+    );
 }
 
 fn user_grant(login: &str, repo: &str, permission: &str) -> Grant {
