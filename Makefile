@@ -18,10 +18,10 @@ run: setup build
 	target/debug/attest --database-url "sqlite://$(DEMO_DB)" demo --events $(DEMO_EVENTS) --site-root target/site
 
 ## test: formatting, lints, unit + integration tests (SQLite and Postgres), end-to-end in Chromium
-# `cargo leptos build` recompiles the Leptos crates of the server that `cargo test` built: it
-# compiles them with LEPTOS_OUTPUT_NAME set, which names the wasm bundle the page loads. Setting
-# that variable for every cargo command instead (a [env] in .cargo/config.toml) also reaches
-# the wasm build, and the page then fails to hydrate, so the second compile stays.
+# `cargo leptos build` compiles the server a second time: `cargo test` unifies dev-dependency
+# features (tokio, axum, sqlx differ), and cargo-leptos sets LEPTOS_OUTPUT_NAME, which names the
+# wasm bundle the page loads. Setting that variable for every cargo command (a [env] in
+# .cargo/config.toml) also reaches the wasm build, which then fails to hydrate.
 test: setup-test lint unit build e2e
 	@echo "== all checks passed"
 
