@@ -6,6 +6,7 @@ use super::event::{name_or, project, scope_of, target, unknown_actor, user, user
 use super::words::{count, id, line, number, past, pick, snake, text, time_at};
 use super::Hook;
 use crate::model::{Actor, Target};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 /// Commits kept in a push's details: enough to read what was pushed, bounded for pushes of
@@ -171,11 +172,7 @@ pub(super) fn merge_request(h: &Hook<'_>) -> Draft {
         actor.name,
         verb.replace('_', " ")
     );
-    let at = if verb == "opened" {
-        time_at(attrs, &["/created_at", "/updated_at"])
-    } else {
-        time_at(attrs, &["/updated_at", "/created_at"])
-    };
+    let at = acted_at(attrs, &verb);
     let scope = scope_of(project.as_ref());
     Draft::new(format!("merge_request.{verb}"), &summary, actor)
         .target(Some(target("merge_request", id(attrs, "/id"), mr_name)))
@@ -228,11 +225,7 @@ pub(super) fn issue(h: &Hook<'_>) -> Draft {
         actor.name,
         verb.replace('_', " ")
     );
-    let at = if verb == "opened" {
-        time_at(attrs, &["/created_at", "/updated_at"])
-    } else {
-        time_at(attrs, &["/updated_at", "/created_at"])
-    };
+    let at = acted_at(attrs, &verb);
     let scope = scope_of(project.as_ref());
     Draft::new(format!("{}.{verb}", snake(h.name)), &summary, actor)
         .target(Some(target(&snake(h.name), id(attrs, "/id"), name)))
@@ -372,4 +365,14 @@ pub(super) fn generic(h: &Hook<'_>) -> Draft {
         .at(time_at(attrs, &["/updated_at", "/created_at"]))
         .detail("hook", h.header)
         .details(extras)
+}
+
+/// When a merge request or issue action happened: an opening is its creation, anything later
+/// its last update.
+fn acted_at(attrs: &Value, verb: &str) -> Option<DateTime<Utc>> {
+    if verb == "opened" {
+        time_at(attrs, &["/created_at", "/updated_at"])
+    } else {
+        time_at(attrs, &["/updated_at", "/created_at"])
+    }
 }
