@@ -18,7 +18,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// How many records one transaction carries during imports.
-const BATCH: usize = 1_000;
+const BATCH: usize = 4_000;
 
 /// The largest snapshot file read whole (a big organisation's IAM export is tens of MB).
 pub const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;

@@ -6,7 +6,9 @@
 //!
 //! Sizes come from `ATTEST_BENCH_IMPORT` (default 100000 records), `ATTEST_BENCH_EVENTS`
 //! (100000), `ATTEST_BENCH_RATE` (200 requests/s) and `ATTEST_BENCH_SECONDS` (10). Postgres runs
-//! when `ATTEST_TEST_POSTGRES_URL` is set.
+//! when `ATTEST_TEST_POSTGRES_URL` is set. `ATTEST_BENCH_PARTS` picks parts by name, comma-separated
+//! (`import`, `api`: the webhook and query parts share one server), default both.
+//! `ATTEST_BENCH_IMPORT_FILE` keeps the generated import file at that path and reuses it.
 
 use anyhow::Context;
 use domain::demo::{self, DemoConfig, DemoDelivery, DemoOrg};
@@ -46,15 +48,34 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(1)
     );
 
-    // 1. Import.
-    let file = dir.path().join("cloudtrail.json.gz");
-    write_cloudtrail_file(&file, records)?;
+    let parts = std::env::var("ATTEST_BENCH_PARTS").unwrap_or_else(|_| "import,api".to_owned());
+    let wants = |part: &str| parts.split(',').any(|p| p.trim() == part);
+    if wants("import") {
+        import_part(dir.path(), records).await?;
+    }
+    if wants("api") {
+        api_part(dir.path(), events, rate, seconds).await?;
+    }
+    Ok(())
+}
+
+/// 1. Import.
+async fn import_part(dir: &Path, records: usize) -> anyhow::Result<()> {
+    // A file named by ATTEST_BENCH_IMPORT_FILE is written once and reused, so a profiler
+    // attached to later runs sees the import alone.
+    let file = match std::env::var_os("ATTEST_BENCH_IMPORT_FILE") {
+        Some(path) => PathBuf::from(path),
+        None => dir.join("cloudtrail.json.gz"),
+    };
+    if !file.exists() {
+        write_cloudtrail_file(&file, records)?;
+    }
     let size = std::fs::metadata(&file)?.len();
     println!(
-        "\n## CloudTrail import: {records} records, {:.1} MB gzipped",
+        "\n## CloudTrail import: one {:.1} MB gzipped file",
         size as f64 / 1e6
     );
-    let sqlite = sqlite_store(&dir.path().join("import.db")).await?;
+    let sqlite = sqlite_store(&dir.join("import.db")).await?;
     import(&sqlite, "SQLite", &file).await?;
     if let Some(pg) = postgres_store().await? {
         import(&pg.0, "Postgres", &file).await?;
@@ -62,9 +83,12 @@ async fn main() -> anyhow::Result<()> {
     } else {
         println!("Postgres: skipped (ATTEST_TEST_POSTGRES_URL not set)");
     }
+    Ok(())
+}
 
-    // 2 and 3 share one server over a demo database.
-    let store = sqlite_store(&dir.path().join("serve.db")).await?;
+/// 2 and 3 share one server over a demo database.
+async fn api_part(dir: &Path, events: usize, rate: u64, seconds: u64) -> anyhow::Result<()> {
+    let store = sqlite_store(&dir.join("serve.db")).await?;
     let secrets = Secrets::from_comma_separated(SECRET);
     println!("\n## Loading {events} demo deliveries into SQLite for the API benchmark");
     let started = Instant::now();
@@ -82,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         tally.records as f64 / started.elapsed().as_secs_f64()
     );
-    let base = serve(store.clone(), secrets, dir.path()).await?;
+    let base = serve(store.clone(), secrets, dir).await?;
     let client = reqwest::Client::new();
 
     println!("\n## Webhook ack at {rate} requests/s for {seconds}s (POST /hooks/github)");

@@ -184,8 +184,16 @@ impl Sink<'_> {
 
 /// The input, counting bytes and lines for error messages and, while `recording` is set,
 /// keeping a copy of what passes (the bytes of a top-level record object).
+///
+/// serde_json reads an `io::Read` one byte per call, so this reader keeps its own block of
+/// input and answers those calls from it: one bounds check, one newline test and one
+/// recording test per byte, with the underlying reader (a file or a gzip stream) read a block
+/// at a time.
 struct Tracked {
     inner: Box<dyn BufRead>,
+    block: Box<[u8]>,
+    start: usize,
+    end: usize,
     gzipped: bool,
     offset: u64,
     line: u64,
@@ -194,10 +202,16 @@ struct Tracked {
     overflowed: bool,
 }
 
+/// Bytes read from the underlying reader at a time.
+const BLOCK_BYTES: usize = 64 * 1024;
+
 impl Tracked {
     fn new(inner: Box<dyn BufRead>, recording: Rc<Cell<bool>>, gzipped: bool) -> Tracked {
         Tracked {
             inner,
+            block: vec![0; BLOCK_BYTES].into_boxed_slice(),
+            start: 0,
+            end: 0,
             gzipped,
             offset: 0,
             line: 1,
@@ -207,15 +221,58 @@ impl Tracked {
         }
     }
 
+    /// The unread part of the block, refilled when empty; empty at the end of the input.
+    fn available(&mut self) -> io::Result<&[u8]> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = loop {
+                match self.inner.read(&mut self.block) {
+                    Ok(count) => break count,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(err) => {
+                        self.end = 0;
+                        return Err(err);
+                    }
+                }
+            };
+        }
+        Ok(&self.block[self.start..self.end])
+    }
+
+    /// Marks `count` available bytes as read: counted, and recorded while recording.
+    fn consume(&mut self, count: usize) {
+        let (start, end) = (self.start, self.start + count);
+        self.offset += count as u64;
+        self.line += self.block[start..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        if self.recording.get() {
+            self.record(start, end);
+        }
+        self.start = end;
+    }
+
+    fn record(&mut self, start: usize, end: usize) {
+        if self.recorded.len() + (end - start) > MAX_OBJECT_BYTES {
+            self.overflowed = true;
+            self.recording.set(false);
+            self.recorded = Vec::new();
+        } else {
+            self.recorded.extend_from_slice(&self.block[start..end]);
+        }
+    }
+
     /// Consumes whitespace between values (and a byte order mark at the start) and returns the
     /// next byte without consuming it; `None` at the end of the input.
     fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
         loop {
-            let buffer = self.inner.fill_buf()?;
+            let at_start = self.offset == 0;
+            let buffer = self.available()?;
             let Some(&first) = buffer.first() else {
                 return Ok(None);
             };
-            let skip = if self.offset == 0 && buffer.starts_with(b"\xEF\xBB\xBF") {
+            let skip = if at_start && buffer.starts_with(b"\xEF\xBB\xBF") {
                 3
             } else {
                 buffer
@@ -226,10 +283,7 @@ impl Tracked {
             if skip == 0 {
                 return Ok(Some(first));
             }
-            let newlines = buffer.iter().take(skip).filter(|&&b| b == b'\n').count();
-            self.inner.consume(skip);
-            self.offset += skip as u64;
-            self.line += newlines as u64;
+            self.consume(skip);
         }
     }
 
@@ -260,20 +314,27 @@ impl Tracked {
 }
 
 impl Read for Tracked {
+    #[inline]
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        let count = self.inner.read(buffer)?;
-        let bytes = buffer.get(..count).unwrap_or_default();
-        self.offset += bytes.len() as u64;
-        self.line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-        if self.recording.get() {
-            if self.recorded.len() + bytes.len() > MAX_OBJECT_BYTES {
-                self.overflowed = true;
-                self.recording.set(false);
-                self.recorded = Vec::new();
-            } else {
-                self.recorded.extend_from_slice(bytes);
-            }
+        if self.start == self.end && self.available()?.is_empty() {
+            return Ok(0);
         }
+        // serde_json asks for one byte at a time: that case without a copy loop.
+        if let [only] = buffer {
+            let at = self.start;
+            let byte = self.block[at];
+            *only = byte;
+            self.start += 1;
+            self.offset += 1;
+            self.line += u64::from(byte == b'\n');
+            if self.recording.get() {
+                self.record(at, at + 1);
+            }
+            return Ok(1);
+        }
+        let count = buffer.len().min(self.end - self.start);
+        buffer[..count].copy_from_slice(&self.block[self.start..self.start + count]);
+        self.consume(count);
         Ok(count)
     }
 }

@@ -118,10 +118,10 @@ impl Store {
         &self,
         deliveries: &[IncomingDelivery],
     ) -> Result<Vec<StoredDelivery>, StoreError> {
-        let per_statement = self.rows_per_statement(DELIVERY_ROW_VALUES);
+        let dialect = self.dialect();
         let stored = on_engine!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let stored = insert_deliveries_in!(tx, deliveries, None, per_statement);
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let stored = insert_deliveries_in!(tx, deliveries, None, dialect);
             tx.commit().await?;
             stored
         });
@@ -140,10 +140,10 @@ impl Store {
         deliveries: &[IncomingDelivery],
         outcomes: Vec<Outcome>,
     ) -> Result<Vec<StoredDelivery>, StoreError> {
-        let per_statement = self.rows_per_statement(DELIVERY_ROW_VALUES);
+        let dialect = self.dialect();
         on_engine!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let stored = insert_deliveries_in!(tx, deliveries, Some(&outcomes[..]), per_statement);
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let stored = insert_deliveries_in!(tx, deliveries, Some(&outcomes[..]), dialect);
             let mut taken: Vec<Option<Outcome>> = outcomes.into_iter().map(Some).collect();
             let fresh: Vec<(i64, Outcome)> = stored
                 .iter()
@@ -166,8 +166,9 @@ impl Store {
     /// place and keeps their ids; events a delivery no longer yields are removed.
     pub async fn record_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<(), StoreError> {
         let prepared = self.prepare(outcomes);
+        let dialect = prepared.dialect;
         on_engine!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(dialect.begin).await?;
             write_outcomes_in!(tx, prepared, false);
             tx.commit().await?;
         });
@@ -206,8 +207,10 @@ impl Store {
                 }
             }
         }
-        grant_work.rows_per_statement = self.rows_per_statement(GRANT_ROW_VALUES);
-        grant_work.keys_per_statement = self.rows_per_statement(1);
+        let dialect = self.dialect();
+        grant_work.dialect = dialect;
+        grant_work.rows_per_statement = dialect.rows_per_statement(GRANT_ROW_VALUES);
+        grant_work.keys_per_statement = dialect.rows_per_statement(1);
         Prepared {
             rows,
             normalized: outcomes
@@ -223,9 +226,10 @@ impl Store {
                 })
                 .collect(),
             grant_work,
-            events_per_statement: self.rows_per_statement(EVENT_ROW_VALUES),
-            targets_per_statement: self.rows_per_statement(TARGET_ROW_VALUES),
-            ids_per_statement: self.rows_per_statement(1),
+            dialect,
+            events_per_statement: dialect.rows_per_statement(EVENT_ROW_VALUES),
+            targets_per_statement: dialect.rows_per_statement(TARGET_ROW_VALUES),
+            ids_per_statement: dialect.rows_per_statement(1),
         }
     }
 
@@ -351,39 +355,57 @@ fn headers_object(headers: &[(String, String)]) -> serde_json::Map<String, serde
         .collect()
 }
 
-/// One multi-row insert of deliveries that skips keys already stored; returns the new rows'
-/// `id, source, delivery_key`.
-/// Bound values per row of [`insert_deliveries`].
-const DELIVERY_ROW_VALUES: usize = 10;
+/// The id the next new delivery gets, for [`Dialect::assign_ids`](super::sql::Dialect::assign_ids)
+/// (SQLite only: ids are never reused, so the highest ever handed out counts, not only the
+/// highest still stored).
+pub(crate) const NEXT_DELIVERY_ID: &str = "select max(\
+    coalesce((select seq from sqlite_sequence where name = 'deliveries'), 0), \
+    coalesce((select max(id) from deliveries), 0)) + 1";
 
-/// A multi-row insert of deliveries, pending (`verdicts` is `None`) or with their verdicts,
-/// index for index.
-pub(crate) fn insert_deliveries(chunk: &[IncomingDelivery], verdicts: Option<&[Outcome]>) -> Sql {
-    let mut sql = Sql::new(
-        "insert into deliveries (source, delivery_key, kind, received_at_us, headers, body, \
+/// Bound values per row of [`insert_deliveries`].
+pub(crate) const DELIVERY_ROW_VALUES: usize = 11;
+
+/// A multi-row insert of deliveries, each pending or with its verdict. Without `first_id` it
+/// skips keys already stored and returns the new rows' `id, source, delivery_key`; with it, the
+/// rows are known to be new and get the ids `first_id`, `first_id + 1`, … (see
+/// [`Dialect::assign_ids`](super::sql::Dialect::assign_ids)).
+pub(crate) fn insert_deliveries(
+    insert: &str,
+    rows: &[(&IncomingDelivery, Option<&Outcome>)],
+    first_id: Option<i64>,
+) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "{insert} deliveries ({}source, delivery_key, kind, received_at_us, headers, body, \
          body_sha256, status, error, event_count) values ",
-    );
-    for (i, d) in chunk.iter().enumerate() {
+        if first_id.is_some() { "id, " } else { "" }
+    ));
+    for (i, (d, verdict)) in rows.iter().enumerate() {
         let headers =
             serde_json::to_string(&headers_object(&d.headers)).unwrap_or_else(|_| "{}".to_owned());
-        let (status, error, events) = initial_status(verdicts.and_then(|v| v.get(i)));
-        sql.row(
-            i == 0,
-            vec![
-                Arg::Text(d.source.as_str().to_owned()),
-                Arg::Text(d.delivery_key.clone()),
-                Arg::OptText(d.kind.clone()),
-                Arg::I64(to_micros(d.received_at)),
-                Arg::Text(headers),
-                Arg::Bytes(d.body.clone()),
-                Arg::Text(hex::encode(Sha256::digest(&d.body))),
-                Arg::Text(status.to_owned()),
-                Arg::OptText(error),
-                Arg::I64(events),
-            ],
+        let (status, error, events) = initial_status(*verdict);
+        let mut values = Vec::with_capacity(DELIVERY_ROW_VALUES);
+        if let Some(first) = first_id {
+            values.push(Arg::I64(first + i as i64));
+        }
+        values.extend([
+            Arg::Text(d.source.as_str().to_owned()),
+            Arg::Text(d.delivery_key.clone()),
+            Arg::OptText(d.kind.clone()),
+            Arg::I64(to_micros(d.received_at)),
+            Arg::Text(headers),
+            Arg::Bytes(d.body.clone()),
+            Arg::Text(hex::encode(Sha256::digest(&d.body))),
+            Arg::Text(status.to_owned()),
+            Arg::OptText(error),
+            Arg::I64(events),
+        ]);
+        sql.row(i == 0, values);
+    }
+    if first_id.is_none() {
+        sql.push(
+            " on conflict (source, delivery_key) do nothing returning id, source, delivery_key",
         );
     }
-    sql.push(" on conflict (source, delivery_key) do nothing returning id, source, delivery_key");
     sql
 }
 

@@ -11,24 +11,82 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Bound values per event row of [`upsert_events`], and per target row of [`insert_targets`],
-/// for [`Store::rows_per_statement`].
-pub(crate) const EVENT_ROW_VALUES: usize = 21;
+/// Bound values per event row of [`upsert_events`] and [`insert_new_events`] (the delivery id
+/// is bound twice on SQLite, the assigned id once), and per target row of [`insert_targets`],
+/// for [`Dialect::rows_per_statement`](super::sql::Dialect::rows_per_statement).
+pub(crate) const EVENT_ROW_VALUES: usize = 22;
 pub(crate) const TARGET_ROW_VALUES: usize = 5;
 
-const UPSERT_EVENTS: &str = "insert into events (delivery_id, source, source_event_id, \
+/// The id the next new event gets (see [`NEXT_DELIVERY_ID`](super::deliveries::NEXT_DELIVERY_ID)).
+pub(crate) const NEXT_EVENT_ID: &str = "select max(\
+    coalesce((select seq from sqlite_sequence where name = 'events'), 0), \
+    coalesce((select max(id) from events), 0)) + 1";
+
+const EVENT_COLUMN_NAMES: &str = "delivery_id, source, source_event_id, \
     occurred_at_us, received_at_us, actor_id, actor_name, actor_kind, actor_ip, \
     actor_user_agent, action, native_action, scope_kind, scope_id, scope_name, outcome, error, \
-    summary, targets, details, search_text) values ";
+    summary, targets, details, search_text";
 
 /// One multi-row upsert of events by (source, source_event_id): a replayed or reprocessed
 /// event updates its row and keeps its id. Returns `id, source, source_event_id` per row.
 /// The caller passes each (source, source_event_id) at most once.
 pub(crate) fn upsert_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
-    let mut sql = Sql::new(UPSERT_EVENTS);
+    let mut sql = Sql::new(&format!(
+        "insert into events ({EVENT_COLUMN_NAMES}) values "
+    ));
+    push_event_rows(&mut sql, rows, None);
+    sql.push(
+        " on conflict (source, source_event_id) do update set \
+         delivery_id = excluded.delivery_id, occurred_at_us = excluded.occurred_at_us, \
+         actor_id = excluded.actor_id, actor_name = excluded.actor_name, \
+         actor_kind = excluded.actor_kind, actor_ip = excluded.actor_ip, \
+         actor_user_agent = excluded.actor_user_agent, action = excluded.action, \
+         native_action = excluded.native_action, scope_kind = excluded.scope_kind, \
+         scope_id = excluded.scope_id, scope_name = excluded.scope_name, \
+         outcome = excluded.outcome, error = excluded.error, summary = excluded.summary, \
+         targets = excluded.targets, details = excluded.details, \
+         search_text = excluded.search_text \
+         returning id, source, source_event_id",
+    );
+    sql
+}
+
+/// One multi-row insert of events known to be new, with the ids `first_id`, `first_id + 1`,
+/// … assigned in order (see [`Dialect::assign_ids`](super::sql::Dialect::assign_ids)).
+pub(crate) fn insert_new_events(
+    insert: &str,
+    rows: &[(i64, &crate::model::NewEvent)],
+    first_id: i64,
+) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "{insert} events (id, {EVENT_COLUMN_NAMES}) values "
+    ));
+    push_event_rows(&mut sql, rows, Some(first_id));
+    sql
+}
+
+/// The stored ids of events, by (source, source_event_id): `id, source, source_event_id`.
+pub(crate) fn find_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
+    let mut sql = Sql::new(
+        "select id, source, source_event_id from events where (source, source_event_id) in (",
+    );
+    for (i, (_, ev)) in rows.iter().enumerate() {
+        let source = sql.arg(Arg::Text(ev.source.as_str().to_owned()));
+        let id = sql.arg(Arg::Text(ev.source_event_id.clone()));
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(&format!("({source}, {id})"));
+    }
+    sql.push(")");
+    sql
+}
+
+fn push_event_rows(sql: &mut Sql, rows: &[(i64, &crate::model::NewEvent)], first_id: Option<i64>) {
     for (i, (delivery_id, ev)) in rows.iter().enumerate() {
         let columns = EventColumns::of(ev);
         let scope = ev.scope.as_ref();
+        let id = first_id.map(|first| sql.arg(Arg::I64(first + i as i64)) + ", ");
         let delivery = sql.arg(Arg::I64(*delivery_id));
         let mut values = vec![
             Arg::Text(ev.source.as_str().to_owned()),
@@ -62,31 +120,19 @@ pub(crate) fn upsert_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
         }
         let (head, tail) = placeholders.split_at(3);
         sql.push(&format!(
-            "({delivery}, {}, {received}, {})",
+            "({}{delivery}, {}, {received}, {})",
+            id.unwrap_or_default(),
             head.join(", "),
             tail.join(", ")
         ));
     }
-    sql.push(
-        " on conflict (source, source_event_id) do update set \
-         delivery_id = excluded.delivery_id, occurred_at_us = excluded.occurred_at_us, \
-         actor_id = excluded.actor_id, actor_name = excluded.actor_name, \
-         actor_kind = excluded.actor_kind, actor_ip = excluded.actor_ip, \
-         actor_user_agent = excluded.actor_user_agent, action = excluded.action, \
-         native_action = excluded.native_action, scope_kind = excluded.scope_kind, \
-         scope_id = excluded.scope_id, scope_name = excluded.scope_name, \
-         outcome = excluded.outcome, error = excluded.error, summary = excluded.summary, \
-         targets = excluded.targets, details = excluded.details, \
-         search_text = excluded.search_text \
-         returning id, source, source_event_id",
-    );
-    sql
 }
 
 /// One multi-row insert of targets: (event id, position, target).
-pub(crate) fn insert_targets(rows: &[(i64, i64, &Target)]) -> Sql {
-    let mut sql =
-        Sql::new("insert into event_targets (event_id, position, kind, target_id, name) values ");
+pub(crate) fn insert_targets(insert: &str, rows: &[(i64, i64, &Target)]) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "{insert} event_targets (event_id, position, kind, target_id, name) values "
+    ));
     for (i, (event_id, position, target)) in rows.iter().enumerate() {
         sql.row(
             i == 0,
@@ -293,6 +339,26 @@ fn push_filter(sql: &mut Sql, filter: &EventFilter) {
     }
 }
 
+/// Appends one page's query: the events matching `filter` after `cursor`, newest first, one
+/// more than `limit` (which tells whether a next page exists, without counting).
+fn push_page(sql: &mut Sql, filter: &EventFilter, cursor: Option<&Cursor>, limit: i64) {
+    sql.push(&format!("select {EVENT_COLUMNS} from events where 1 = 1"));
+    push_filter(sql, filter);
+    if let Some(c) = cursor {
+        let t = sql.arg(Arg::I64(c.occurred_at_us));
+        let id = sql.arg(Arg::I64(c.id));
+        sql.push(&format!(
+            " and (occurred_at_us < {t} or (occurred_at_us = {t} and id < {id}))"
+        ));
+    }
+    let n = sql.arg(Arg::I64(limit + 1));
+    sql.push(&format!(" order by occurred_at_us desc, id desc limit {n}"));
+}
+
+/// Past this many actions under one prefix, a single range scan is used instead of one scan
+/// per action.
+const MAX_ACTIONS_PER_PREFIX: usize = 64;
+
 fn non_blank(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
@@ -306,19 +372,49 @@ impl Store {
         limit: i64,
     ) -> Result<EventPage, StoreError> {
         let limit = limit.clamp(1, 500);
-        let mut sql = Sql::new(&format!("select {EVENT_COLUMNS} from events where 1 = 1"));
-        push_filter(&mut sql, filter);
-        if let Some(cursor) = cursor.filter(|c| !c.trim().is_empty()) {
-            let c = Cursor::decode(cursor)?;
-            let t = sql.arg(Arg::I64(c.occurred_at_us));
-            let id = sql.arg(Arg::I64(c.id));
-            sql.push(&format!(
-                " and (occurred_at_us < {t} or (occurred_at_us = {t} and id < {id}))"
-            ));
-        }
-        // One row more than asked tells whether a next page exists, without counting.
-        let n = sql.arg(Arg::I64(limit + 1));
-        sql.push(&format!(" order by occurred_at_us desc, id desc limit {n}"));
+        let cursor = match cursor.filter(|c| !c.trim().is_empty()) {
+            Some(text) => Some(Cursor::decode(text)?),
+            None => None,
+        };
+        // A prefix (`repo.*`) can match tens of thousands of events under a few dozen actions:
+        // one newest-first scan per action, merged, reads about `limit` rows per action instead
+        // of sorting every match.
+        let legs = match non_blank(&filter.action).and_then(|a| a.strip_suffix('*')) {
+            Some(prefix) if !prefix.is_empty() => self.actions_with_prefix(prefix).await?,
+            _ => None,
+        };
+        let sql = match legs {
+            Some(actions) if actions.is_empty() => {
+                return Ok(EventPage {
+                    events: Vec::new(),
+                    next_cursor: None,
+                })
+            }
+            Some(actions) => {
+                let mut sql = Sql::new("select * from (");
+                for (n, action) in actions.into_iter().enumerate() {
+                    if n > 0 {
+                        sql.push(" union all ");
+                    }
+                    let leg = EventFilter {
+                        action: Some(action),
+                        ..filter.clone()
+                    };
+                    sql.push("select * from (");
+                    push_page(&mut sql, &leg, cursor.as_ref(), limit);
+                    sql.push(&format!(") leg{n}"));
+                }
+                sql.push(") legs order by occurred_at_us desc, id desc limit ");
+                let n = sql.arg(Arg::I64(limit + 1));
+                sql.push(&n);
+                sql
+            }
+            None => {
+                let mut sql = Sql::default();
+                push_page(&mut sql, filter, cursor.as_ref(), limit);
+                sql
+            }
+        };
         let rows: Vec<EventRow> = on_engine!(self, pool => {
             bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
         });
@@ -342,6 +438,35 @@ impl Store {
             events,
             next_cursor,
         })
+    }
+
+    /// The distinct actions starting with `prefix`, found by one index seek each (a loose
+    /// index scan), or `None` when there are more than [`MAX_ACTIONS_PER_PREFIX`].
+    async fn actions_with_prefix(&self, prefix: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let mut sql = Sql::default();
+        let lo = sql.arg(Arg::Text(prefix.to_owned()));
+        let below = match prefix_upper_bound(prefix) {
+            Some(upper) => format!(" and e.action < {}", sql.arg(Arg::Text(upper))),
+            None => String::new(),
+        };
+        let cap = sql.arg(Arg::I64(MAX_ACTIONS_PER_PREFIX as i64 + 1));
+        sql.push(&format!(
+            "with recursive found(action, n) as (\
+             select (select e.action from events e where e.action >= {lo}{below} \
+             order by e.action limit 1), 1 \
+             union all \
+             select (select e.action from events e where e.action > found.action{below} \
+             order by e.action limit 1), found.n + 1 \
+             from found where found.action is not null and found.n < {cap}) \
+             select action from found where action is not null"
+        ));
+        let rows: Vec<(String,)> = on_engine!(self, pool => {
+            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+        });
+        Ok(
+            (rows.len() <= MAX_ACTIONS_PER_PREFIX)
+                .then(|| rows.into_iter().map(|(a,)| a).collect()),
+        )
     }
 
     pub async fn get_event(&self, id: i64) -> Result<Option<Event>, StoreError> {

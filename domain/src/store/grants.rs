@@ -2,7 +2,7 @@
 //! from them (`grants`). Deriving per grant key from all of its facts, in time order, is what
 //! makes late, replayed and reprocessed deliveries safe: they only re-derive the keys they touch.
 
-use super::sql::{bind_all, Arg, Sql};
+use super::sql::{bind_all, Arg, Dialect, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
 use crate::grant::{
     Grant, GrantChange, GrantFilter, GrantInterval, GrantOp, GrantSnapshot, Principal, Resource,
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
 /// Bound values per row of [`insert_changes`] (and, one fewer, of [`insert_intervals`]), for
-/// [`Store::rows_per_statement`].
+/// [`Dialect::rows_per_statement`].
 pub(crate) const GRANT_ROW_VALUES: usize = 15;
 
 /// The identity of a grant: who, on what, which permission, through what. Unit separators keep
@@ -271,7 +271,8 @@ pub(crate) struct GrantWork<'a> {
     pub snapshots: Vec<(i64, &'a GrantSnapshot)>,
     /// The next free position per delivery, for facts a snapshot produces.
     pub next_position: HashMap<i64, i64>,
-    /// Statement sizes for the engine ([`Store::rows_per_statement`]).
+    /// How the engine wants statements written, and their sizes.
+    pub dialect: Dialect,
     pub rows_per_statement: usize,
     pub keys_per_statement: usize,
     /// Every delivery was stored in this transaction, so none has earlier facts to replace.
@@ -307,26 +308,20 @@ pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
 macro_rules! rebuild_intervals {
     ($tx:expr, $work:expr, $keys:expr) => {{
         use $crate::store::grants::{derive, insert_intervals, ChangeRow, SELECT_CHANGES};
-        use $crate::store::sql::{bind_all, Sql};
+        use $crate::store::sql::{run, Sql};
         for chunk in $keys.chunks($work.keys_per_statement) {
             let mut select = Sql::new(SELECT_CHANGES);
             select
                 .text_list(chunk)
                 .push(" order by grant_key, at_us, id");
-            let facts: Vec<ChangeRow> = bind_all!(sqlx::query_as(&select.text), &select.args)
-                .fetch_all(&mut *$tx)
-                .await?;
+            let facts: Vec<ChangeRow> = run!($work.dialect, select => query_as.fetch_all(&mut *$tx))?;
             let mut clear = Sql::new("delete from grants where grant_key in ");
             clear.text_list(chunk);
-            bind_all!(sqlx::query(&clear.text), &clear.args)
-                .execute(&mut *$tx)
-                .await?;
+            run!($work.dialect, clear => query.execute(&mut *$tx))?;
             let derived = derive(&facts);
             for part in derived.chunks($work.rows_per_statement) {
                 let insert = insert_intervals(part);
-                bind_all!(sqlx::query(&insert.text), &insert.args)
-                    .execute(&mut *$tx)
-                    .await?;
+                run!($work.dialect, insert => query.execute(&mut *$tx))?;
             }
         }
     }};
@@ -343,7 +338,7 @@ macro_rules! record_grants {
             grant_key, insert_changes, micros, rebuild_intervals, snapshot_changes, OpenRow,
             SELECT_OPEN_IN_SCOPE,
         };
-        use $crate::store::sql::{bind_all, Sql};
+        use $crate::store::sql::{run, Sql};
         let work: &$crate::store::grants::GrantWork<'_> = $work;
         let mut dirty: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         let replaced: &[i64] = if work.fresh { &[] } else { &work.deliveries };
@@ -351,9 +346,7 @@ macro_rules! record_grants {
             let mut find =
                 Sql::new("select distinct grant_key from grant_changes where delivery_id in ");
             find.id_list(chunk);
-            let keys: Vec<(String,)> = bind_all!(sqlx::query_as(&find.text), &find.args)
-                .fetch_all(&mut *$tx)
-                .await?;
+            let keys: Vec<(String,)> = run!(work.dialect, find => query_as.fetch_all(&mut *$tx))?;
             dirty.extend(keys.into_iter().map(|(key,)| key));
         }
         if !dirty.is_empty() {
@@ -362,23 +355,17 @@ macro_rules! record_grants {
             for chunk in old.chunks(work.keys_per_statement) {
                 let mut clear = Sql::new("delete from grants where grant_key in ");
                 clear.text_list(chunk);
-                bind_all!(sqlx::query(&clear.text), &clear.args)
-                    .execute(&mut *$tx)
-                    .await?;
+                run!(work.dialect, clear => query.execute(&mut *$tx))?;
             }
             for chunk in work.deliveries.chunks(work.keys_per_statement) {
                 let mut clear = Sql::new("delete from grant_changes where delivery_id in ");
                 clear.id_list(chunk);
-                bind_all!(sqlx::query(&clear.text), &clear.args)
-                    .execute(&mut *$tx)
-                    .await?;
+                run!(work.dialect, clear => query.execute(&mut *$tx))?;
             }
         }
         for part in work.changes.chunks(work.rows_per_statement) {
             let insert = insert_changes(part);
-            bind_all!(sqlx::query(&insert.text), &insert.args)
-                .execute(&mut *$tx)
-                .await?;
+            run!(work.dialect, insert => query.execute(&mut *$tx))?;
             dirty.extend(part.iter().map(|(_, _, change)| grant_key(&change.grant)));
         }
         let mut next_position = work.next_position.clone();
@@ -401,9 +388,7 @@ macro_rules! record_grants {
             }
             for part in rows.chunks(work.rows_per_statement) {
                 let insert = insert_changes(part);
-                bind_all!(sqlx::query(&insert.text), &insert.args)
-                    .execute(&mut *$tx)
-                    .await?;
+                run!(work.dialect, insert => query.execute(&mut *$tx))?;
             }
             dirty.extend(changes.iter().map(|change| grant_key(&change.grant)));
         }

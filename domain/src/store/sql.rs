@@ -1,5 +1,8 @@
 //! A small builder for SQL whose shape depends on filters: it numbers `$n` placeholders and
 //! keeps the values to bind, so user input is always bound, never spliced into the text.
+//! [`Sql::render`] writes the same statement for an engine that binds by position.
+
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Arg {
@@ -70,6 +73,133 @@ impl Sql {
     }
 }
 
+/// How an engine wants placeholders written and how many values one statement should carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dialect {
+    /// Anonymous `?` placeholders bound in text order, instead of numbered `$n`.
+    pub anonymous: bool,
+    /// Bound values per multi-row statement.
+    pub parameters: usize,
+    /// The statement that starts a write transaction.
+    pub begin: &'static str,
+    /// How a bulk insert of rows known to be new starts. SQLite's `insert or fail` leaves out
+    /// the statement journal (a copy of every page a multi-row statement changes, kept to undo
+    /// just that statement): a failing row fails the whole transaction here anyway.
+    pub insert: &'static str,
+    /// Bulk writes look up which rows exist, then insert the new ones with ids they assign
+    /// themselves, instead of asking the engine to return every new row's id. Only sound where
+    /// a write transaction holds the only write lock from its start (SQLite's `BEGIN
+    /// IMMEDIATE`), and worth it there: sqlx's SQLite driver hands each returned row from its
+    /// worker thread to the caller as a separate message, a thread wake-up per row.
+    pub assign_ids: bool,
+}
+
+impl Dialect {
+    /// Postgres: numbered placeholders, as the builder writes them.
+    pub const POSTGRES: Dialect = Dialect {
+        anonymous: false,
+        parameters: 6_000,
+        begin: "begin",
+        insert: "insert into",
+        assign_ids: false,
+    };
+    /// SQLite: sqlx binds a named parameter (`$n`, and `?n` too) by asking SQLite for each
+    /// parameter's name, which SQLite finds by a linear scan of the statement's names, so
+    /// binding `$n` costs grow with the square of their count (5,000 of them were half an
+    /// import's time). Anonymous `?` have no names and bind by position in linear time.
+    pub const SQLITE: Dialect = Dialect {
+        anonymous: true,
+        parameters: 6_000,
+        begin: "begin immediate",
+        insert: "insert or fail into",
+        assign_ids: true,
+    };
+
+    /// How many rows of `columns` bound values one multi-row statement carries: as many as
+    /// fit in [`Dialect::parameters`], at most 250 (bigger statements gain nothing more).
+    pub fn rows_per_statement(&self, columns: usize) -> usize {
+        (self.parameters / columns.max(1)).clamp(1, 250)
+    }
+}
+
+impl Default for Dialect {
+    fn default() -> Dialect {
+        Dialect::POSTGRES
+    }
+}
+
+/// A statement as one engine gets it: the text and its values in binding order.
+pub(crate) struct Rendered<'a> {
+    pub text: Cow<'a, str>,
+    pub args: Vec<&'a Arg>,
+}
+
+impl Sql {
+    /// The statement for `dialect`. For anonymous placeholders each `$n` outside quotes becomes
+    /// `?` and its value is bound at that position, repeated where `$n` is: a placeholder
+    /// used twice is bound twice.
+    pub fn render(&self, dialect: Dialect) -> Rendered<'_> {
+        if !dialect.anonymous {
+            return Rendered {
+                text: Cow::Borrowed(&self.text),
+                args: self.args.iter().collect(),
+            };
+        }
+        let bytes = self.text.as_bytes();
+        let mut text = String::with_capacity(self.text.len());
+        let mut args = Vec::with_capacity(self.args.len());
+        let mut quote: Option<u8> = None;
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let byte = bytes[i];
+            match quote {
+                Some(q) if byte == q => quote = None,
+                Some(_) => {}
+                None if byte == b'\'' || byte == b'"' => quote = Some(byte),
+                None if byte == b'$' => {
+                    let digits = bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    let number: Option<usize> = self.text[i + 1..i + 1 + digits].parse().ok();
+                    if let Some(arg) = number
+                        .and_then(|n| n.checked_sub(1))
+                        .and_then(|n| self.args.get(n))
+                    {
+                        text.push_str(&self.text[copied..i]);
+                        text.push('?');
+                        args.push(arg);
+                        i += 1 + digits;
+                        copied = i;
+                        continue;
+                    }
+                }
+                None => {}
+            }
+            i += 1;
+        }
+        text.push_str(&self.text[copied..]);
+        Rendered {
+            text: Cow::Owned(text),
+            args,
+        }
+    }
+}
+
+/// Runs a builder's statement on either engine in `dialect`:
+/// `run!(dialect, sql => query_as.fetch_all(&mut *tx))` renders `sql`, binds its values onto
+/// `sqlx::query_as` and awaits `fetch_all`.
+macro_rules! run {
+    ($dialect:expr, $sql:expr => $query:ident . $method:ident ( $executor:expr )) => {{
+        let rendered = $sql.render($dialect);
+        $crate::store::sql::bind_all!(sqlx::$query(&rendered.text), &rendered.args)
+            .$method($executor)
+            .await
+    }};
+}
+pub(crate) use run;
+
 /// Binds the builder's values onto a sqlx query of either engine, in order. Text and bytes
 /// are bound by reference (the builder outlives the query), so a batch's bodies are not copied
 /// again.
@@ -128,6 +258,34 @@ mod tests {
         sql.push(&b);
         assert_eq!(sql.text, "select 1 where a = $1 and b = $2");
         assert_eq!(sql.args, vec![Arg::I64(1), Arg::Text("x".into())]);
+    }
+
+    #[test]
+    fn anonymous_placeholders_bind_in_text_order() {
+        let mut sql = Sql::new("select ");
+        let a = sql.arg(Arg::I64(1));
+        let b = sql.arg(Arg::Text("x".into()));
+        sql.push(&format!("{b}, '$1 stays', {a}, \"$2\", {b}, $9"));
+        let numbered = sql.render(Dialect::POSTGRES);
+        assert_eq!(numbered.text, sql.text);
+        assert_eq!(numbered.args, vec![&Arg::I64(1), &Arg::Text("x".into())]);
+        let anonymous = sql.render(Dialect::SQLITE);
+        // Quoted text is left alone; an unknown number is left for the engine to reject.
+        assert_eq!(anonymous.text, "select ?, '$1 stays', ?, \"$2\", ?, $9");
+        let x = Arg::Text("x".into());
+        assert_eq!(anonymous.args, vec![&x, &Arg::I64(1), &x]);
+    }
+
+    #[test]
+    fn statements_carry_whole_rows_within_their_parameters() {
+        assert_eq!(Dialect::SQLITE.rows_per_statement(20), 250);
+        let small = Dialect {
+            parameters: 100,
+            ..Dialect::SQLITE
+        };
+        assert_eq!(small.rows_per_statement(20), 5);
+        assert_eq!(small.rows_per_statement(500), 1);
+        assert_eq!(small.rows_per_statement(0), 100);
     }
 
     #[test]

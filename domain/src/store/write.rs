@@ -5,6 +5,7 @@
 
 use super::deliveries::Outcome;
 use super::grants::GrantWork;
+use super::sql::Dialect;
 use crate::model::{DeliveryStatus, NewEvent};
 
 /// A batch of verdicts laid out for writing (see `Store::prepare`).
@@ -16,6 +17,7 @@ pub(crate) struct Prepared<'a> {
     /// Deliveries that failed or were ignored, with the reason kept beside them.
     pub other: Vec<(i64, DeliveryStatus, Option<&'a str>)>,
     pub grant_work: GrantWork<'a>,
+    pub dialect: Dialect,
     pub events_per_statement: usize,
     pub targets_per_statement: usize,
     pub ids_per_statement: usize,
@@ -40,48 +42,81 @@ pub(crate) fn initial_status(outcome: Option<&Outcome>) -> (&'static str, Option
 /// Inserts `$deliveries` inside `$tx` (`$outcomes`: `None` to store them pending, or their
 /// verdicts, index for index) and evaluates to one `StoredDelivery` per delivery. Replays are
 /// detected by the unique (source, delivery_key); a key repeated within the batch is new once.
+/// `$dialect` says whether the engine returns new ids or the new rows get assigned ones.
 macro_rules! insert_deliveries_in {
-    ($tx:expr, $deliveries:expr, $outcomes:expr, $per_statement:expr) => {{
+    ($tx:expr, $deliveries:expr, $outcomes:expr, $dialect:expr) => {{
         use std::collections::HashMap;
-        use $crate::store::deliveries::{find_deliveries, insert_deliveries};
-        use $crate::store::sql::bind_all;
+        use $crate::store::deliveries::{
+            find_deliveries, insert_deliveries, DELIVERY_ROW_VALUES, NEXT_DELIVERY_ID,
+        };
+        use $crate::store::sql::run;
         use $crate::store::{StoreError, StoredDelivery};
+        let dialect: $crate::store::sql::Dialect = $dialect;
         let deliveries: &[$crate::store::IncomingDelivery] = $deliveries;
         let outcomes: Option<&[$crate::store::NormalizeOutcome]> = $outcomes;
+        let per_statement = dialect.rows_per_statement(DELIVERY_ROW_VALUES);
+        let key = |d: &$crate::store::IncomingDelivery| {
+            (d.source.as_str().to_owned(), d.delivery_key.clone())
+        };
+        let mut next_id: Option<i64> = if dialect.assign_ids {
+            let (next,): (i64,) =
+                sqlx::query_as(NEXT_DELIVERY_ID).fetch_one(&mut *$tx).await?;
+            Some(next)
+        } else {
+            None
+        };
         let mut stored = Vec::with_capacity(deliveries.len());
-        for (n, chunk) in deliveries.chunks($per_statement).enumerate() {
+        for (n, chunk) in deliveries.chunks(per_statement).enumerate() {
             let verdicts =
-                outcomes.and_then(|o| o.get(n * $per_statement..n * $per_statement + chunk.len()));
-            let insert = insert_deliveries(chunk, verdicts);
-            let inserted: Vec<(i64, String, String)> =
-                bind_all!(sqlx::query_as(&insert.text), &insert.args)
-                    .fetch_all(&mut *$tx)
-                    .await?;
-            let mut new: HashMap<(String, String), i64> = inserted
-                .into_iter()
-                .map(|(id, source, key)| ((source, key), id))
-                .collect();
-            let known: Vec<&$crate::store::IncomingDelivery> = chunk
+                outcomes.and_then(|o| o.get(n * per_statement..n * per_statement + chunk.len()));
+            let rows: Vec<_> = chunk
                 .iter()
-                .filter(|d| {
-                    !new.contains_key(&(d.source.as_str().to_owned(), d.delivery_key.clone()))
-                })
+                .enumerate()
+                .map(|(i, d)| (d, verdicts.and_then(|v| v.get(i))))
                 .collect();
+            let mut new: HashMap<(String, String), i64> = HashMap::new();
+            if next_id.is_none() {
+                let insert = insert_deliveries(dialect.insert, &rows, None);
+                let inserted: Vec<(i64, String, String)> =
+                    run!(dialect, insert => query_as.fetch_all(&mut *$tx))?;
+                new.extend(
+                    inserted
+                        .into_iter()
+                        .map(|(id, source, key)| ((source, key), id)),
+                );
+            }
+            let known: Vec<&$crate::store::IncomingDelivery> =
+                chunk.iter().filter(|d| !new.contains_key(&key(d))).collect();
             let mut existing: HashMap<(String, String), (i64, bool)> = HashMap::new();
             if !known.is_empty() {
                 let lookup = find_deliveries(&known);
-                let rows: Vec<(i64, String, String, String)> =
-                    bind_all!(sqlx::query_as(&lookup.text), &lookup.args)
-                        .fetch_all(&mut *$tx)
-                        .await?;
-                for (id, source, key, status) in rows {
+                let found: Vec<(i64, String, String, String)> =
+                    run!(dialect, lookup => query_as.fetch_all(&mut *$tx))?;
+                for (id, source, key, status) in found {
                     let pending = $crate::model::DeliveryStatus::parse(&status)
                         == $crate::model::DeliveryStatus::Pending;
                     existing.insert((source, key), (id, pending));
                 }
             }
+            if let Some(next) = next_id.as_mut() {
+                // The first copy of each key not stored yet goes in, with the next id.
+                let first = *next;
+                let mut fresh = Vec::new();
+                for row in &rows {
+                    let key = key(row.0);
+                    if !existing.contains_key(&key) && !new.contains_key(&key) {
+                        new.insert(key, *next);
+                        *next += 1;
+                        fresh.push(*row);
+                    }
+                }
+                if !fresh.is_empty() {
+                    let insert = insert_deliveries(dialect.insert, &fresh, Some(first));
+                    run!(dialect, insert => query.execute(&mut *$tx))?;
+                }
+            }
             for d in chunk {
-                let key = (d.source.as_str().to_owned(), d.delivery_key.clone());
+                let key = key(d);
                 stored.push(match new.remove(&key) {
                     Some(id) => {
                         // Later copies in this batch are duplicates of this one.
@@ -115,29 +150,63 @@ pub(crate) use insert_deliveries_in;
 /// needs: looking for events and grant facts a delivery no longer yields, and status updates.
 macro_rules! write_outcomes_in {
     ($tx:expr, $prepared:expr, $fresh:expr) => {{
-        use $crate::store::events::{insert_targets, upsert_events};
+        use $crate::store::events::{
+            find_events, insert_new_events, insert_targets, upsert_events, NEXT_EVENT_ID,
+        };
         use $crate::store::grants::record_grants;
-        use $crate::store::sql::{bind_all, Sql};
+        use $crate::store::sql::{run, Sql};
         use $crate::store::StoreError;
         use std::collections::{HashMap, HashSet};
         let prepared: &$crate::store::write::Prepared<'_> = &$prepared;
         let fresh: bool = $fresh;
+        let dialect = prepared.dialect;
         let mut kept: HashSet<i64> = HashSet::with_capacity(prepared.rows.len());
+        let mut next_id: Option<i64> = if dialect.assign_ids {
+            let (next,): (i64,) =
+                sqlx::query_as(NEXT_EVENT_ID).fetch_one(&mut *$tx).await?;
+            Some(next)
+        } else {
+            None
+        };
         for chunk in prepared.rows.chunks(prepared.events_per_statement) {
-            let upsert = upsert_events(chunk);
-            let written: Vec<(i64, String, String)> =
-                bind_all!(sqlx::query_as(&upsert.text), &upsert.args)
-                    .fetch_all(&mut *$tx)
-                    .await?;
-            let ids: HashMap<(String, String), i64> = written
-                .into_iter()
-                .map(|(id, source, event_id)| ((source, event_id), id))
-                .collect();
+            let key = |ev: &$crate::model::NewEvent| {
+                (ev.source.as_str().to_owned(), ev.source_event_id.clone())
+            };
+            // Stored ids by (source, source_event_id); events inserted with an assigned id
+            // here have no targets to clear.
+            let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(chunk.len());
+            let mut unwritten: HashSet<i64> = HashSet::new();
+            let upsert_rows: Vec<(i64, &$crate::model::NewEvent)> = match next_id.as_mut() {
+                None => chunk.to_vec(),
+                Some(next) => {
+                    let find = find_events(chunk);
+                    let found: Vec<(i64, String, String)> =
+                        run!(dialect, find => query_as.fetch_all(&mut *$tx))?;
+                    ids.extend(found.into_iter().map(|(id, source, event_id)| ((source, event_id), id)));
+                    let (old, new): (Vec<_>, Vec<_>) =
+                        chunk.iter().copied().partition(|(_, ev)| ids.contains_key(&key(ev)));
+                    if !new.is_empty() {
+                        let insert = insert_new_events(dialect.insert, &new, *next);
+                        run!(dialect, insert => query.execute(&mut *$tx))?;
+                        for (_, ev) in &new {
+                            ids.insert(key(ev), *next);
+                            unwritten.insert(*next);
+                            *next += 1;
+                        }
+                    }
+                    old
+                }
+            };
+            if !upsert_rows.is_empty() {
+                let upsert = upsert_events(&upsert_rows);
+                let written: Vec<(i64, String, String)> =
+                    run!(dialect, upsert => query_as.fetch_all(&mut *$tx))?;
+                ids.extend(written.into_iter().map(|(id, source, event_id)| ((source, event_id), id)));
+            }
             let mut event_ids = Vec::with_capacity(chunk.len());
             let mut targets = Vec::new();
             for (_, ev) in chunk {
-                let key = (ev.source.as_str().to_owned(), ev.source_event_id.clone());
-                let Some(&id) = ids.get(&key) else {
+                let Some(&id) = ids.get(&key(ev)) else {
                     return Err(StoreError::Corrupt {
                         table: "events",
                         id: 0,
@@ -145,16 +214,20 @@ macro_rules! write_outcomes_in {
                     });
                 };
                 kept.insert(id);
-                event_ids.push(id);
+                if !unwritten.contains(&id) {
+                    event_ids.push(id);
+                }
                 targets.extend(ev.targets.iter().enumerate().map(|(n, t)| (id, n as i64, t)));
             }
-            // An upsert may have updated an event another delivery stated before.
-            let mut clear = Sql::new("delete from event_targets where event_id in ");
-            clear.id_list(&event_ids);
-            bind_all!(sqlx::query(&clear.text), &clear.args).execute(&mut *$tx).await?;
+            if !event_ids.is_empty() {
+                // An upsert may have updated an event another delivery stated before.
+                let mut clear = Sql::new("delete from event_targets where event_id in ");
+                clear.id_list(&event_ids);
+                run!(dialect, clear => query.execute(&mut *$tx))?;
+            }
             for part in targets.chunks(prepared.targets_per_statement) {
-                let insert = insert_targets(part);
-                bind_all!(sqlx::query(&insert.text), &insert.args).execute(&mut *$tx).await?;
+                let insert = insert_targets(dialect.insert, part);
+                run!(dialect, insert => query.execute(&mut *$tx))?;
             }
         }
         if !fresh {
@@ -162,9 +235,7 @@ macro_rules! write_outcomes_in {
                 // Events these deliveries no longer yield (only after a normalizer change).
                 let mut find = Sql::new("select id from events where delivery_id in ");
                 find.id_list(chunk);
-                let present: Vec<(i64,)> = bind_all!(sqlx::query_as(&find.text), &find.args)
-                    .fetch_all(&mut *$tx)
-                    .await?;
+                let present: Vec<(i64,)> = run!(prepared.dialect, find => query_as.fetch_all(&mut *$tx))?;
                 let stale: Vec<i64> = present
                     .into_iter()
                     .map(|(id,)| id)
@@ -174,9 +245,7 @@ macro_rules! write_outcomes_in {
                     for table_column in ["event_targets where event_id", "events where id"] {
                         let mut delete = Sql::new(&format!("delete from {table_column} in "));
                         delete.id_list(&stale);
-                        bind_all!(sqlx::query(&delete.text), &delete.args)
-                            .execute(&mut *$tx)
-                            .await?;
+                        run!(prepared.dialect, delete => query.execute(&mut *$tx))?;
                     }
                 }
                 let mut mark = Sql::new(
@@ -184,7 +253,7 @@ macro_rules! write_outcomes_in {
                      (select count(*) from events e where e.delivery_id = deliveries.id) where id in ",
                 );
                 mark.id_list(chunk);
-                bind_all!(sqlx::query(&mark.text), &mark.args).execute(&mut *$tx).await?;
+                run!(prepared.dialect, mark => query.execute(&mut *$tx))?;
             }
         }
         if !prepared.grant_work.deliveries.is_empty() {

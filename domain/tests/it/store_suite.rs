@@ -173,6 +173,7 @@ async fn filters_and_keyset_paging_agree(store: &Store) {
 
     // Paging with a small page visits every event once, newest first.
     let mut seen = HashSet::new();
+    let mut timeline: Vec<(i64, String)> = Vec::new();
     let mut last: Option<(chrono::DateTime<Utc>, i64)> = None;
     let mut cursor: Option<String> = None;
     loop {
@@ -182,6 +183,7 @@ async fn filters_and_keyset_paging_agree(store: &Store) {
             .unwrap();
         for e in &page.events {
             assert!(seen.insert(e.id), "event {} twice", e.id);
+            timeline.push((e.id, e.action.clone()));
             if let Some(prev) = last {
                 assert!((e.occurred_at, e.id) < prev, "not newest first");
             }
@@ -248,6 +250,55 @@ async fn filters_and_keyset_paging_agree(store: &Store) {
         .unwrap();
     assert!(!page.events.is_empty());
     assert!(page.events.iter().all(|e| e.action.starts_with("repo.")));
+    // A prefix is answered by one scan per action, merged: paging through it in small pages
+    // gives exactly the matching events of the whole timeline, in its order.
+    let expected: Vec<i64> = timeline
+        .iter()
+        .filter(|(_, action)| action.starts_with("repo."))
+        .map(|(id, _)| *id)
+        .collect();
+    let actions: HashSet<&str> = timeline
+        .iter()
+        .filter(|(_, action)| action.starts_with("repo."))
+        .map(|(_, action)| action.as_str())
+        .collect();
+    assert!(
+        actions.len() > 1,
+        "several actions share the prefix: {actions:?}"
+    );
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_events(
+                &EventFilter {
+                    action: Some("repo.*".into()),
+                    ..EventFilter::default()
+                },
+                cursor.as_deref(),
+                7,
+            )
+            .await
+            .unwrap();
+        paged.extend(page.events.iter().map(|e| e.id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(paged, expected);
+    let none = store
+        .list_events(
+            &EventFilter {
+                action: Some("no.such.action.*".into()),
+                ..EventFilter::default()
+            },
+            None,
+            50,
+        )
+        .await
+        .unwrap();
+    assert!(none.events.is_empty() && none.next_cursor.is_none());
 
     let target = all
         .iter()
