@@ -29,6 +29,7 @@ fn source_color(source: Source) -> RGBColor {
         Source::Azure => RGBColor(0x00, 0x78, 0xd4),
         Source::Okta => RGBColor(0x0f, 0x76, 0x6e),
         Source::Terraform => RGBColor(0x7b, 0x42, 0xbc),
+        Source::People => RGBColor(0x64, 0x74, 0x8b),
     }
 }
 

@@ -37,6 +37,7 @@ pub enum ImportKind {
     GcpIam,
     GithubOrg,
     TerraformPlan,
+    People,
 }
 
 /// Whether a file is a stream of records or one snapshot.
@@ -121,7 +122,7 @@ const OKTA_SYSTEM_LOG: RecordFormat = RecordFormat {
 };
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 11] = [
+    pub const ALL: [ImportKind; 12] = [
         ImportKind::Cloudtrail,
         ImportKind::Gcp,
         ImportKind::Azure,
@@ -133,6 +134,7 @@ impl ImportKind {
         ImportKind::GcpIam,
         ImportKind::GithubOrg,
         ImportKind::TerraformPlan,
+        ImportKind::People,
     ];
 
     /// The name on the command line.
@@ -149,6 +151,7 @@ impl ImportKind {
             ImportKind::GcpIam => "gcp-iam",
             ImportKind::GithubOrg => "github-org",
             ImportKind::TerraformPlan => "terraform-plan",
+            ImportKind::People => "people",
         }
     }
 
@@ -162,6 +165,7 @@ impl ImportKind {
             ImportKind::Okta => Source::Okta,
             ImportKind::AwsIam | ImportKind::AwsCredentialReport => Source::Aws,
             ImportKind::TerraformPlan => Source::Terraform,
+            ImportKind::People => Source::People,
         }
     }
 
@@ -177,7 +181,8 @@ impl ImportKind {
             | ImportKind::AwsCredentialReport
             | ImportKind::GcpIam
             | ImportKind::GithubOrg
-            | ImportKind::TerraformPlan => Layout::Snapshot,
+            | ImportKind::TerraformPlan
+            | ImportKind::People => Layout::Snapshot,
         }
     }
 
@@ -198,6 +203,7 @@ impl ImportKind {
             ImportKind::GcpIam => "iam_policy",
             ImportKind::GithubOrg => "org_snapshot",
             ImportKind::TerraformPlan => "plan",
+            ImportKind::People => "directory",
         })
     }
 }

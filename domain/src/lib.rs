@@ -8,6 +8,7 @@
 
 pub mod grant;
 pub mod model;
+pub mod people;
 
 #[cfg(feature = "store")]
 pub mod chart;

@@ -20,10 +20,12 @@ pub enum Source {
     Azure,
     Okta,
     Terraform,
+    /// The people import: who is who, their managers and their accounts.
+    People,
 }
 
 impl Source {
-    pub const ALL: [Source; 8] = [
+    pub const ALL: [Source; 9] = [
         Source::Github,
         Source::Gitlab,
         Source::Cloudtrail,
@@ -32,6 +34,7 @@ impl Source {
         Source::Azure,
         Source::Okta,
         Source::Terraform,
+        Source::People,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Source {
             Source::Azure => "azure",
             Source::Okta => "okta",
             Source::Terraform => "terraform",
+            Source::People => "people",
         }
     }
 
@@ -58,6 +62,7 @@ impl Source {
             Source::Azure => "Azure",
             Source::Okta => "Okta",
             Source::Terraform => "Terraform",
+            Source::People => "People directory",
         }
     }
 

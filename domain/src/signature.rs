@@ -72,6 +72,7 @@ impl HookSecrets {
                 Source::Azure => !self.azure.is_empty(),
                 Source::Okta => !self.okta.is_empty(),
                 Source::Terraform => !self.terraform.is_empty(),
+                Source::People => false,
             })
             .collect()
     }

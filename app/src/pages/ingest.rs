@@ -118,9 +118,10 @@ fn HealthReport(health: IngestHealth) -> impl IntoView {
     }
 }
 
-/// Where a source's deliveries come in: its push endpoint, or the import that reads its files.
-fn intake(source: Source) -> (&'static str, &'static str) {
-    match source {
+/// Where a source's deliveries come in: its push endpoint and the setting that enables it, or
+/// `None` for a source only files bring in.
+fn intake(source: Source) -> Option<(&'static str, &'static str)> {
+    Some(match source {
         Source::Github => ("POST /hooks/github", "ATTEST_GITHUB_WEBHOOK_SECRET"),
         Source::Gitlab => ("POST /hooks/gitlab", "ATTEST_GITLAB_WEBHOOK_TOKEN"),
         Source::Cloudtrail | Source::Aws => ("POST /hooks/aws", "ATTEST_AWS_WEBHOOK_KEY"),
@@ -128,24 +129,27 @@ fn intake(source: Source) -> (&'static str, &'static str) {
         Source::Azure => ("POST /hooks/azure", "ATTEST_AZURE_WEBHOOK_KEY"),
         Source::Okta => ("POST /hooks/okta", "ATTEST_OKTA_WEBHOOK_SECRET"),
         Source::Terraform => ("POST /hooks/terraform", "ATTEST_TERRAFORM_WEBHOOK_TOKEN"),
-    }
+        Source::People => return None,
+    })
 }
 
 #[component]
 fn SourceRow(health: SourceHealth, configured: bool) -> impl IntoView {
-    let (endpoint, setting) = intake(health.source);
-    let push = if configured {
-        view! { <span class="badge status-normalized">"configured"</span> " " <code>{endpoint}</code> }
-            .into_any()
-    } else {
-        view! {
+    let push = match intake(health.source) {
+        None => view! { <span class="subtle">"files only: " <code>"attest import people"</code></span> }
+            .into_any(),
+        Some((endpoint, _)) if configured => {
+            view! { <span class="badge status-normalized">"configured"</span> " " <code>{endpoint}</code> }
+                .into_any()
+        }
+        Some((endpoint, setting)) => view! {
             <span class="badge status-ignored" title=format!("set {setting} to accept deliveries")>
                 "not configured"
             </span>
             " "
             <code>{endpoint}</code>
         }
-        .into_any()
+        .into_any(),
     };
     let failed_class = if health.failed > 0 {
         "num alert"

@@ -11,10 +11,12 @@ pub mod github;
 pub mod gitlab;
 pub(crate) mod json;
 pub mod okta;
+pub mod people;
 pub mod terraform;
 
 use crate::grant::{GrantChange, GrantSnapshot};
 use crate::model::{NewEvent, Source};
+use crate::people::Directory;
 use chrono::{DateTime, Utc};
 
 /// Everything one delivery says: events for the timeline, grant changes for the permission
@@ -27,6 +29,8 @@ pub struct Normalized {
     /// Set when the delivery was understood and deliberately yields nothing (a GitLab test
     /// hook, a read-only data-access log): the reason is kept instead of a failure.
     pub ignored: Option<String>,
+    /// A people import: everyone it lists.
+    pub directory: Option<Directory>,
 }
 
 impl Normalized {
@@ -45,7 +49,10 @@ impl Normalized {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.grant_changes.is_empty() && self.snapshots.is_empty()
+        self.events.is_empty()
+            && self.grant_changes.is_empty()
+            && self.snapshots.is_empty()
+            && self.directory.is_none()
     }
 }
 
@@ -90,6 +97,7 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
         Source::Azure => azure::normalize(delivery),
         Source::Okta => okta::normalize(delivery),
         Source::Terraform => terraform::normalize(delivery),
+        Source::People => people::normalize(delivery),
     }
 }
 
@@ -104,6 +112,6 @@ pub fn record_key(source: Source, kind: &str, record: &[u8]) -> Option<String> {
         Source::Gcp => gcp::record_key(kind, record),
         Source::Azure => azure::record_key(kind, record),
         Source::Okta => okta::record_key(kind, record),
-        Source::Aws | Source::Terraform => None,
+        Source::Aws | Source::Terraform | Source::People => None,
     }
 }

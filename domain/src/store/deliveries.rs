@@ -182,8 +182,12 @@ impl Store {
         let mut rows: Vec<(i64, &NewEvent)> = Vec::new();
         let mut position: HashMap<(&str, &str), usize> = HashMap::new();
         let mut grant_work = GrantWork::default();
+        let mut people = Vec::new();
         for (delivery_id, outcome) in outcomes {
             if let Outcome::Normalized(normalized) = outcome {
+                if let Some(directory) = &normalized.directory {
+                    people.push((*delivery_id, directory));
+                }
                 grant_work.add(
                     *delivery_id,
                     &normalized.grant_changes,
@@ -226,6 +230,7 @@ impl Store {
                 })
                 .collect(),
             grant_work,
+            people,
             dialect,
             events_per_statement: dialect.rows_per_statement(EVENT_ROW_VALUES),
             targets_per_statement: dialect.rows_per_statement(TARGET_ROW_VALUES),

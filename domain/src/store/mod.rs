@@ -9,6 +9,7 @@
 pub(crate) mod deliveries;
 pub(crate) mod events;
 pub(crate) mod grants;
+pub(crate) mod people;
 mod sql;
 mod tokens;
 pub(crate) mod write;

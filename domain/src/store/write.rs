@@ -17,6 +17,8 @@ pub(crate) struct Prepared<'a> {
     /// Deliveries that failed or were ignored, with the reason kept beside them.
     pub other: Vec<(i64, DeliveryStatus, Option<&'a str>)>,
     pub grant_work: GrantWork<'a>,
+    /// People imports, with the delivery each came in.
+    pub people: Vec<(i64, &'a crate::people::Directory)>,
     pub dialect: Dialect,
     pub events_per_statement: usize,
     pub targets_per_statement: usize,
@@ -259,6 +261,7 @@ macro_rules! write_outcomes_in {
         if !prepared.grant_work.deliveries.is_empty() {
             record_grants!($tx, &prepared.grant_work);
         }
+        $crate::store::people::record_people!($tx, dialect, &prepared.people);
         if !fresh {
             // Failed and ignored deliveries keep their reason; normalized ones were marked
             // above in bulk.

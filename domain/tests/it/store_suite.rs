@@ -29,6 +29,7 @@ crate::on_both_engines!(
     grants_follow_changes_snapshots_and_reprocessing,
     ignored_deliveries_keep_their_reason,
     every_source_imports_its_fixtures_once,
+    people_imports_update_people_and_move_accounts,
 );
 
 /// (event header, path) of every GitHub webhook fixture.
@@ -894,4 +895,92 @@ async fn every_source_imports_its_fixtures_once(store: &Store) {
         .unwrap();
     assert_eq!(held_now.len() as u64, policy.snapshot_grants);
     assert!(held_now.iter().all(|g| g.valid_to.is_none()));
+}
+
+async fn people_imports_update_people_and_move_accounts(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let import_people = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        async move {
+            import::import_files(
+                store,
+                ImportKind::People,
+                &ImportOptions::default(),
+                &[path],
+                &mut |_| {},
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first = import_people(
+        "people.csv",
+        "email,name,manager,department,github,aws\n\
+         alice@example.com,\"Smith, Alice\",bob@example.com,Platform,alice-gh,alice\n\
+         bob@example.com,Bob,,Platform,,bob\n",
+    )
+    .await;
+    assert_eq!((first.tally.new, first.tally.failed), (1, 0), "{first:?}");
+    let alice = store.person("Alice@Example.com").await.unwrap().unwrap();
+    assert_eq!(alice.name, "Smith, Alice");
+    assert_eq!(alice.manager_email.as_deref(), Some("bob@example.com"));
+    assert_eq!(alice.accounts.len(), 2);
+
+    // The same file again changes nothing.
+    let again = import_people(
+        "same.csv",
+        &std::fs::read_to_string(dir.path().join("people.csv")).unwrap(),
+    )
+    .await;
+    assert_eq!((again.tally.new, again.tally.duplicates), (0, 1));
+
+    // A newer file: Alice changes manager, her GitHub login moves to Carol, Bob is not listed
+    // (kept as he was).
+    let newer = import_people(
+        "newer.json",
+        r#"[{"email": "alice@example.com", "name": "Alice Smith", "manager": "carol@example.com"},
+            {"email": "carol@example.com", "name": "Carol", "accounts": {"github": "alice-gh"}}]"#,
+    )
+    .await;
+    assert_eq!(newer.tally.new, 1);
+    let alice = store.person("alice@example.com").await.unwrap().unwrap();
+    assert_eq!(
+        (alice.name.as_str(), alice.manager_email.as_deref()),
+        ("Alice Smith", Some("carol@example.com"))
+    );
+    assert!(
+        alice.accounts.is_empty(),
+        "the newer file names no accounts for her: {alice:?}"
+    );
+    let carol = store.person("carol@example.com").await.unwrap().unwrap();
+    assert_eq!(carol.accounts.len(), 1);
+    let everyone = store.people(None, 10).await.unwrap();
+    let emails: Vec<&str> = everyone.iter().map(|p| p.email.as_str()).collect();
+    assert_eq!(
+        emails,
+        ["alice@example.com", "bob@example.com", "carol@example.com"]
+    );
+    assert_eq!(
+        store.people(Some("alice@example.com"), 1).await.unwrap()[0].email,
+        "bob@example.com"
+    );
+
+    // A bad file is kept in the inbox with its reason and changes no one.
+    let bad = import_people(
+        "bad.csv",
+        "email,name\nalice@example.com,Renamed\n,Nobody\n",
+    )
+    .await;
+    assert_eq!(bad.tally.failed, 1, "{bad:?}");
+    let alice = store.person("alice@example.com").await.unwrap().unwrap();
+    assert_eq!(alice.name, "Alice Smith");
+    let failures = store.ingest_health(10).await.unwrap().recent_failures;
+    assert!(
+        failures.iter().any(|d| d.source == Source::People
+            && d.error
+                .as_deref()
+                .is_some_and(|e| e.contains("line 3 has no e-mail"))),
+        "{failures:?}"
+    );
 }

@@ -55,6 +55,10 @@ pub enum ImportCommand {
         #[command(flatten)]
         files: Files,
     },
+    /// A people file (CSV with a header row, a JSON array, or a SCIM ListResponse): e-mail,
+    /// name, manager e-mail, department and account ids per source (README: "People").
+    /// Name the files themselves: folders are walked for JSON only.
+    People(Files),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +94,7 @@ impl ImportCommand {
                 options.run_url = run_url;
                 (ImportKind::TerraformPlan, files)
             }
+            ImportCommand::People(f) => (ImportKind::People, f),
         };
         (kind, options, files.paths)
     }
