@@ -47,6 +47,19 @@ pub mod fixtures {
             })
     }
 
+    /// `length` pseudo-random bytes (xorshift from `seed`), for tests that feed parsers garbage.
+    #[cfg(test)]
+    pub fn noise(seed: &mut u64, length: usize) -> Vec<u8> {
+        (0..length)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                seed.to_le_bytes()[0]
+            })
+            .collect()
+    }
+
     /// Reads a fixture by its path below the fixtures folder; a missing file fails the test
     /// with the path, so a moved fixture is never silently skipped.
     #[cfg(test)]

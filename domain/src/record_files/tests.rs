@@ -331,15 +331,7 @@ fn garbage_never_panics() {
     inputs.push([&b"{\"Records\":[{\"a\":"[..], &b"[".repeat(100_000)].concat());
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     for length in [1usize, 2, 10, 1000, 70_000] {
-        let random = (0..length)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed.to_le_bytes()[0]
-            })
-            .collect();
-        inputs.push(random);
+        inputs.push(fixtures::noise(&mut seed, length));
         inputs.push([&b"{\"Records\":["[..], &inputs[inputs.len() - 1]].concat());
     }
     for (i, input) in inputs.iter().enumerate() {

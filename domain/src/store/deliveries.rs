@@ -417,16 +417,12 @@ pub(crate) fn insert_deliveries(
 /// Looks up stored deliveries by (source, delivery_key).
 pub(crate) fn find_deliveries(deliveries: &[&IncomingDelivery]) -> Sql {
     let mut sql = Sql::new(
-        "select id, source, delivery_key, status from deliveries where (source, delivery_key) in (",
+        "select id, source, delivery_key, status from deliveries where (source, delivery_key) in ",
     );
-    for (i, d) in deliveries.iter().enumerate() {
-        let source = sql.arg(Arg::Text(d.source.as_str().to_owned()));
-        let key = sql.arg(Arg::Text(d.delivery_key.clone()));
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push(&format!("({source}, {key})"));
-    }
-    sql.push(")");
+    sql.text_pairs(
+        deliveries
+            .iter()
+            .map(|d| (d.source.as_str(), d.delivery_key.as_str())),
+    );
     sql
 }

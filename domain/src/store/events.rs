@@ -68,17 +68,12 @@ pub(crate) fn insert_new_events(
 /// The stored ids of events, by (source, source_event_id): `id, source, source_event_id`.
 pub(crate) fn find_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
     let mut sql = Sql::new(
-        "select id, source, source_event_id from events where (source, source_event_id) in (",
+        "select id, source, source_event_id from events where (source, source_event_id) in ",
     );
-    for (i, (_, ev)) in rows.iter().enumerate() {
-        let source = sql.arg(Arg::Text(ev.source.as_str().to_owned()));
-        let id = sql.arg(Arg::Text(ev.source_event_id.clone()));
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push(&format!("({source}, {id})"));
-    }
-    sql.push(")");
+    sql.text_pairs(
+        rows.iter()
+            .map(|(_, ev)| (ev.source.as_str(), ev.source_event_id.as_str())),
+    );
     sql
 }
 

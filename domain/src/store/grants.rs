@@ -314,7 +314,8 @@ macro_rules! rebuild_intervals {
             select
                 .text_list(chunk)
                 .push(" order by grant_key, at_us, id");
-            let facts: Vec<ChangeRow> = run!($work.dialect, select => query_as.fetch_all(&mut *$tx))?;
+            let facts: Vec<ChangeRow> =
+                run!($work.dialect, select => query_as.fetch_all(&mut *$tx))?;
             let mut clear = Sql::new("delete from grants where grant_key in ");
             clear.text_list(chunk);
             run!($work.dialect, clear => query.execute(&mut *$tx))?;

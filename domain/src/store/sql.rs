@@ -63,6 +63,24 @@ impl Sql {
         self
     }
 
+    /// Appends `((a1, b1), (a2, b2), …)` of string pairs, for `(x, y) in` lists.
+    pub fn text_pairs<'a>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> &mut Self {
+        self.text.push('(');
+        for (i, (a, b)) in pairs.into_iter().enumerate() {
+            let a = self.arg(Arg::Text(a.to_owned()));
+            let b = self.arg(Arg::Text(b.to_owned()));
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push_str(&format!("({a}, {b})"));
+        }
+        self.text.push(')');
+        self
+    }
+
     /// Appends `(p1, p2, …)` of integers, for `in` lists.
     pub fn id_list(&mut self, ids: &[i64]) -> &mut Self {
         let placeholders: Vec<String> = ids.iter().map(|id| self.arg(Arg::I64(*id))).collect();

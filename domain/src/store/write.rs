@@ -60,7 +60,7 @@ macro_rules! insert_deliveries_in {
         let key = |d: &$crate::store::IncomingDelivery| {
             (d.source.as_str().to_owned(), d.delivery_key.clone())
         };
-        let mut next_id: Option<i64> = if dialect.assign_ids {
+        let mut next_id: Option<i64> = if dialect.assign_ids && !deliveries.is_empty() {
             let (next,): (i64,) =
                 sqlx::query_as(NEXT_DELIVERY_ID).fetch_one(&mut *$tx).await?;
             Some(next)
@@ -163,7 +163,7 @@ macro_rules! write_outcomes_in {
         let fresh: bool = $fresh;
         let dialect = prepared.dialect;
         let mut kept: HashSet<i64> = HashSet::with_capacity(prepared.rows.len());
-        let mut next_id: Option<i64> = if dialect.assign_ids {
+        let mut next_id: Option<i64> = if dialect.assign_ids && !prepared.rows.is_empty() {
             let (next,): (i64,) =
                 sqlx::query_as(NEXT_EVENT_ID).fetch_one(&mut *$tx).await?;
             Some(next)
@@ -177,22 +177,28 @@ macro_rules! write_outcomes_in {
             // Stored ids by (source, source_event_id); events inserted with an assigned id
             // here have no targets to clear.
             let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(chunk.len());
-            let mut unwritten: HashSet<i64> = HashSet::new();
+            let mut inserted_now: HashSet<i64> = HashSet::new();
             let upsert_rows: Vec<(i64, &$crate::model::NewEvent)> = match next_id.as_mut() {
                 None => chunk.to_vec(),
                 Some(next) => {
                     let find = find_events(chunk);
                     let found: Vec<(i64, String, String)> =
                         run!(dialect, find => query_as.fetch_all(&mut *$tx))?;
-                    ids.extend(found.into_iter().map(|(id, source, event_id)| ((source, event_id), id)));
-                    let (old, new): (Vec<_>, Vec<_>) =
-                        chunk.iter().copied().partition(|(_, ev)| ids.contains_key(&key(ev)));
+                    ids.extend(
+                        found
+                            .into_iter()
+                            .map(|(id, source, event_id)| ((source, event_id), id)),
+                    );
+                    let (old, new): (Vec<_>, Vec<_>) = chunk
+                        .iter()
+                        .copied()
+                        .partition(|(_, ev)| ids.contains_key(&key(ev)));
                     if !new.is_empty() {
                         let insert = insert_new_events(dialect.insert, &new, *next);
                         run!(dialect, insert => query.execute(&mut *$tx))?;
                         for (_, ev) in &new {
                             ids.insert(key(ev), *next);
-                            unwritten.insert(*next);
+                            inserted_now.insert(*next);
                             *next += 1;
                         }
                     }
@@ -203,7 +209,11 @@ macro_rules! write_outcomes_in {
                 let upsert = upsert_events(&upsert_rows);
                 let written: Vec<(i64, String, String)> =
                     run!(dialect, upsert => query_as.fetch_all(&mut *$tx))?;
-                ids.extend(written.into_iter().map(|(id, source, event_id)| ((source, event_id), id)));
+                ids.extend(
+                    written
+                        .into_iter()
+                        .map(|(id, source, event_id)| ((source, event_id), id)),
+                );
             }
             let mut event_ids = Vec::with_capacity(chunk.len());
             let mut targets = Vec::new();
@@ -216,7 +226,7 @@ macro_rules! write_outcomes_in {
                     });
                 };
                 kept.insert(id);
-                if !unwritten.contains(&id) {
+                if !inserted_now.contains(&id) {
                     event_ids.push(id);
                 }
                 targets.extend(ev.targets.iter().enumerate().map(|(n, t)| (id, n as i64, t)));
@@ -237,7 +247,8 @@ macro_rules! write_outcomes_in {
                 // Events these deliveries no longer yield (only after a normalizer change).
                 let mut find = Sql::new("select id from events where delivery_id in ");
                 find.id_list(chunk);
-                let present: Vec<(i64,)> = run!(prepared.dialect, find => query_as.fetch_all(&mut *$tx))?;
+                let present: Vec<(i64,)> =
+                    run!(dialect, find => query_as.fetch_all(&mut *$tx))?;
                 let stale: Vec<i64> = present
                     .into_iter()
                     .map(|(id,)| id)
@@ -247,7 +258,7 @@ macro_rules! write_outcomes_in {
                     for table_column in ["event_targets where event_id", "events where id"] {
                         let mut delete = Sql::new(&format!("delete from {table_column} in "));
                         delete.id_list(&stale);
-                        run!(prepared.dialect, delete => query.execute(&mut *$tx))?;
+                        run!(dialect, delete => query.execute(&mut *$tx))?;
                     }
                 }
                 let mut mark = Sql::new(
@@ -255,7 +266,7 @@ macro_rules! write_outcomes_in {
                      (select count(*) from events e where e.delivery_id = deliveries.id) where id in ",
                 );
                 mark.id_list(chunk);
-                run!(prepared.dialect, mark => query.execute(&mut *$tx))?;
+                run!(dialect, mark => query.execute(&mut *$tx))?;
             }
         }
         if !prepared.grant_work.deliveries.is_empty() {

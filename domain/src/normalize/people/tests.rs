@@ -125,14 +125,7 @@ fn a_bad_row_fails_the_whole_file_and_says_which() {
 fn garbage_never_panics() {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for length in [1usize, 7, 64, 4096] {
-        let bytes: Vec<u8> = (0..length)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed.to_le_bytes()[0]
-            })
-            .collect();
+        let bytes = crate::fixtures::noise(&mut seed, length);
         let _ = parse(&bytes);
         let _ = parse(&[b"email,github\n".as_slice(), &bytes].concat());
     }
