@@ -75,6 +75,14 @@ pub struct Grant {
     pub via: String,
 }
 
+/// What a removal names in place of a permission, a principal or a resource its source does not
+/// state: a collaborator removed from a repository (which permission ended is not said), a
+/// deleted team (every member's membership and every repository of the team end). The store
+/// closes every grant the removal matches that is open at its time; with none open, a removal
+/// that names its principal and resource is kept as it is (something unnamed was held until
+/// then), and one that does not is dropped.
+pub const ANY: &str = "*";
+
 /// A normalizer's statement that a grant appeared or vanished at a moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantChange {
@@ -84,6 +92,49 @@ pub struct GrantChange {
     /// Where the fact comes from, for a person: "member.added webhook by octocat",
     /// "iam:AttachUserPolicy by alice".
     pub evidence: String,
+}
+
+impl GrantChange {
+    /// Whether this is a removal that leaves open which grants it ends (it names [`ANY`] as its
+    /// permission, principal or resource), to be resolved against what is open at its time.
+    pub fn is_open_ended(&self) -> bool {
+        self.op == GrantOp::Removed
+            && [
+                &self.grant.permission,
+                &self.grant.principal.id,
+                &self.grant.resource.id,
+            ]
+            .iter()
+            .any(|part| part.as_str() == ANY)
+    }
+
+    /// The removals an open-ended removal makes of the grants in `open` (the grants of its
+    /// scope open at its time): one per matching grant, on this change's evidence. With none
+    /// matching, the change itself when it names its principal and resource, else nothing.
+    pub fn resolve(&self, open: &[Grant]) -> Vec<GrantChange> {
+        let wanted = &self.grant;
+        let matches = |want: &str, have: &str| want == ANY || want == have;
+        let closed: Vec<GrantChange> = open
+            .iter()
+            .filter(|g| {
+                g.scope == wanted.scope
+                    && g.via == wanted.via
+                    && matches(&wanted.principal.id, &g.principal.id)
+                    && matches(&wanted.resource.id, &g.resource.id)
+                    && matches(&wanted.permission, &g.permission)
+            })
+            .map(|g| GrantChange {
+                at: self.at,
+                grant: g.clone(),
+                op: GrantOp::Removed,
+                evidence: self.evidence.clone(),
+            })
+            .collect();
+        if closed.is_empty() && wanted.principal.id != ANY && wanted.resource.id != ANY {
+            return vec![self.clone()];
+        }
+        closed
+    }
 }
 
 /// Everything a snapshot source says about one scope at one moment: every grant in the scope.

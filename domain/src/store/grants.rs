@@ -6,6 +6,7 @@ use super::sql::{bind_all, Arg, Dialect, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
 use crate::grant::{
     Grant, GrantChange, GrantFilter, GrantInterval, GrantOp, GrantSnapshot, Principal, Resource,
+    ANY,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -221,6 +222,31 @@ pub(crate) fn derive(changes: &[ChangeRow]) -> Vec<(&ChangeRow, Interval)> {
     out
 }
 
+/// The grants of `change`'s scope open at its time that it may end: those of its principal,
+/// else those on its resource, else (a removal that names neither) the whole scope.
+pub(crate) fn select_open_for(change: &GrantChange) -> Sql {
+    let grant = &change.grant;
+    let mut select = Sql::new(
+        "select scope, principal_kind, principal_id, principal_name, resource_kind, \
+         resource_id, resource_name, permission, via from grants where scope = ",
+    );
+    let scope = select.arg(Arg::Text(grant.scope.clone()));
+    select.push(&scope);
+    if grant.principal.id != ANY {
+        let principal = select.arg(Arg::Text(grant.principal.id.clone()));
+        select.push(" and principal_id = ").push(&principal);
+    } else if grant.resource.id != ANY {
+        let resource = select.arg(Arg::Text(grant.resource.id.clone()));
+        select.push(" and resource_id = ").push(&resource);
+    }
+    let at = select.arg(Arg::I64(micros(change.at)));
+    select.push(&format!(
+        " and (valid_from_us is null or valid_from_us <= {at}) \
+         and (valid_to_us is null or valid_to_us > {at})"
+    ));
+    select
+}
+
 /// `select` of the grants of a scope open at a moment, for snapshot reconciliation.
 pub(crate) const SELECT_OPEN_IN_SCOPE: &str = "select scope, principal_kind, principal_id, \
     principal_name, resource_kind, resource_id, resource_name, permission, via from grants \
@@ -268,6 +294,9 @@ pub(crate) struct GrantWork<'a> {
     /// Deliveries whose earlier facts are replaced (every normalized delivery of the batch).
     pub deliveries: Vec<i64>,
     pub changes: Vec<(i64, i64, &'a GrantChange)>,
+    /// Removals that leave open which grants they end, resolved against what is open at
+    /// their time once the explicit changes are in (see [`GrantChange::resolve`]).
+    pub open_ended: Vec<(i64, &'a GrantChange)>,
     pub snapshots: Vec<(i64, &'a GrantSnapshot)>,
     /// The next free position per delivery, for facts a snapshot produces.
     pub next_position: HashMap<i64, i64>,
@@ -289,8 +318,12 @@ impl<'a> GrantWork<'a> {
         self.deliveries.push(delivery_id);
         let mut position = 0i64;
         for change in changes {
-            self.changes.push((delivery_id, position, change));
-            position += 1;
+            if change.is_open_ended() {
+                self.open_ended.push((delivery_id, change));
+            } else {
+                self.changes.push((delivery_id, position, change));
+                position += 1;
+            }
         }
         self.next_position.insert(delivery_id, position);
         self.snapshots
@@ -336,8 +369,8 @@ pub(crate) use rebuild_intervals;
 macro_rules! record_grants {
     ($tx:expr, $work:expr) => {{
         use $crate::store::grants::{
-            grant_key, insert_changes, micros, rebuild_intervals, snapshot_changes, OpenRow,
-            SELECT_OPEN_IN_SCOPE,
+            grant_key, insert_changes, micros, rebuild_intervals, select_open_for,
+            snapshot_changes, OpenRow, SELECT_OPEN_IN_SCOPE,
         };
         use $crate::store::sql::{run, Sql};
         let work: &$crate::store::grants::GrantWork<'_> = $work;
@@ -370,6 +403,28 @@ macro_rules! record_grants {
             dirty.extend(part.iter().map(|(_, _, change)| grant_key(&change.grant)));
         }
         let mut next_position = work.next_position.clone();
+        let mut open_ended = work.open_ended.clone();
+        open_ended.sort_by_key(|(_, change)| change.at);
+        for (delivery_id, change) in open_ended {
+            // Resolved against intervals that include everything recorded so far.
+            let keys: Vec<String> = std::mem::take(&mut dirty).into_iter().collect();
+            rebuild_intervals!($tx, work, keys);
+            let select = select_open_for(change);
+            let open: Vec<OpenRow> = run!(work.dialect, select => query_as.fetch_all(&mut *$tx))?;
+            let open: Vec<$crate::grant::Grant> = open.into_iter().map(Into::into).collect();
+            let closes = change.resolve(&open);
+            let position = next_position.entry(delivery_id).or_insert(0);
+            let mut rows = Vec::with_capacity(closes.len());
+            for close in &closes {
+                rows.push((delivery_id, *position, close));
+                *position += 1;
+            }
+            for part in rows.chunks(work.rows_per_statement) {
+                let insert = insert_changes(part);
+                run!(work.dialect, insert => query.execute(&mut *$tx))?;
+            }
+            dirty.extend(closes.iter().map(|close| grant_key(&close.grant)));
+        }
         for (delivery_id, snapshot) in &work.snapshots {
             // The snapshot is compared with intervals that include everything recorded so far.
             let keys: Vec<String> = std::mem::take(&mut dirty).into_iter().collect();

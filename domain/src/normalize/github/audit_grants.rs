@@ -122,10 +122,8 @@ pub(super) fn changes(record: &Record<'_>, at: DateTime<Utc>) -> Vec<GrantChange
             };
             match record.action {
                 "org.add_member" => changes.add(&user, &org, org_word(to).unwrap_or(member)),
-                // A removal may name no role; `member` is what most people hold.
-                "org.remove_member" => {
-                    changes.remove(&user, &org, org_word(from.or(to)).unwrap_or(member))
-                }
+                // A removal may name no role; whichever was held ends.
+                "org.remove_member" => changes.remove_stated(&user, &org, org_word(from.or(to))),
                 _ => changes.change(&user, &org, org_word(from), org_word(to)),
             }
         }
@@ -136,9 +134,7 @@ pub(super) fn changes(record: &Record<'_>, at: DateTime<Utc>) -> Vec<GrantChange
             let default = DEFAULT_COLLABORATOR_PERMISSION;
             match record.action {
                 "repo.add_member" => changes.add(&user, &repo, repo_word(to).unwrap_or(default)),
-                "repo.remove_member" => {
-                    changes.remove(&user, &repo, repo_word(from.or(to)).unwrap_or(default))
-                }
+                "repo.remove_member" => changes.remove_stated(&user, &repo, repo_word(from.or(to))),
                 _ => changes.change(&user, &repo, repo_word(from), repo_word(to)),
             }
         }
@@ -151,7 +147,7 @@ pub(super) fn changes(record: &Record<'_>, at: DateTime<Utc>) -> Vec<GrantChange
             };
             match record.action {
                 "team.add_member" => changes.add(&user, &team, member),
-                "team.remove_member" => changes.remove(&user, &team, member),
+                "team.remove_member" => changes.remove_stated(&user, &team, None),
                 "team.promote_maintainer" => {
                     changes.change(&user, &team, Some(member), Some(maintainer))
                 }
@@ -168,9 +164,21 @@ pub(super) fn changes(record: &Record<'_>, at: DateTime<Utc>) -> Vec<GrantChange
                     changes.add(&team, &repo, repo_word(to).unwrap_or(default))
                 }
                 "team.remove_repository" => {
-                    changes.remove(&team, &repo, repo_word(from.or(to)).unwrap_or(default))
+                    changes.remove_stated(&team, &repo, repo_word(from.or(to)))
                 }
                 _ => changes.change(&team, &repo, repo_word(from), repo_word(to)),
+            }
+        }
+        // A deleted team or repository takes every grant held by or on it along.
+        "team.destroy" => {
+            if let Some(team) = team(record) {
+                changes.end_held_by(&team);
+                changes.end_held_on(&team);
+            }
+        }
+        "repo.destroy" => {
+            if let Some(repo) = repo(record) {
+                changes.end_held_on(&repo);
             }
         }
         _ => {}

@@ -8,13 +8,14 @@
 //! access is the path through them, computed at query time, so `via` stays empty here.
 //!
 //! A webhook states one side of a change and is silent on the other more often than not (a
-//! removal rarely says the permission that was held). Where it is silent this module writes
-//! GitHub's default and says so; where guessing would claim access nobody holds (an edit that
-//! names only the old permission) it writes nothing and leaves it to the next snapshot.
+//! removal rarely says the permission that was held). A removal that does not say it ends
+//! whatever was held ([`ANY`]: the store closes every matching open grant); an addition that
+//! does not say gets GitHub's default; where guessing would claim access nobody holds (an edit
+//! that names only the old permission) nothing is written and the next snapshot settles it.
 
 use super::json::{flag, id, object, permission_level, plain_permission, text};
 use super::Delivery;
-use crate::grant::{Grant, GrantChange, GrantOp, Principal, Resource};
+use crate::grant::{Grant, GrantChange, GrantOp, Principal, Resource, ANY};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -53,6 +54,15 @@ impl Identity {
             kind,
             id: format!("github:{prefix}:{id}"),
             name: name.into(),
+        }
+    }
+
+    /// Stands for every principal or every resource in a removal that ends all of them.
+    fn any() -> Self {
+        Identity {
+            kind: "any",
+            id: ANY.to_owned(),
+            name: ANY.to_owned(),
         }
     }
 
@@ -177,6 +187,28 @@ impl Changes {
         self.push(GrantOp::Removed, principal, resource, permission);
     }
 
+    /// A removal that states the permission when it is known, else ends whatever `principal`
+    /// held on `resource`.
+    pub fn remove_stated(
+        &mut self,
+        principal: &Identity,
+        resource: &Identity,
+        permission: Option<&str>,
+    ) {
+        self.remove(principal, resource, permission.unwrap_or(ANY));
+    }
+
+    /// Everything held on `resource` ends: a deleted repository or team.
+    pub fn end_held_on(&mut self, resource: &Identity) {
+        self.remove(&Identity::any(), resource, ANY);
+    }
+
+    /// Everything `principal` held ends: a deleted team's repositories and its place under a
+    /// parent.
+    pub fn end_held_by(&mut self, principal: &Identity) {
+        self.remove(principal, &Identity::any(), ANY);
+    }
+
     /// A permission changed from one word to another: the old is removed and the new added.
     /// Without the new word nothing is written: removing the old alone would say the access
     /// ended, which it did not. Without the old word the new is added; the old stays open
@@ -219,6 +251,12 @@ pub(super) fn changes(d: &Delivery<'_>, at: DateTime<Utc>) -> Vec<GrantChange> {
         // only `installation` is read, so the change is not written twice.
         ("installation", Some(action)) => installation(d, action, &mut changes),
         ("installation_repositories", _) => installation_repositories(d, &mut changes),
+        // Every grant on a deleted repository ends with it.
+        ("repository", Some("deleted")) => {
+            if let Some(repo) = d.body.get("repository").and_then(repo_identity) {
+                changes.end_held_on(&repo);
+            }
+        }
         _ => {}
     }
     changes.list
@@ -247,13 +285,8 @@ fn collaborator(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
         .map(plain_permission);
     match action {
         "added" => changes.add(&user, &repo, to.unwrap_or(DEFAULT_COLLABORATOR_PERMISSION)),
-        // A removal names no permission: GitHub's default is the likeliest one held, and a
-        // higher one stays open until a snapshot closes it.
-        "removed" => changes.remove(
-            &user,
-            &repo,
-            from.or(to).unwrap_or(DEFAULT_COLLABORATOR_PERMISSION),
-        ),
+        // A removal rarely names the permission; whichever was held ends.
+        "removed" => changes.remove_stated(&user, &repo, from.or(to)),
         "edited" => changes.change(&user, &repo, from, to),
         _ => {}
     }
@@ -261,7 +294,7 @@ fn collaborator(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
 
 /// `membership`: someone joined or left a team. The payload never says as what: a maintainer
 /// (added as one, or promoted later, which sends no webhook) reads as `member` here until a
-/// snapshot says otherwise.
+/// snapshot says otherwise, and leaving ends the membership whichever it was.
 fn team_member(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
     if text(d.body, "/scope").is_some_and(|scope| scope != "team") {
         return;
@@ -276,7 +309,7 @@ fn team_member(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
     };
     match action {
         "added" => changes.add(&user, &team, "member"),
-        "removed" => changes.remove(&user, &team, "member"),
+        "removed" => changes.remove_stated(&user, &team, None),
         _ => {}
     }
 }
@@ -301,11 +334,11 @@ fn org_member(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
         return;
     };
     // After a removal the role reads `unaffiliated`: the role held before is not stated, and
-    // `member` is what most people hold.
+    // whichever it was ends.
     let role = text(d.body, "/membership/role").and_then(org_role);
     match action {
         "member_added" => changes.add(&user, &org, role.unwrap_or("member")),
-        "member_removed" => changes.remove(&user, &org, role.unwrap_or("member")),
+        "member_removed" => changes.remove_stated(&user, &org, role),
         _ => {}
     }
 }
@@ -343,13 +376,9 @@ fn team_access(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
             &repo,
             team_repo_permission(d.body).unwrap_or(DEFAULT_TEAM_PERMISSION),
         ),
-        // The repository's permissions in a removal are the ones after it (all false), so the
-        // team's default permission is the best word for what was held.
-        ("removed_from_repository", Some(repo), _) => changes.remove(
-            &team,
-            &repo,
-            team_repo_permission(d.body).unwrap_or(DEFAULT_TEAM_PERMISSION),
-        ),
+        // The repository's permissions in a removal are the ones after it (all false): the
+        // payload does not say what was held, and whatever it was ends.
+        ("removed_from_repository", Some(repo), _) => changes.remove_stated(&team, &repo, None),
         ("edited", Some(repo), _) => {
             if let Some(from) = object(d.body, "/changes/repository/permissions/from") {
                 let to = d.body.pointer("/repository/permissions").and_then(level);
@@ -357,9 +386,12 @@ fn team_access(d: &Delivery<'_>, action: &str, changes: &mut Changes) {
             }
         }
         ("created", _, Some(parent)) => changes.add(&team, &parent, CHILD_OF),
-        // A deleted team's memberships and repositories end too, but the payload lists none of
-        // them; only its place under a parent is stated.
-        ("deleted", _, Some(parent)) => changes.remove(&team, &parent, CHILD_OF),
+        // The payload lists none of a deleted team's members or repositories, but all of them
+        // end with it, and so does its place under a parent.
+        ("deleted", _, _) => {
+            changes.end_held_by(&team);
+            changes.end_held_on(&team);
+        }
         _ => {}
     }
 }

@@ -177,3 +177,58 @@ fn inserts_bind_every_value() {
         .text
         .ends_with("($16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"));
 }
+
+#[test]
+fn an_open_ended_removal_closes_what_it_matches_in_its_scope_and_path() {
+    let at = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
+    let removal = |grant: Grant| GrantChange {
+        at,
+        grant,
+        op: GrantOp::Removed,
+        evidence: "member.removed webhook by octocat".into(),
+    };
+    let admin = grant("alice", "infra", "admin");
+    let read = grant("alice", "infra", "read");
+    let mut via_team = grant("alice", "infra", "write");
+    via_team.via = "team:platform".into();
+    let mut other_org = grant("alice", "infra", "admin");
+    other_org.scope = "github:org:elsewhere".into();
+    let bobs = grant("bob", "infra", "admin");
+    let open = [
+        admin.clone(),
+        read.clone(),
+        via_team,
+        other_org,
+        bobs.clone(),
+    ];
+
+    let any = removal(grant("alice", "infra", ANY));
+    assert!(any.is_open_ended());
+    let closed: Vec<Grant> = any.resolve(&open).into_iter().map(|c| c.grant).collect();
+    assert_eq!(closed, [admin.clone(), read]);
+    assert!(any
+        .resolve(&open)
+        .iter()
+        .all(|c| c.op == GrantOp::Removed && c.at == at && c.evidence == any.evidence));
+
+    // Nothing open: kept as stated, unless it names no principal or no resource.
+    assert_eq!(
+        any.resolve(std::slice::from_ref(&bobs)),
+        std::slice::from_ref(&any)
+    );
+    let mut everyone = grant("x", "infra", ANY);
+    everyone.principal.id = ANY.into();
+    assert_eq!(removal(everyone.clone()).resolve(&[]), []);
+    let on_infra: Vec<Grant> = removal(everyone)
+        .resolve(&open)
+        .into_iter()
+        .map(|c| c.grant)
+        .collect();
+    assert_eq!(on_infra.len(), 3, "alice's two direct grants and bob's");
+
+    // A stated permission, or an addition, is not open-ended.
+    assert!(!removal(admin.clone()).is_open_ended());
+    let mut added = removal(grant("alice", "infra", ANY));
+    added.op = GrantOp::Added;
+    assert!(!added.is_open_ended());
+}

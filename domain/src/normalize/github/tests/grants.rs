@@ -2,7 +2,7 @@
 //! whose word; and that every sample of the kinds that change no access yields none.
 
 use super::{deliver, received, sample, utc};
-use crate::grant::{Grant, GrantChange, GrantOp, Principal, Resource};
+use crate::grant::{Grant, GrantChange, GrantOp, Principal, Resource, ANY};
 use crate::normalize::NormalizeError;
 use serde_json::{json, Value};
 
@@ -114,17 +114,13 @@ fn member_edited_and_removed() {
         ]
     );
 
+    // A removal that does not say which permission ends whichever was held.
     payload["action"] = json!("removed");
     payload["changes"] = json!({});
     let changes = grants("member", &payload);
     assert_eq!(
         brief(&changes),
-        [(
-            Removed,
-            "github:user:583231",
-            "github:repo:135493233",
-            "write"
-        )]
+        [(Removed, "github:user:583231", "github:repo:135493233", ANY)]
     );
     assert_eq!(changes[0].evidence, "member.removed webhook by Codertocat");
 }
@@ -143,7 +139,8 @@ fn membership_removed_takes_a_user_out_of_a_team() {
                 scope: "github:org:octocoders".into(),
                 principal: principal("user", "github:user:21031067", "Codertocat"),
                 resource: resource("team", "github:team:3253328", "Octocoders/github"),
-                permission: "member".into(),
+                // Member or maintainer: the payload does not say, and either ends.
+                permission: ANY.into(),
                 via: String::new(),
             },
             op: Removed,
@@ -197,14 +194,14 @@ fn organization_member_added_as_admin() {
     );
     assert_eq!(changes[0].grant.permission, "member");
 
-    // After a removal the role reads `unaffiliated`; what was held is taken to be `member`.
+    // After a removal the role reads `unaffiliated`: whichever role was held ends.
     let changes = grants(
         "organization",
         &sample("webhooks-ghes-3.5/organization/member_removed.json"),
     );
     assert_eq!(
         brief(&changes),
-        [(Removed, "github:user:5", "github:org:6", "member")]
+        [(Removed, "github:user:5", "github:org:6", ANY)]
     );
     // An invitation grants nothing yet.
     let invited = sample("webhooks/organization/member_invited.payload.json");
@@ -262,15 +259,11 @@ fn team_added_to_repository_and_its_permission_changed() {
         []
     );
 
+    // The permissions in a removal are the ones after it: whichever was held ends.
     let removed = sample("webhooks/team/removed_from_repository.payload.json");
     assert_eq!(
         brief(&grants("team", &removed)),
-        [(
-            Removed,
-            "github:team:3253328",
-            "github:repo:186853261",
-            "read"
-        )]
+        [(Removed, "github:team:3253328", "github:repo:186853261", ANY)]
     );
 
     let team_add = grants("team_add", &sample("webhooks/team_add/payload.json"));
@@ -297,12 +290,16 @@ fn child_teams_join_and_leave_their_parent() {
         [(Added, "github:team:3253328", "github:team:77", "child_of")]
     );
     assert_eq!(changes[0].grant.resource.name, "Octocoders/engineering");
+    // A deleted team ends everything it held (its place under a parent among it) and
+    // everything held on it (memberships, child teams), though the payload lists none of it.
     let mut deleted = sample("webhooks/team/deleted.payload.json");
+    let everything = [
+        (Removed, "github:team:3253328", ANY, ANY),
+        (Removed, ANY, "github:team:3253328", ANY),
+    ];
+    assert_eq!(brief(&grants("team", &deleted)), everything);
     deleted["team"]["parent"] = json!({"id": 77, "slug": "engineering"});
-    assert_eq!(
-        brief(&grants("team", &deleted)),
-        [(Removed, "github:team:3253328", "github:team:77", "child_of")]
-    );
+    assert_eq!(brief(&grants("team", &deleted)), everything);
 }
 
 #[test]
@@ -439,13 +436,22 @@ fn events_are_unchanged_beside_the_grants() {
 fn kinds_that_change_no_access_yield_no_grants() {
     for (kind, file) in [
         ("repository", "webhooks/repository/transferred.payload.json"),
-        ("repository", "webhooks-ghes-3.5/repository/deleted.json"),
         ("push", "webhooks/push/payload.json"),
         ("organization", "webhooks/organization/renamed.payload.json"),
         ("ping", "webhooks-ghes-3.5/ping/payload.json"),
     ] {
         assert_eq!(grants(kind, &sample(file)), [], "{file}");
     }
+}
+
+#[test]
+fn a_deleted_repository_ends_every_grant_on_it() {
+    let deleted = grants(
+        "repository",
+        &sample("webhooks-ghes-3.5/repository/deleted.json"),
+    );
+    assert_eq!(brief(&deleted), [(Removed, ANY, "github:repo:120", ANY)]);
+    assert_eq!(deleted[0].grant.resource.name, "Octocoders/Hello-World");
 }
 
 #[test]
