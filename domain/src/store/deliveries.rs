@@ -336,8 +336,10 @@ impl Store {
             entry.last_received_at = entry.last_received_at.max(Some(last));
         }
         let sql = format!(
-            "select {SUMMARY_COLUMNS} from deliveries where status = 'failed' \
-             order by id desc limit $1"
+            // The first condition lets both engines read the partial index of unsettled
+            // deliveries.
+            "select {SUMMARY_COLUMNS} from deliveries where status <> 'normalized' \
+             and status = 'failed' order by id desc limit $1"
         );
         let rows: Vec<SummaryRow> = on_engine!(self, pool => {
             sqlx::query_as(&sql).bind(failures).fetch_all(pool).await?
