@@ -19,6 +19,8 @@ pub mod import;
 #[cfg(feature = "store")]
 pub mod ingest;
 #[cfg(feature = "store")]
+pub mod jwt;
+#[cfg(feature = "store")]
 pub mod normalize;
 #[cfg(feature = "store")]
 pub mod record_files;

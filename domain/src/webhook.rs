@@ -205,6 +205,57 @@ pub fn aws(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookErr
 /// stored as such and keyed by its `insertId`; an envelope that does not decode is kept whole.
 pub fn gcp(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookError> {
     check_token(secrets, request.token("x-attest-token"), "Authorization")?;
+    Ok(gcp_authenticated(request))
+}
+
+/// The token of a Pub/Sub push request when it is an OIDC token (a JWT: three dot-separated
+/// parts) rather than a shared token.
+pub fn gcp_oidc_token(request: &HookRequest) -> Option<&str> {
+    let value = request.header("authorization")?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (token.split('.').count() == 3).then_some(token)
+}
+
+/// The identity Google puts in a Pub/Sub push token must be one of the service accounts the
+/// subscription was configured to push as, with its e-mail verified: the audience alone is
+/// chosen by whoever creates a subscription, in any project.
+pub fn gcp_check_push_identity(
+    claims: &Value,
+    service_accounts: &[String],
+) -> Result<(), crate::jwt::JwtError> {
+    let email = claims
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !service_accounts
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(email))
+    {
+        return Err(crate::jwt::JwtError::Claim {
+            claim: "email",
+            value: email.to_owned(),
+        });
+    }
+    if claims.get("email_verified") != Some(&Value::Bool(true)) {
+        return Err(crate::jwt::JwtError::Claim {
+            claim: "email_verified",
+            value: claims
+                .get("email_verified")
+                .map(Value::to_string)
+                .unwrap_or_else(|| "(absent)".to_owned()),
+        });
+    }
+    Ok(())
+}
+
+/// Issuers of Google's OIDC tokens, as the `iss` claim writes them.
+pub const GOOGLE_ISSUERS: [&str; 2] = ["https://accounts.google.com", "accounts.google.com"];
+
+/// Where Google publishes the keys its OIDC tokens are signed with.
+pub const GOOGLE_JWKS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
+
+/// A Pub/Sub push request whose sender is already authenticated, split into its delivery.
+pub fn gcp_authenticated(request: HookRequest) -> HookReply {
     let entry = normalize::gcp::pubsub_log_entry(&request.body);
     let delivery = match entry {
         Ok(entry) => {
@@ -212,9 +263,9 @@ pub fn gcp(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookErr
                 .unwrap_or_else(|| body_key(&entry));
             delivery(&request, Source::Gcp, key, Some("log_entry"), entry)
         }
-        Err(_) => return Ok(kept_whole(&request, Source::Gcp, "pubsub_push")),
+        Err(_) => return kept_whole(&request, Source::Gcp, "pubsub_push"),
     };
-    Ok(HookReply::Deliveries(vec![delivery]))
+    HookReply::Deliveries(vec![delivery])
 }
 
 /// `POST /hooks/azure`: Event Grid (or a Monitor action) delivering Activity Log records. The

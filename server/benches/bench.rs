@@ -215,6 +215,7 @@ async fn serve(store: Store, secrets: Secrets, dir: &Path) -> anyhow::Result<Str
             github: secrets,
             ..HookSecrets::default()
         }),
+        gcp_oidc: None,
         leptos_options: leptos_options(&dir.join("site"), addr),
     };
     tokio::spawn(async move { axum::serve(listener, router(state)).await });

@@ -62,6 +62,21 @@ pub struct ServeArgs {
     )]
     pub gcp_webhook_token: String,
 
+    /// The audience of the Pub/Sub push subscription's OIDC tokens (what `gcloud pubsub
+    /// subscriptions create --push-auth-token-audience` was given, else the push URL). Set, it
+    /// lets `/hooks/gcp` accept Google-signed tokens; it needs `--gcp-push-service-account`.
+    #[arg(long, env = "ATTEST_GCP_PUSH_AUDIENCE", default_value = "")]
+    pub gcp_push_audience: String,
+
+    /// The service accounts the push subscription signs its tokens as
+    /// (`--push-auth-service-account`), comma-separated.
+    #[arg(long, env = "ATTEST_GCP_PUSH_SERVICE_ACCOUNT", default_value = "")]
+    pub gcp_push_service_account: String,
+
+    /// Where the keys that sign Pub/Sub push tokens are published.
+    #[arg(long, env = "ATTEST_GCP_JWKS_URL", default_value = domain::webhook::GOOGLE_JWKS_URL)]
+    pub gcp_jwks_url: String,
+
     /// Keys Event Grid sends (`?key=`, `X-Attest-Key` or `Authorization: Bearer`),
     /// comma-separated.
     #[arg(
@@ -94,6 +109,35 @@ pub struct ServeArgs {
 impl ServeArgs {
     pub fn github_secrets(&self) -> Secrets {
         Secrets::from_comma_separated(&self.github_webhook_secret)
+    }
+
+    /// How `/hooks/gcp` checks Pub/Sub's OIDC tokens, when an audience is set: an error when
+    /// the setting is incomplete, since an audience alone admits any Google account's tokens.
+    pub fn gcp_push_oidc(&self) -> anyhow::Result<Option<crate::jwks::PubsubOidc>> {
+        let audience = self.gcp_push_audience.trim();
+        let accounts: Vec<String> = self
+            .gcp_push_service_account
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+        match (audience.is_empty(), accounts.is_empty()) {
+            (true, true) => Ok(None),
+            (true, false) => anyhow::bail!(
+                "ATTEST_GCP_PUSH_SERVICE_ACCOUNT is set but ATTEST_GCP_PUSH_AUDIENCE is not: \
+                 set the audience the push subscription's tokens carry"
+            ),
+            (false, true) => anyhow::bail!(
+                "ATTEST_GCP_PUSH_AUDIENCE is set but ATTEST_GCP_PUSH_SERVICE_ACCOUNT is not: \
+                 without it any Google account's push subscription could deliver here"
+            ),
+            (false, false) => {
+                let keys =
+                    crate::jwks::KeySet::new(&self.gcp_jwks_url).map_err(anyhow::Error::msg)?;
+                Ok(Some(crate::jwks::PubsubOidc::new(keys, audience, accounts)))
+            }
+        }
     }
 
     /// The secrets of every push endpoint; an empty one means that endpoint answers 503.

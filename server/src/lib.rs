@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod jwks;
 pub mod routes;
 
 pub use routes::{router, AppState};

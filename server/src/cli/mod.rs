@@ -117,6 +117,10 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
         )
     })?;
     let hooks = args.hook_secrets();
+    let gcp_oidc = args.gcp_push_oidc()?;
+    if let Some(oidc) = &gcp_oidc {
+        tracing::info!(keys = %oidc.jwks_url(), "GCP Pub/Sub push accepts OIDC tokens");
+    }
     let configured: Vec<&str> = hooks.configured().iter().map(|s| s.as_str()).collect();
     if configured.is_empty() {
         tracing::warn!(
@@ -135,6 +139,7 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
     let state = AppState {
         store,
         hooks: Arc::new(hooks),
+        gcp_oidc: gcp_oidc.map(Arc::new),
         leptos_options: leptos_options(&args.site_root, addr),
     };
     let listener = tokio::net::TcpListener::bind(addr)

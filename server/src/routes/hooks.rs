@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/gitlab", endpoint(&GITLAB))
         .route("/aws", endpoint(&AWS))
-        .route("/gcp", endpoint(&GCP))
+        .route("/gcp", post(gcp))
         .route(
             "/azure",
             endpoint(&AZURE).options(azure_cloudevents_handshake),
@@ -136,6 +136,35 @@ fn hook_request(headers: &HeaderMap, query: &HashMap<String, String>, body: Byte
 
 type Handler = fn(&Secrets, HookRequest) -> Result<HookReply, HookError>;
 
+/// `POST /hooks/gcp`: a Pub/Sub push. An OIDC token (when an audience is configured) is
+/// checked against Google's keys; anything else must be a configured shared token.
+async fn gcp(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = hook_request(&headers, &query, body);
+    if let Some(oidc) = &state.gcp_oidc {
+        match webhook::gcp_oidc_token(&request) {
+            Some(token) => {
+                oidc.verify(token).await.map_err(|reason| {
+                    ApiError::Unauthorized(format!("{reason}; nothing was stored"))
+                })?;
+                return answer(&state, webhook::gcp_authenticated(request)).await;
+            }
+            None if state.hooks.gcp.is_empty() => {
+                return Err(ApiError::Unauthorized(
+                    "missing Authorization: Bearer <Pub/Sub OIDC token>; nothing was stored"
+                        .to_owned(),
+                ))
+            }
+            None => {}
+        }
+    }
+    push(&state, &state.hooks.gcp, GCP.env, GCP.handle, request).await
+}
+
 /// Authenticates, stores, normalizes and answers: 202 when anything new was stored, 200 when
 /// everything was a duplicate or the request was a handshake.
 async fn push(
@@ -145,7 +174,13 @@ async fn push(
     handler: Handler,
     request: HookRequest,
 ) -> Result<Response, ApiError> {
-    let deliveries = match handler(secrets, request).map_err(|err| hook_error(err, env))? {
+    let reply = handler(secrets, request).map_err(|err| hook_error(err, env))?;
+    answer(state, reply).await
+}
+
+/// Stores, normalizes and answers an authenticated request's reply.
+async fn answer(state: &AppState, reply: HookReply) -> Result<Response, ApiError> {
+    let deliveries = match reply {
         HookReply::Handshake(answer) => return Ok((StatusCode::OK, Json(answer)).into_response()),
         HookReply::Deliveries(deliveries) => deliveries,
     };

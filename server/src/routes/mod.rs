@@ -29,6 +29,8 @@ pub struct AppState {
     pub store: Store,
     /// The secrets of every push endpoint.
     pub hooks: Arc<HookSecrets>,
+    /// How `/hooks/gcp` checks Pub/Sub OIDC tokens, when configured.
+    pub gcp_oidc: Option<Arc<crate::jwks::PubsubOidc>>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -36,7 +38,12 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let store = state.store.clone();
-    let configured = ConfiguredSources(state.hooks.configured());
+    let mut configured = state.hooks.configured();
+    if state.gcp_oidc.is_some() && !configured.contains(&domain::model::Source::Gcp) {
+        configured.push(domain::model::Source::Gcp);
+        configured.sort();
+    }
+    let configured = ConfiguredSources(configured);
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/hooks", hooks::router())

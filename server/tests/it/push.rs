@@ -200,3 +200,149 @@ async fn terraform_notifications_need_their_signature() {
     assert_eq!(post(signature).await.unwrap().status(), 202);
     assert!(events_of(&server, Source::Terraform).await >= 1);
 }
+
+/// A key set served over HTTP the way Google serves its own, counting how often it is fetched.
+async fn serve_jwks(private_key: &str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let jwks = domain::jwt::public_jwks("test-key", private_key).unwrap();
+    let fetches = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
+    let app = axum::Router::new().route(
+        "/oauth2/v3/certs",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let jwks = jwks.clone();
+            async move {
+                (
+                    [("cache-control", "public, max-age=3600")],
+                    axum::Json(jwks),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/oauth2/v3/certs"), fetches)
+}
+
+#[tokio::test]
+async fn gcp_pubsub_push_with_an_oidc_token_is_verified_against_the_signing_keys() {
+    use base64::Engine as _;
+    use std::sync::atomic::Ordering;
+    let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/jwt-test-key.pem");
+    let private_key = std::fs::read_to_string(key_path).unwrap();
+    let (jwks_url, fetches) = serve_jwks(&private_key).await;
+    let audience = "https://attest.example.com/hooks/gcp";
+    let account = "pubsub-push@acme.iam.gserviceaccount.com";
+    // Unknown key ids may cause a refetch every 3 s here (every minute in service).
+    let gap = std::time::Duration::from_secs(3);
+    let keys = server::jwks::KeySet::new(&jwks_url)
+        .unwrap()
+        .with_refetch_gap(gap);
+    let oidc = server::jwks::PubsubOidc::new(keys, audience, vec![account.to_owned()]);
+    let server = TestServer::with_auth(HookSecrets::default(), Some(oidc)).await;
+
+    let log = std::fs::read_to_string(
+        fixtures().join("gcp-audit/panther-analysis-tests/gcp-auditlog.jsonl"),
+    )
+    .unwrap();
+    let entry = log.lines().next().unwrap();
+    let envelope = json!({
+        "message": {
+            "data": base64::engine::general_purpose::STANDARD.encode(entry),
+            "messageId": "2070443601311540",
+            "publishTime": "2023-03-08T18:52:53.000Z",
+        },
+        "subscription": "projects/acme/subscriptions/attest",
+    });
+    let now = chrono::Utc::now().timestamp();
+    let claims = |aud: &str, email: &str, exp: i64| {
+        json!({
+            "iss": "https://accounts.google.com",
+            "aud": aud,
+            "email": email,
+            "email_verified": true,
+            "sub": "112233445566778899",
+            "iat": now - 5,
+            "exp": exp,
+        })
+    };
+    let sign = |claims: Value, kid: &str| domain::jwt::sign(&claims, kid, &private_key).unwrap();
+    let post = |authorization: Option<String>| {
+        let mut request = server.client.post(server.url("/hooks/gcp")).json(&envelope);
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        request.send()
+    };
+    let valid = sign(claims(audience, account, now + 3600), "test-key");
+
+    let response = post(Some(format!("Bearer {valid}"))).await.unwrap();
+    assert_eq!(response.status(), 202);
+    assert_eq!(events_of(&server, Source::Gcp).await, 1);
+    // Pub/Sub redelivers: same insertId, no second event; the cached keys serve.
+    let response = post(Some(format!("Bearer {valid}"))).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+    // Past the gap, a token naming a key not held will cause one refetch.
+    tokio::time::sleep(gap + std::time::Duration::from_millis(100)).await;
+    let refused = [
+        (None, "missing Authorization"),
+        (Some("Bearer not-a-jwt".to_owned()), "missing Authorization"),
+        (Some("Bearer a.b.c".to_owned()), "not a JWT"),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    claims("https://other.example.com", account, now + 3600),
+                    "test-key"
+                )
+            )),
+            "audience",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    claims(audience, "someone@evil.example.com", now + 3600),
+                    "test-key"
+                )
+            )),
+            "email",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(claims(audience, account, now - 3600), "test-key")
+            )),
+            "expired",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(claims(audience, account, now + 3600), "rotated-away")
+            )),
+            "not in the issuer's key set",
+        ),
+    ];
+    for (authorization, reason) in refused {
+        let response = post(authorization.clone()).await.unwrap();
+        assert_eq!(response.status(), 401, "{authorization:?}");
+        let problem: Value = response.json().await.unwrap();
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(reason), "{authorization:?}: {detail}");
+    }
+    // The unknown key id caused one refetch (keys rotate); a second one within the gap none.
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    let response = post(Some(format!(
+        "Bearer {}",
+        sign(claims(audience, account, now + 3600), "another-unknown")
+    )))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    assert_eq!(events_of(&server, Source::Gcp).await, 1);
+}

@@ -3,6 +3,7 @@
 use domain::signature::{HookSecrets, Secrets};
 use domain::store::Store;
 use server::cli::leptos_options;
+use server::jwks::PubsubOidc;
 use server::{router, AppState};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,6 +34,11 @@ impl TestServer {
 
     /// A server whose push endpoints accept these secrets.
     pub async fn with_hooks(hooks: HookSecrets) -> TestServer {
+        TestServer::with_auth(hooks, None).await
+    }
+
+    /// A server whose push endpoints accept these secrets, and `/hooks/gcp` these OIDC tokens.
+    pub async fn with_auth(hooks: HookSecrets, gcp_oidc: Option<PubsubOidc>) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db_url = format!("sqlite://{}", dir.path().join("attest.db").display());
         let store = Store::connect(&db_url).await.unwrap();
@@ -42,6 +48,7 @@ impl TestServer {
         let state = AppState {
             store: store.clone(),
             hooks: Arc::new(hooks),
+            gcp_oidc: gcp_oidc.map(Arc::new),
             leptos_options: leptos_options(&dir.path().join("site"), addr),
         };
         tokio::spawn(async move {
