@@ -210,8 +210,102 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// A database made by an older Attest (migrations up to 0004) keeps every row and every
+    /// id counter through migration 0005, which rebuilds the tables with foreign keys.
+    #[tokio::test]
+    async fn upgrading_an_older_sqlite_database_keeps_rows_and_counters() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = dir.path().join("migrations");
+        std::fs::create_dir(&older).unwrap();
+        let current = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite");
+        for entry in std::fs::read_dir(current).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.as_str() < "0005" {
+                std::fs::copy(&path, older.join(&name)).unwrap();
+            }
+        }
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let Store::Sqlite(pool) = &store else {
+            panic!("an SQLite URL opens SQLite")
+        };
+        let migrator = sqlx::migrate::Migrator::new(older.as_path()).await.unwrap();
+        migrator.run(pool).await.unwrap();
+        for statement in [
+            "insert into deliveries (source, delivery_key, received_at_us, headers, body, \
+             body_sha256, status) values ('github', 'd1', 1, '{}', x'7b7d', 'h', 'normalized')",
+            "insert into events (delivery_id, source, source_event_id, occurred_at_us, \
+             received_at_us, actor_name, actor_kind, action, native_action, outcome, summary, \
+             targets, details, search_text) values (1, 'github', 'e1', 1, 1, 'alice', 'human', \
+             'repo.created', 'repository.created', 'success', 's', '[]', '{}', 's'), \
+             (1, 'github', 'e2', 2, 1, 'bob', 'human', 'repo.created', 'repository.created', \
+             'success', 's', '[]', '{}', 's')",
+            "insert into event_targets values (1, 0, 'repository', '1', 'acme/infra')",
+            // The newest event is gone (a reprocess dropped it): its id must not come back.
+            "delete from events where id = 2",
+            "insert into grant_changes (delivery_id, position, grant_key, at_us, scope, \
+             principal_kind, principal_id, principal_name, resource_kind, resource_id, \
+             resource_name, permission, via, op, evidence) values (1, 0, 'k', 1, 's', 'user', \
+             'p', 'alice', 'repository', 'r', 'acme/infra', 'admin', '', 'added', 'e')",
+            "insert into grants (grant_key, scope, principal_kind, principal_id, \
+             principal_name, resource_kind, resource_id, resource_name, permission, via, \
+             valid_from_us, opened_by) values ('k', 's', 'user', 'p', 'alice', 'repository', \
+             'r', 'acme/infra', 'admin', '', 1, 1)",
+            "insert into people values ('alice@acme.test', 'Alice', null, null, 1, 1)",
+            "insert into person_accounts values ('github', 'p', 'alice@acme.test', 1)",
+        ] {
+            sqlx::query(statement).execute(pool).await.unwrap();
+        }
+
+        store.migrate().await.unwrap();
+        for (table, rows) in [
+            ("events", 1),
+            ("event_targets", 1),
+            ("grant_changes", 1),
+            ("grants", 1),
+            ("people", 1),
+            ("person_accounts", 1),
+        ] {
+            let (count,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(count, rows, "{table}");
+            let (schema,): (String,) =
+                sqlx::query_as("select sql from sqlite_master where type = 'table' and name = $1")
+                    .bind(table)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+            assert!(schema.contains("deferrable initially deferred"), "{schema}");
+        }
+        let (next,): (i64,) = sqlx::query_as(events::NEXT_EVENT_ID)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            next, 3,
+            "event 2 was handed out once; it is not handed out again"
+        );
+        let (target,): (String,) =
+            sqlx::query_as("select name from event_targets where event_id = 1")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!(target, "acme/infra");
+        // Foreign keys still hold, now at the commit.
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("insert into event_targets values (99, 0, 'repository', null, 'x')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        assert!(tx.commit().await.is_err());
+    }
 
     #[test]
     fn passwords_are_redacted() {

@@ -102,7 +102,9 @@ pub(crate) struct Dialect {
     pub begin: &'static str,
     /// How a bulk insert of rows known to be new starts. SQLite's `insert or fail` leaves out
     /// the statement journal (a copy of every page a multi-row statement changes, kept to undo
-    /// just that statement): a failing row fails the whole transaction here anyway.
+    /// just that statement): a failing row fails the whole transaction here anyway. (An
+    /// immediate foreign key would bring the journal back, which is why SQLite's are deferred
+    /// to the commit: migration 0005.)
     pub insert: &'static str,
     /// Bulk writes look up which rows exist, then insert the new ones with ids they assign
     /// themselves, instead of asking the engine to return every new row's id. Only sound where
