@@ -27,6 +27,10 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "bench-secret";
 
+/// The allocator the `attest` binary uses (see `src/main.rs`), so the figures are its figures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
