@@ -8,8 +8,7 @@ use crate::ingest::{ingest_normalized, normalize_all, Tally};
 use crate::model::Source;
 use crate::normalize;
 use crate::record_files::{self, RecordFileError, RecordFormat};
-use crate::store::NormalizeOutcome;
-use crate::store::{IncomingDelivery, Store, StoreError};
+use crate::store::{IncomingDelivery, NormalizedBatch, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -20,7 +19,8 @@ use std::path::{Path, PathBuf};
 /// How many records one transaction carries during imports. Every commit writes each index
 /// page it touched to the WAL, so fewer, larger transactions write less (10,000 records ran
 /// about a tenth faster than 4,000); at most three batches are in memory at once (the one
-/// written, one waiting, one being read), about 300 MB of peak memory for CloudTrail records.
+/// written, one waiting, one being read): about 400 MB at the peak for CloudTrail records,
+/// whatever the file's size.
 const BATCH: usize = 10_000;
 
 /// The largest snapshot file read whole (a big organisation's IAM export is tens of MB).
@@ -397,9 +397,6 @@ pub async fn import_cloudtrail(
     .await
 }
 
-/// A batch of deliveries and the normalizers' verdicts on them, index for index.
-type Batch = (Vec<IncomingDelivery>, Vec<NormalizeOutcome>);
-
 /// Outer error: the database failed (the import stops). Inner: this file was skipped (`Some`
 /// reason) or failed (`Err` reason) and the import goes on.
 type FileResult = Result<Result<Option<String>, String>, ImportError>;
@@ -412,9 +409,11 @@ async fn import_records(
     summary: &mut ImportSummary,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> FileResult {
-    // The reading thread also turns records into deliveries and normalizes them, so parsing
-    // and normalizing one batch overlaps with writing the previous one; one more may wait.
-    let (sender, mut batches) = tokio::sync::mpsc::channel::<Batch>(1);
+    // The reading thread also turns records into deliveries, normalizes them and works out
+    // what needs no database, so all of that overlaps with writing the previous batch (one
+    // more may wait). Written batches go back to it to be freed there too.
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<NormalizedBatch>(1);
+    let (written, freed) = std::sync::mpsc::channel::<NormalizedBatch>();
     let path = file.to_owned();
     let reader = tokio::task::spawn_blocking(move || {
         let mut batch = Vec::with_capacity(BATCH);
@@ -425,9 +424,13 @@ async fn import_records(
                 .map(|body| record_delivery(kind, body, now))
                 .collect();
             let outcomes = normalize_all(&deliveries);
-            sender.blocking_send((deliveries, outcomes))
+            sender.blocking_send(NormalizedBatch::new(deliveries, outcomes))
         };
         let result = record_files::read_records(&path, format, &mut |record| {
+            // A batch is freed as soon as it is written, not when the next one is sent.
+            while let Ok(done) = freed.try_recv() {
+                drop(done);
+            }
             batch.push(record);
             if batch.len() >= BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -443,8 +446,10 @@ async fn import_records(
         }
         result
     });
-    while let Some((deliveries, outcomes)) = batches.recv().await {
-        let results = ingest_normalized(store, deliveries, outcomes).await?;
+    while let Some(batch) = batches.recv().await {
+        let (results, batch) = ingest_normalized(store, batch).await?;
+        // The reader may be done already; then the batch is freed here.
+        let _ = written.send(batch);
         summary.tally.add(&results);
         progress(Progress::Records(results.len() as u64));
     }
@@ -488,7 +493,7 @@ async fn import_snapshot(
     };
     let deliveries = vec![delivery];
     let outcomes = normalize_all(&deliveries);
-    let results = ingest_normalized(store, deliveries, outcomes).await?;
+    let (results, _) = ingest_normalized(store, NormalizedBatch::new(deliveries, outcomes)).await?;
     summary.tally.add(&results);
     progress(Progress::Records(results.len() as u64));
     Ok(Ok(None))

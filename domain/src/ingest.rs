@@ -5,7 +5,9 @@
 use crate::model::Source;
 use crate::normalize::{self, RawDelivery};
 use crate::signature::{self, Secrets, SignatureError};
-use crate::store::{IncomingDelivery, NormalizeOutcome, Store, StoreError, StoredDelivery};
+use crate::store::{
+    IncomingDelivery, NormalizeOutcome, NormalizedBatch, Store, StoreError, StoredDelivery,
+};
 use chrono::{DateTime, Utc};
 
 /// GitHub's own cap on webhook payloads; larger bodies are refused before they are buffered.
@@ -133,27 +135,31 @@ pub fn normalize_all(deliveries: &[IncomingDelivery]) -> Vec<NormalizeOutcome> {
         .collect()
 }
 
-/// File imports: stores deliveries normalized beforehand ([`normalize_all`]; `outcomes[i]` is
-/// the verdict on `deliveries[i]`) and records them in one transaction, each new delivery
+/// File imports: stores deliveries normalized beforehand (a [`NormalizedBatch`] of
+/// [`normalize_all`]'s verdicts) and records them in one transaction, each new delivery
 /// written once with its final status. The raw data stays in the file if the transaction
 /// fails, so the commit-first rule of webhooks is not needed, and nothing is written twice. A
-/// duplicate left pending by an earlier failure is finished.
+/// duplicate left pending by an earlier failure is finished. The batch is handed back, so
+/// whoever made it can also free it.
 pub async fn ingest_normalized(
     store: &Store,
-    deliveries: Vec<IncomingDelivery>,
-    outcomes: Vec<NormalizeOutcome>,
-) -> Result<Vec<Ingested>, StoreError> {
-    let summaries: Vec<Ingested> = outcomes.iter().map(|o| summarize(0, o)).collect();
-    let stored = store.store_normalized(&deliveries, outcomes).await?;
+    batch: NormalizedBatch,
+) -> Result<(Vec<Ingested>, NormalizedBatch), StoreError> {
+    let stored = store.store_normalized(&batch).await?;
     let mut results = Vec::with_capacity(stored.len());
     let mut unfinished = Vec::new();
     let mut finishing = std::collections::HashSet::new();
-    for ((stored, summary), delivery) in stored.into_iter().zip(summaries).zip(deliveries) {
+    for ((stored, outcome), delivery) in stored
+        .into_iter()
+        .zip(&batch.outcomes)
+        .zip(&batch.deliveries)
+    {
+        let summary = summarize(0, outcome);
         results.push(match stored {
             StoredDelivery::New { id } => with_id(summary, id),
             // Left pending by an earlier failure: finished now, once even if repeated here.
             StoredDelivery::Duplicate { id, pending: true } if finishing.insert(id) => {
-                unfinished.push((id, delivery));
+                unfinished.push((id, delivery.clone()));
                 with_id(summary, id)
             }
             StoredDelivery::Duplicate { id, .. } => Ingested::Duplicate { delivery_id: id },
@@ -165,7 +171,7 @@ pub async fn ingest_normalized(
             ids.into_iter().zip(normalize_all(&deliveries)).collect();
         store.record_outcomes(&outcomes).await?;
     }
-    Ok(results)
+    Ok((results, batch))
 }
 
 /// What a verdict amounts to, for the caller's tally.

@@ -1,12 +1,12 @@
 //! The inbox: raw deliveries committed before a source gets its 2xx, their normalization
 //! status, and what the ingest health page reads.
 
-use super::events::{EVENT_ROW_VALUES, TARGET_ROW_VALUES};
+use super::events::{EventColumns, NewEventRow, EVENT_ROW_VALUES, TARGET_ROW_VALUES};
 use super::grants::{out_of_scope, GrantWork, GRANT_ROW_VALUES};
 use super::sql::{Arg, Sql};
 use super::write::{initial_status, insert_deliveries_in, write_outcomes_in, Prepared};
 use super::{from_micros, on_engine, to_micros, Store, StoreError};
-use crate::model::{DeliveryStatus, DeliverySummary, IngestHealth, NewEvent, Source, SourceHealth};
+use crate::model::{DeliveryStatus, DeliverySummary, IngestHealth, Source, SourceHealth};
 use crate::normalize::Normalized;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -38,6 +38,51 @@ pub enum StoredDelivery {
         id: i64,
         pending: bool,
     },
+}
+
+/// Deliveries normalized before they are stored, with everything about them that needs no
+/// database worked out when the batch is made: the bodies' digests and the events' derived
+/// columns (JSON text, search text). A file import makes its batches on its reading thread,
+/// so that work overlaps with writing the previous batch.
+#[derive(Debug)]
+pub struct NormalizedBatch {
+    pub deliveries: Vec<IncomingDelivery>,
+    /// The verdict on each delivery, index for index.
+    pub outcomes: Vec<Outcome>,
+    digests: Vec<String>,
+    columns: Vec<Vec<EventColumns>>,
+}
+
+impl NormalizedBatch {
+    /// `outcomes[i]` is the verdict on `deliveries[i]`; missing verdicts are failures.
+    pub fn new(deliveries: Vec<IncomingDelivery>, mut outcomes: Vec<Outcome>) -> NormalizedBatch {
+        outcomes.resize_with(deliveries.len(), || {
+            Outcome::Failed("no verdict was given for this delivery".to_owned())
+        });
+        outcomes.truncate(deliveries.len());
+        let digests = deliveries.iter().map(|d| body_digest(&d.body)).collect();
+        let columns = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                Outcome::Normalized(n) => n.events.iter().map(EventColumns::of).collect(),
+                Outcome::Failed(_) => Vec::new(),
+            })
+            .collect();
+        NormalizedBatch {
+            deliveries,
+            outcomes,
+            digests,
+            columns,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.deliveries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.deliveries.is_empty()
+    }
 }
 
 /// A normalizer's verdict on one stored delivery.
@@ -121,7 +166,7 @@ impl Store {
         let dialect = self.dialect();
         let stored = on_engine!(self, pool => {
             let mut tx = pool.begin_with(dialect.begin).await?;
-            let stored = insert_deliveries_in!(tx, deliveries, None, dialect);
+            let stored = insert_deliveries_in!(tx, deliveries, None, None, dialect);
             tx.commit().await?;
             stored
         });
@@ -133,23 +178,27 @@ impl Store {
     /// written twice. For file imports, where the raw data is still in the file if the
     /// transaction fails; webhooks use [`Store::store_deliveries`] then
     /// [`Store::record_outcomes`], committing the raw delivery before anything else.
-    /// `outcomes[i]` is the verdict on `deliveries[i]`. Duplicates are not touched; one left
-    /// `pending` by an earlier failure is reported so the caller can finish it.
+    /// Duplicates are not touched; one left `pending` by an earlier failure is reported so the
+    /// caller can finish it.
     pub async fn store_normalized(
         &self,
-        deliveries: &[IncomingDelivery],
-        outcomes: Vec<Outcome>,
+        batch: &NormalizedBatch,
     ) -> Result<Vec<StoredDelivery>, StoreError> {
         let dialect = self.dialect();
         on_engine!(self, pool => {
             let mut tx = pool.begin_with(dialect.begin).await?;
-            let stored = insert_deliveries_in!(tx, deliveries, Some(&outcomes[..]), dialect);
-            let mut taken: Vec<Option<Outcome>> = outcomes.into_iter().map(Some).collect();
-            let fresh: Vec<(i64, Outcome)> = stored
+            let stored = insert_deliveries_in!(
+                tx,
+                &batch.deliveries,
+                Some(&batch.outcomes[..]),
+                Some(&batch.digests[..]),
+                dialect
+            );
+            let fresh: Vec<(i64, &Outcome, Option<&[EventColumns]>)> = stored
                 .iter()
-                .zip(taken.iter_mut())
-                .filter_map(|(s, outcome)| match s {
-                    StoredDelivery::New { id } => outcome.take().map(|o| (*id, o)),
+                .zip(batch.outcomes.iter().zip(&batch.columns))
+                .filter_map(|(s, (outcome, columns))| match s {
+                    StoredDelivery::New { id } => Some((*id, outcome, Some(&columns[..]))),
                     StoredDelivery::Duplicate { .. } => None,
                 })
                 .collect();
@@ -165,7 +214,9 @@ impl Store {
     /// are upserted by (source, source_event_id), so a reprocessed delivery updates its events in
     /// place and keeps their ids; events a delivery no longer yields are removed.
     pub async fn record_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<(), StoreError> {
-        let prepared = self.prepare(outcomes);
+        let outcomes: Vec<(i64, &Outcome, Option<&[EventColumns]>)> =
+            outcomes.iter().map(|(id, o)| (*id, o, None)).collect();
+        let prepared = self.prepare(&outcomes);
         let dialect = prepared.dialect;
         on_engine!(self, pool => {
             let mut tx = pool.begin_with(dialect.begin).await?;
@@ -177,19 +228,23 @@ impl Store {
 
     /// Lays out a batch of verdicts for writing: one row per (source, source_event_id) (the
     /// last delivery to mention an event wins, as it would if the deliveries had come one at a
-    /// time), the grant work, and statement sizes for this engine.
-    fn prepare<'a>(&self, outcomes: &'a [(i64, Outcome)]) -> Prepared<'a> {
-        let mut rows: Vec<(i64, &NewEvent)> = Vec::new();
+    /// time), the grant work, and statement sizes for this engine. Each outcome may come with
+    /// its events' derived columns, worked out beforehand.
+    fn prepare<'a>(
+        &self,
+        outcomes: &[(i64, &'a Outcome, Option<&'a [EventColumns]>)],
+    ) -> Prepared<'a> {
+        let mut rows: Vec<NewEventRow<'a>> = Vec::new();
         let mut position: HashMap<(&str, &str), usize> = HashMap::new();
         let mut grant_work = GrantWork::default();
         let mut people = Vec::new();
-        for (delivery_id, outcome) in outcomes {
+        for &(delivery_id, outcome, columns) in outcomes {
             if let Outcome::Normalized(normalized) = outcome {
                 if let Some(directory) = &normalized.directory {
-                    people.push((*delivery_id, directory));
+                    people.push((delivery_id, directory));
                 }
                 grant_work.add(
-                    *delivery_id,
+                    delivery_id,
                     &normalized.grant_changes,
                     &normalized.snapshots,
                 );
@@ -199,13 +254,18 @@ impl Store {
                         tracing::warn!(scope = %snapshot.scope, stray, "snapshot grants outside its scope were left out");
                     }
                 }
-                for ev in &normalized.events {
+                for (n, ev) in normalized.events.iter().enumerate() {
+                    let row = NewEventRow {
+                        delivery_id,
+                        event: ev,
+                        columns: columns.and_then(|c| c.get(n)),
+                    };
                     let key = (ev.source.as_str(), ev.source_event_id.as_str());
                     match position.get(&key) {
-                        Some(&at) => rows[at] = (*delivery_id, ev),
+                        Some(&at) => rows[at] = row,
                         None => {
                             position.insert(key, rows.len());
-                            rows.push((*delivery_id, ev));
+                            rows.push(row);
                         }
                     }
                 }
@@ -219,12 +279,12 @@ impl Store {
             rows,
             normalized: outcomes
                 .iter()
-                .filter(|(_, o)| matches!(o, Outcome::Normalized(_)))
-                .map(|(id, _)| *id)
+                .filter(|(_, o, _)| matches!(o, Outcome::Normalized(_)))
+                .map(|(id, _, _)| *id)
                 .collect(),
             other: outcomes
                 .iter()
-                .filter_map(|(id, o)| {
+                .filter_map(|(id, o, _)| {
                     let (status, reason) = o.status();
                     (status != DeliveryStatus::Normalized).then_some((*id, status, reason))
                 })
@@ -378,7 +438,7 @@ pub(crate) const DELIVERY_ROW_VALUES: usize = 11;
 /// [`Dialect::assign_ids`](super::sql::Dialect::assign_ids)).
 pub(crate) fn insert_deliveries(
     insert: &str,
-    rows: &[(&IncomingDelivery, Option<&Outcome>)],
+    rows: &[(&IncomingDelivery, Option<&Outcome>, Option<&str>)],
     first_id: Option<i64>,
 ) -> Sql {
     let mut sql = Sql::new(&format!(
@@ -386,7 +446,7 @@ pub(crate) fn insert_deliveries(
          body_sha256, status, error, event_count) values ",
         if first_id.is_some() { "id, " } else { "" }
     ));
-    for (i, (d, verdict)) in rows.iter().enumerate() {
+    for (i, (d, verdict, digest)) in rows.iter().enumerate() {
         let headers =
             serde_json::to_string(&headers_object(&d.headers)).unwrap_or_else(|_| "{}".to_owned());
         let (status, error, events) = initial_status(*verdict);
@@ -401,7 +461,7 @@ pub(crate) fn insert_deliveries(
             Arg::I64(to_micros(d.received_at)),
             Arg::Text(headers),
             Arg::Bytes(d.body.clone()),
-            Arg::Text(hex::encode(Sha256::digest(&d.body))),
+            Arg::Text(digest.map_or_else(|| body_digest(&d.body), str::to_owned)),
             Arg::Text(status.to_owned()),
             Arg::OptText(error),
             Arg::I64(events),
@@ -414,6 +474,11 @@ pub(crate) fn insert_deliveries(
         );
     }
     sql
+}
+
+/// A body's SHA-256 in hex, as `deliveries.body_sha256` keeps it.
+pub(crate) fn body_digest(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
 }
 
 /// Looks up stored deliveries by (source, delivery_key).

@@ -27,10 +27,19 @@ const EVENT_COLUMN_NAMES: &str = "delivery_id, source, source_event_id, \
     actor_user_agent, action, native_action, scope_kind, scope_id, scope_name, outcome, error, \
     summary, targets, details, search_text";
 
+/// One event row to write: the delivery it came in, the event, and its derived columns when
+/// they were worked out beforehand (see [`NormalizedBatch`](super::NormalizedBatch)).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewEventRow<'a> {
+    pub delivery_id: i64,
+    pub event: &'a crate::model::NewEvent,
+    pub columns: Option<&'a EventColumns>,
+}
+
 /// One multi-row upsert of events by (source, source_event_id): a replayed or reprocessed
 /// event updates its row and keeps its id. Returns `id, source, source_event_id` per row.
 /// The caller passes each (source, source_event_id) at most once.
-pub(crate) fn upsert_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
+pub(crate) fn upsert_events(rows: &[NewEventRow<'_>]) -> Sql {
     let mut sql = Sql::new(&format!(
         "insert into events ({EVENT_COLUMN_NAMES}) values "
     ));
@@ -53,11 +62,7 @@ pub(crate) fn upsert_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
 
 /// One multi-row insert of events known to be new, with the ids `first_id`, `first_id + 1`,
 /// … assigned in order (see [`Dialect::assign_ids`](super::sql::Dialect::assign_ids)).
-pub(crate) fn insert_new_events(
-    insert: &str,
-    rows: &[(i64, &crate::model::NewEvent)],
-    first_id: i64,
-) -> Sql {
+pub(crate) fn insert_new_events(insert: &str, rows: &[NewEventRow<'_>], first_id: i64) -> Sql {
     let mut sql = Sql::new(&format!(
         "{insert} events (id, {EVENT_COLUMN_NAMES}) values "
     ));
@@ -66,23 +71,33 @@ pub(crate) fn insert_new_events(
 }
 
 /// The stored ids of events, by (source, source_event_id): `id, source, source_event_id`.
-pub(crate) fn find_events(rows: &[(i64, &crate::model::NewEvent)]) -> Sql {
+pub(crate) fn find_events(rows: &[NewEventRow<'_>]) -> Sql {
     let mut sql = Sql::new(
         "select id, source, source_event_id from events where (source, source_event_id) in ",
     );
-    sql.text_pairs(
-        rows.iter()
-            .map(|(_, ev)| (ev.source.as_str(), ev.source_event_id.as_str())),
-    );
+    sql.text_pairs(rows.iter().map(|row| {
+        (
+            row.event.source.as_str(),
+            row.event.source_event_id.as_str(),
+        )
+    }));
     sql
 }
 
-fn push_event_rows(sql: &mut Sql, rows: &[(i64, &crate::model::NewEvent)], first_id: Option<i64>) {
-    for (i, (delivery_id, ev)) in rows.iter().enumerate() {
-        let columns = EventColumns::of(ev);
+fn push_event_rows(sql: &mut Sql, rows: &[NewEventRow<'_>], first_id: Option<i64>) {
+    for (i, row) in rows.iter().enumerate() {
+        let ev = row.event;
+        let computed;
+        let columns = match row.columns {
+            Some(columns) => columns,
+            None => {
+                computed = EventColumns::of(ev);
+                &computed
+            }
+        };
         let scope = ev.scope.as_ref();
         let id = first_id.map(|first| sql.arg(Arg::I64(first + i as i64)) + ", ");
-        let delivery = sql.arg(Arg::I64(*delivery_id));
+        let delivery = sql.arg(Arg::I64(row.delivery_id));
         let mut values = vec![
             Arg::Text(ev.source.as_str().to_owned()),
             Arg::Text(ev.source_event_id.clone()),
@@ -105,9 +120,9 @@ fn push_event_rows(sql: &mut Sql, rows: &[(i64, &crate::model::NewEvent)], first
             Arg::Text(ev.outcome.as_str().to_owned()),
             Arg::OptText(ev.error.clone()),
             Arg::Text(ev.summary.clone()),
-            Arg::Text(columns.targets),
-            Arg::Text(columns.details),
-            Arg::Text(columns.search_text),
+            Arg::Text(columns.targets.clone()),
+            Arg::Text(columns.details.clone()),
+            Arg::Text(columns.search_text.clone()),
         ]);
         let placeholders: Vec<String> = values.into_iter().map(|v| sql.arg(v)).collect();
         if i > 0 {
@@ -144,6 +159,7 @@ pub(crate) fn insert_targets(insert: &str, rows: &[(i64, i64, &Target)]) -> Sql 
 }
 
 /// The derived columns of an event row, computed once per event for either engine.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EventColumns {
     pub occurred_at_us: i64,
     pub targets: String,

@@ -14,7 +14,9 @@ mod sql;
 mod tokens;
 pub(crate) mod write;
 
-pub use deliveries::{IncomingDelivery, Outcome as NormalizeOutcome, StoredDelivery};
+pub use deliveries::{
+    IncomingDelivery, NormalizedBatch, Outcome as NormalizeOutcome, StoredDelivery,
+};
 pub use events::DayCount;
 pub use tokens::TokenRecord;
 

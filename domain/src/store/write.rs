@@ -4,14 +4,15 @@
 //! which store and record a normalized batch in one.
 
 use super::deliveries::Outcome;
+use super::events::NewEventRow;
 use super::grants::GrantWork;
 use super::sql::Dialect;
-use crate::model::{DeliveryStatus, NewEvent};
+use crate::model::DeliveryStatus;
 
 /// A batch of verdicts laid out for writing (see `Store::prepare`).
 pub(crate) struct Prepared<'a> {
     /// One row per (source, source_event_id), with the delivery that yields it.
-    pub rows: Vec<(i64, &'a NewEvent)>,
+    pub rows: Vec<NewEventRow<'a>>,
     /// Deliveries whose verdict is `Normalized` (events, grants, or ignored on purpose).
     pub normalized: Vec<i64>,
     /// Deliveries that failed or were ignored, with the reason kept beside them.
@@ -42,11 +43,12 @@ pub(crate) fn initial_status(outcome: Option<&Outcome>) -> (&'static str, Option
 }
 
 /// Inserts `$deliveries` inside `$tx` (`$outcomes`: `None` to store them pending, or their
-/// verdicts, index for index) and evaluates to one `StoredDelivery` per delivery. Replays are
+/// verdicts, index for index; `$digests`: their bodies' SHA-256 in hex when already known)
+/// and evaluates to one `StoredDelivery` per delivery. Replays are
 /// detected by the unique (source, delivery_key); a key repeated within the batch is new once.
 /// `$dialect` says whether the engine returns new ids or the new rows get assigned ones.
 macro_rules! insert_deliveries_in {
-    ($tx:expr, $deliveries:expr, $outcomes:expr, $dialect:expr) => {{
+    ($tx:expr, $deliveries:expr, $outcomes:expr, $digests:expr, $dialect:expr) => {{
         use std::collections::HashMap;
         use $crate::store::deliveries::{
             find_deliveries, insert_deliveries, DELIVERY_ROW_VALUES, NEXT_DELIVERY_ID,
@@ -56,6 +58,7 @@ macro_rules! insert_deliveries_in {
         let dialect: $crate::store::sql::Dialect = $dialect;
         let deliveries: &[$crate::store::IncomingDelivery] = $deliveries;
         let outcomes: Option<&[$crate::store::NormalizeOutcome]> = $outcomes;
+        let digests: Option<&[String]> = $digests;
         let per_statement = dialect.rows_per_statement(DELIVERY_ROW_VALUES);
         let key = |d: &$crate::store::IncomingDelivery| {
             (d.source.as_str().to_owned(), d.delivery_key.clone())
@@ -69,12 +72,19 @@ macro_rules! insert_deliveries_in {
         };
         let mut stored = Vec::with_capacity(deliveries.len());
         for (n, chunk) in deliveries.chunks(per_statement).enumerate() {
-            let verdicts =
-                outcomes.and_then(|o| o.get(n * per_statement..n * per_statement + chunk.len()));
+            let span = n * per_statement..n * per_statement + chunk.len();
+            let verdicts = outcomes.and_then(|o| o.get(span.clone()));
+            let hashes = digests.and_then(|h| h.get(span));
             let rows: Vec<_> = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, d)| (d, verdicts.and_then(|v| v.get(i))))
+                .map(|(i, d)| {
+                    (
+                        d,
+                        verdicts.and_then(|v| v.get(i)),
+                        hashes.and_then(|h| h.get(i)).map(String::as_str),
+                    )
+                })
                 .collect();
             let mut new: HashMap<(String, String), i64> = HashMap::new();
             if next_id.is_none() {
@@ -178,7 +188,7 @@ macro_rules! write_outcomes_in {
             // here have no targets to clear.
             let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(chunk.len());
             let mut inserted_now: HashSet<i64> = HashSet::new();
-            let upsert_rows: Vec<(i64, &$crate::model::NewEvent)> = match next_id.as_mut() {
+            let upsert_rows: Vec<$crate::store::events::NewEventRow<'_>> = match next_id.as_mut() {
                 None => chunk.to_vec(),
                 Some(next) => {
                     let find = find_events(chunk);
@@ -192,12 +202,12 @@ macro_rules! write_outcomes_in {
                     let (old, new): (Vec<_>, Vec<_>) = chunk
                         .iter()
                         .copied()
-                        .partition(|(_, ev)| ids.contains_key(&key(ev)));
+                        .partition(|row| ids.contains_key(&key(row.event)));
                     if !new.is_empty() {
                         let insert = insert_new_events(dialect.insert, &new, *next);
                         run!(dialect, insert => query.execute(&mut *$tx))?;
-                        for (_, ev) in &new {
-                            ids.insert(key(ev), *next);
+                        for row in &new {
+                            ids.insert(key(row.event), *next);
                             inserted_now.insert(*next);
                             *next += 1;
                         }
@@ -217,7 +227,8 @@ macro_rules! write_outcomes_in {
             }
             let mut event_ids = Vec::with_capacity(chunk.len());
             let mut targets = Vec::new();
-            for (_, ev) in chunk {
+            for row in chunk {
+                let ev = row.event;
                 let Some(&id) = ids.get(&key(ev)) else {
                     return Err(StoreError::Corrupt {
                         table: "events",

@@ -13,7 +13,9 @@ use domain::ingest::{self, GithubRequest, Ingested, Tally};
 use domain::model::{DeliveryStatus, EventFilter, Role, Source};
 use domain::normalize::Normalized;
 use domain::signature::{github_signature, Secrets};
-use domain::store::{IncomingDelivery, NormalizeOutcome, Store, StoreError, StoredDelivery};
+use domain::store::{
+    IncomingDelivery, NormalizeOutcome, NormalizedBatch, Store, StoreError, StoredDelivery,
+};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -568,7 +570,7 @@ async fn a_retry_finishes_a_delivery_left_pending(store: &Store) {
     store.store_deliveries(&[pending.clone()]).await.unwrap();
     let batch = vec![pending.clone(), pending];
     let outcomes = ingest::normalize_all(&batch);
-    let imported = ingest::ingest_normalized(store, batch, outcomes)
+    let (imported, _) = ingest::ingest_normalized(store, NormalizedBatch::new(batch, outcomes))
         .await
         .unwrap();
     assert!(
