@@ -478,17 +478,35 @@ async fn import_snapshot(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Ok(Some("the file is empty".to_owned())));
     }
+    let mut headers = vec![(
+        "x-attest-file".to_owned(),
+        file.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )];
+    // Keyed by the file's own bytes, so importing it again is a duplicate.
+    let delivery_key = body_key(&body);
+    let delivery_kind = options.snapshot_kind(kind, &body);
+    let body = match kind {
+        // A plan holds its sensitive values in clear text: they are not kept.
+        ImportKind::TerraformPlan => match normalize::terraform::redact_plan(&body) {
+            Some(redacted) => {
+                headers.push((
+                    "x-attest-redacted".to_owned(),
+                    "values Terraform marks sensitive".to_owned(),
+                ));
+                redacted
+            }
+            None => body,
+        },
+        _ => body,
+    };
     let delivery = IncomingDelivery {
         source: kind.source(),
-        delivery_key: body_key(&body),
-        kind: options.snapshot_kind(kind, &body),
+        delivery_key,
+        kind: delivery_kind,
         received_at: Utc::now(),
-        headers: vec![(
-            "x-attest-file".to_owned(),
-            file.file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        )],
+        headers,
         body,
     };
     let deliveries = vec![delivery];

@@ -35,6 +35,7 @@ crate::on_both_engines!(
     ignored_deliveries_keep_their_reason,
     every_source_imports_its_fixtures_once,
     people_imports_update_people_and_move_accounts,
+    terraform_plans_are_stored_without_their_secrets,
 );
 
 /// (event header, path) of every GitHub webhook fixture.
@@ -1152,4 +1153,62 @@ async fn people_imports_update_people_and_move_accounts(store: &Store) {
                 .is_some_and(|e| e.contains("line 3 has no e-mail"))),
         "{failures:?}"
     );
+}
+
+async fn terraform_plans_are_stored_without_their_secrets(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "timestamp": "2024-01-02T03:04:05Z",
+        "resource_changes": [{
+            "address": "aws_iam_access_key.ci", "mode": "managed",
+            "type": "aws_iam_access_key", "name": "ci",
+            "change": {"actions": ["create"], "before": null,
+                       "after": {"user": "ci", "secret": "s3cr3t-never-stored"},
+                       "after_sensitive": {"secret": true}, "after_unknown": {}}
+        }],
+        "variables": {"token": {"value": "variable-never-stored"}},
+        "configuration": {"root_module": {"variables": {"token": {"sensitive": true}}}}
+    });
+    std::fs::write(&path, serde_json::to_vec(&plan).unwrap()).unwrap();
+    let (options, paths) = (ImportOptions::default(), [path]);
+    let mut tallies = Vec::new();
+    for _ in 0..2 {
+        let summary = import::import_files(
+            store,
+            ImportKind::TerraformPlan,
+            &options,
+            &paths,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        tallies.push(summary.tally);
+    }
+    assert_eq!((tallies[0].new, tallies[0].events), (1, 1), "{tallies:?}");
+    // Keyed by the file's own bytes: the same file again is a duplicate.
+    assert_eq!(tallies[1].duplicates, 1);
+
+    let filter = EventFilter {
+        source: Some(Source::Terraform),
+        ..EventFilter::default()
+    };
+    let page = store.list_events(&filter, None, 10).await.unwrap();
+    let detail = store
+        .event_detail(page.events[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    let shown = serde_json::to_string(&detail).unwrap();
+    assert!(shown.contains("aws_iam_access_key.ci"));
+    for secret in ["s3cr3t-never-stored", "variable-never-stored"] {
+        assert!(!shown.contains(secret), "{secret} is shown");
+    }
+    let body = store
+        .delivery_body(detail.delivery.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&body).contains("never-stored"));
 }

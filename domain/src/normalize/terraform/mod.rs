@@ -13,6 +13,18 @@ mod tests;
 
 pub use run::verify_tfe_signature;
 
+/// A plan file as it is stored: the same plan with every value Terraform marks sensitive
+/// replaced (see the `redact` module). `None` when the bytes are not a JSON object; such a
+/// file is stored as it is and fails normalization with the reason.
+pub fn redact_plan(body: &[u8]) -> Option<Vec<u8>> {
+    let mut plan: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !plan.is_object() {
+        return None;
+    }
+    redact::redact_plan(&mut plan);
+    serde_json::to_vec(&plan).ok()
+}
+
 use super::{NormalizeError, Normalized, RawDelivery};
 
 /// Normalize one terraform delivery.

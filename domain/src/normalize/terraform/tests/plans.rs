@@ -421,3 +421,105 @@ fn fields_of_the_wrong_type_never_panic() {
         }
     }
 }
+
+/// [`handwritten_plan`] with sensitive values in every other place a plan carries them.
+fn plan_with_secrets_everywhere() -> Value {
+    let mut plan = handwritten_plan();
+    plan["resource_drift"] = json!([{
+        "address": "aws_db_instance.main", "type": "aws_db_instance", "name": "main",
+        "change": {"actions": ["update"],
+                   "before": {"password": "drift-old-secret"}, "after": {"password": "drift-new-secret"},
+                   "before_sensitive": {"password": true}, "after_sensitive": {"password": true}}
+    }]);
+    plan["output_changes"] = json!({
+        "db_password": {"actions": ["update"], "before": "out-old-secret", "after": "out-new-secret",
+                        "before_sensitive": true, "after_sensitive": true},
+        "db_host": {"actions": ["no-op"], "before": "db.internal", "after": "db.internal",
+                    "before_sensitive": false, "after_sensitive": false}
+    });
+    let module = json!({
+        "resources": [{"address": "aws_db_instance.main", "type": "aws_db_instance",
+                       "values": {"password": "planned-secret", "username": "admin"},
+                       "sensitive_values": {"password": true}}],
+        "child_modules": [{"resources": [{"address": "module.x.aws_iam_access_key.k",
+                                          "values": {"secret": "child-secret", "user": "ci"},
+                                          "sensitive_values": {"secret": true}}]}]
+    });
+    plan["planned_values"] = json!({
+        "outputs": {"db_password": {"sensitive": true, "value": "planned-output-secret"},
+                    "db_host": {"sensitive": false, "value": "db.internal"}},
+        "root_module": module.clone()
+    });
+    plan["prior_state"] = json!({"values": {"root_module": module}});
+    plan["variables"] = json!({"db_password": {"value": "variable-secret"},
+                               "region": {"value": "eu-west-1"}});
+    plan["configuration"] = json!({"root_module": {"variables": {
+        "db_password": {"sensitive": true}, "region": {"default": "eu-west-1"}
+    }}});
+    plan
+}
+
+#[test]
+fn a_stored_plan_keeps_no_secret_and_normalizes_the_same() {
+    use super::super::redact_plan;
+    let original = serde_json::to_vec(&plan_with_secrets_everywhere()).unwrap();
+    let stored = redact_plan(&original).unwrap();
+    let text = String::from_utf8(stored.clone()).unwrap();
+    for secret in [
+        "old-secret",
+        "new-secret",
+        "wJalrXUtnFEMI",
+        "drift-old-secret",
+        "out-new-secret",
+        "planned-secret",
+        "child-secret",
+        "planned-output-secret",
+        "variable-secret",
+    ] {
+        assert!(!text.contains(secret), "{secret} is stored");
+    }
+    // What is not sensitive stays, and a changed secret still reads as changed.
+    let plan: Value = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(plan["variables"]["region"]["value"], "eu-west-1");
+    assert_eq!(
+        plan["planned_values"]["outputs"]["db_host"]["value"],
+        "db.internal"
+    );
+    assert_eq!(
+        plan["planned_values"]["root_module"]["resources"][0]["values"]["username"],
+        "admin"
+    );
+    let db = &plan["resource_changes"][0]["change"];
+    assert_eq!(db["before"]["password"], SENSITIVE);
+    assert_eq!(db["after"]["password"], "(sensitive value, changed)");
+    assert_eq!(db["after"]["instance_class"], "db.t3.small");
+    let output = &plan["output_changes"]["db_password"];
+    assert_eq!(
+        (&output["before"], &output["after"]),
+        (&json!(SENSITIVE), &json!("(sensitive value, changed)"))
+    );
+
+    // Reprocessing the stored plan gives the events the original gave.
+    assert_eq!(
+        run("plan", &stored).unwrap(),
+        run("plan", &original).unwrap()
+    );
+    // Redacting again changes nothing, and what is not a plan object is left alone.
+    assert_eq!(redact_plan(&stored).unwrap(), stored);
+    assert_eq!(redact_plan(b"[1, 2]"), None);
+    assert_eq!(redact_plan(b"{not json"), None);
+}
+
+#[test]
+fn every_fixture_plan_normalizes_the_same_once_redacted() {
+    use super::super::redact_plan;
+    for name in files("terraform/plan-json") {
+        let original = fixtures::read(&format!("terraform/plan-json/{name}"));
+        let stored = redact_plan(&original).unwrap();
+        assert_eq!(
+            run("plan", &stored).unwrap(),
+            run("plan", &original).unwrap(),
+            "{name}"
+        );
+    }
+}
