@@ -30,15 +30,8 @@ pub(crate) struct ChangeRow {
     pub id: i64,
     pub grant_key: String,
     pub at_us: i64,
-    pub scope: String,
-    pub principal_kind: String,
-    pub principal_id: String,
-    pub principal_name: String,
-    pub resource_kind: String,
-    pub resource_id: String,
-    pub resource_name: String,
-    pub permission: String,
-    pub via: String,
+    #[sqlx(flatten)]
+    pub grant: OpenRow,
     pub op: String,
 }
 
@@ -150,26 +143,18 @@ pub(crate) fn insert_changes(rows: &[(i64, i64, &GrantChange)]) -> Sql {
     let mut sql = Sql::new(INSERT_CHANGES);
     for (i, (delivery_id, position, change)) in rows.iter().enumerate() {
         let g = &change.grant;
-        sql.row(
-            i == 0,
-            vec![
-                Arg::I64(*delivery_id),
-                Arg::I64(*position),
-                Arg::Text(grant_key(g)),
-                Arg::I64(change.at.timestamp_micros()),
-                Arg::Text(g.scope.clone()),
-                Arg::Text(g.principal.kind.clone()),
-                Arg::Text(g.principal.id.clone()),
-                Arg::Text(g.principal.name.clone()),
-                Arg::Text(g.resource.kind.clone()),
-                Arg::Text(g.resource.id.clone()),
-                Arg::Text(g.resource.name.clone()),
-                Arg::Text(g.permission.clone()),
-                Arg::Text(g.via.clone()),
-                Arg::Text(change.op.as_str().to_owned()),
-                Arg::Text(change.evidence.clone()),
-            ],
-        );
+        let mut values = vec![
+            Arg::I64(*delivery_id),
+            Arg::I64(*position),
+            Arg::Text(grant_key(g)),
+            Arg::I64(change.at.timestamp_micros()),
+        ];
+        values.extend(OpenRow::from(g).into_args());
+        values.extend([
+            Arg::Text(change.op.as_str().to_owned()),
+            Arg::Text(change.evidence.clone()),
+        ]);
+        sql.row(i == 0, values);
     }
     sql
 }
@@ -187,25 +172,15 @@ pub(crate) fn insert_intervals(rows: &[(&ChangeRow, Interval)]) -> Sql {
     };
     let mut sql = Sql::new(INSERT_GRANTS);
     for (i, (latest, interval)) in rows.iter().enumerate() {
-        sql.row(
-            i == 0,
-            vec![
-                Arg::Text(latest.grant_key.clone()),
-                Arg::Text(latest.scope.clone()),
-                Arg::Text(latest.principal_kind.clone()),
-                Arg::Text(latest.principal_id.clone()),
-                Arg::Text(latest.principal_name.clone()),
-                Arg::Text(latest.resource_kind.clone()),
-                Arg::Text(latest.resource_id.clone()),
-                Arg::Text(latest.resource_name.clone()),
-                Arg::Text(latest.permission.clone()),
-                Arg::Text(latest.via.clone()),
-                opt(interval.valid_from_us),
-                opt(interval.valid_to_us),
-                opt(interval.opened_by),
-                opt(interval.closed_by),
-            ],
-        );
+        let mut values = vec![Arg::Text(latest.grant_key.clone())];
+        values.extend(latest.grant.clone().into_args());
+        values.extend([
+            opt(interval.valid_from_us),
+            opt(interval.valid_to_us),
+            opt(interval.opened_by),
+            opt(interval.closed_by),
+        ]);
+        sql.row(i == 0, values);
     }
     sql
 }
@@ -253,7 +228,9 @@ pub(crate) const SELECT_OPEN_IN_SCOPE: &str = "select scope, principal_kind, pri
     where scope = $1 and (valid_from_us is null or valid_from_us <= $2) \
     and (valid_to_us is null or valid_to_us > $2)";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns that say which grant a row of `grants` or `grant_changes` is about, in table
+/// order.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub(crate) struct OpenRow {
     pub scope: String,
     pub principal_kind: String,
@@ -264,6 +241,40 @@ pub(crate) struct OpenRow {
     pub resource_name: String,
     pub permission: String,
     pub via: String,
+}
+
+impl OpenRow {
+    /// The columns as values to bind, in table order.
+    pub fn into_args(self) -> [Arg; 9] {
+        [
+            self.scope,
+            self.principal_kind,
+            self.principal_id,
+            self.principal_name,
+            self.resource_kind,
+            self.resource_id,
+            self.resource_name,
+            self.permission,
+            self.via,
+        ]
+        .map(Arg::Text)
+    }
+}
+
+impl From<&Grant> for OpenRow {
+    fn from(g: &Grant) -> OpenRow {
+        OpenRow {
+            scope: g.scope.clone(),
+            principal_kind: g.principal.kind.clone(),
+            principal_id: g.principal.id.clone(),
+            principal_name: g.principal.name.clone(),
+            resource_kind: g.resource.kind.clone(),
+            resource_id: g.resource.id.clone(),
+            resource_name: g.resource.name.clone(),
+            permission: g.permission.clone(),
+            via: g.via.clone(),
+        }
+    }
 }
 
 impl From<OpenRow> for Grant {

@@ -25,15 +25,7 @@ fn fact(id: i64, at_us: i64, op: GrantOp) -> ChangeRow {
         id,
         grant_key: grant_key(&g),
         at_us,
-        scope: g.scope,
-        principal_kind: g.principal.kind,
-        principal_id: g.principal.id,
-        principal_name: g.principal.name,
-        resource_kind: g.resource.kind,
-        resource_id: g.resource.id,
-        resource_name: g.resource.name,
-        permission: g.permission,
-        via: g.via,
+        grant: OpenRow::from(&g),
         op: op.as_str().into(),
     }
 }
@@ -97,7 +89,7 @@ fn unknown_ops_are_skipped() {
 fn derive_groups_facts_by_key_and_names_come_from_the_latest() {
     use GrantOp::Added;
     let mut first = fact(1, 10, Added);
-    first.principal_name = "alice-old".into();
+    first.grant.principal_name = "alice-old".into();
     let mut other = fact(2, 12, Added);
     other.grant_key = "other".into();
     let mut later = fact(3, 20, Added);
@@ -111,7 +103,7 @@ fn derive_groups_facts_by_key_and_names_come_from_the_latest() {
         .iter()
         .find(|(latest, _)| latest.grant_key != "other")
         .unwrap();
-    assert_eq!(alice.0.principal_name, "alice");
+    assert_eq!(alice.0.grant.principal_name, "alice");
     assert_eq!(
         (alice.1.valid_from_us, alice.1.valid_to_us),
         (Some(10), Some(20))
