@@ -5,7 +5,9 @@
 //! 3. `GET /api/v1/events` latency (p50/p95) for common filters over a demo database.
 //!
 //! Sizes come from `ATTEST_BENCH_IMPORT` (default 100000 records), `ATTEST_BENCH_EVENTS`
-//! (100000), `ATTEST_BENCH_RATE` (200 requests/s) and `ATTEST_BENCH_SECONDS` (10). Postgres runs
+//! (100000), `ATTEST_BENCH_RATE` (200 requests/s) and `ATTEST_BENCH_SECONDS` (10). The import
+//! runs `ATTEST_BENCH_IMPORT_RUNS` times per engine (3), each into an empty database, and the
+//! median is printed with the range: on a shared 2-core machine single runs vary by a third. Postgres runs
 //! when `ATTEST_TEST_POSTGRES_URL` is set. `ATTEST_BENCH_PARTS` picks parts by name, comma-separated
 //! (`import`, `api`: the webhook and query parts share one server), default both.
 //! `ATTEST_BENCH_IMPORT_FILE` keeps the generated import file at that path and reuses it.
@@ -79,15 +81,41 @@ async fn import_part(dir: &Path, records: usize) -> anyhow::Result<()> {
         "\n## CloudTrail import: one {:.1} MB gzipped file",
         size as f64 / 1e6
     );
-    let sqlite = sqlite_store(&dir.join("import.db")).await?;
-    import(&sqlite, "SQLite", &file).await?;
-    if let Some(pg) = postgres_store().await? {
-        import(&pg.0, "Postgres", &file).await?;
-        pg.drop().await?;
-    } else {
-        println!("Postgres: skipped (ATTEST_TEST_POSTGRES_URL not set)");
+    let runs = env_number("ATTEST_BENCH_IMPORT_RUNS", 3).max(1);
+    let mut rates = Vec::new();
+    for run in 0..runs {
+        let path = dir.join(format!("import-{run}.db"));
+        let sqlite = sqlite_store(&path).await?;
+        rates.push(import(&sqlite, "SQLite", &file).await?);
+        sqlite.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
+    print_median("SQLite", &mut rates);
+    let mut rates = Vec::new();
+    for run in 0..runs {
+        let Some(pg) = postgres_store(run).await? else {
+            println!("Postgres: skipped (ATTEST_TEST_POSTGRES_URL not set)");
+            return Ok(());
+        };
+        rates.push(import(&pg.0, "Postgres", &file).await?);
+        pg.drop().await?;
+    }
+    print_median("Postgres", &mut rates);
     Ok(())
+}
+
+/// The median of the runs' rates, with the slowest and fastest.
+fn print_median(engine: &str, rates: &mut [f64]) {
+    rates.sort_by(f64::total_cmp);
+    if let (Some(first), Some(last)) = (rates.first(), rates.last()) {
+        println!(
+            "{engine}: median {:.0} events/s over {} runs ({first:.0}-{last:.0})",
+            rates[rates.len() / 2],
+            rates.len()
+        );
+    }
 }
 
 /// 2 and 3 share one server over a demo database.
@@ -150,11 +178,14 @@ impl PgBench {
     }
 }
 
-async fn postgres_store() -> anyhow::Result<Option<PgBench>> {
+async fn postgres_store(run: u64) -> anyhow::Result<Option<PgBench>> {
     let Ok(url) = std::env::var("ATTEST_TEST_POSTGRES_URL") else {
         return Ok(None);
     };
-    let schema = format!("attest_bench_{}", std::process::id());
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let schema = format!("attest_bench_{}_{run}", std::process::id());
     if let Store::Postgres(pool) = Store::connect(&url).await.context("Postgres")? {
         sqlx::query(&format!("create schema {schema}"))
             .execute(&pool)
@@ -196,18 +227,18 @@ fn write_cloudtrail_file(path: &Path, records: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import(store: &Store, engine: &str, file: &Path) -> anyhow::Result<()> {
+/// One import into an empty store; its rate in records per second.
+async fn import(store: &Store, engine: &str, file: &Path) -> anyhow::Result<f64> {
     let started = Instant::now();
     let summary =
         domain::import::import_cloudtrail(store, &[PathBuf::from(file)], &mut |_| {}).await?;
     let secs = started.elapsed().as_secs_f64();
+    let rate = summary.tally.records as f64 / secs;
     println!(
-        "{engine}: {} records ({} new) in {secs:.2}s = {:.0} events/s",
-        summary.tally.records,
-        summary.tally.new,
-        summary.tally.records as f64 / secs
+        "{engine}: {} records ({} new) in {secs:.2}s = {rate:.0} events/s",
+        summary.tally.records, summary.tally.new,
     );
-    Ok(())
+    Ok(rate)
 }
 
 async fn serve(store: Store, secrets: Secrets, dir: &Path) -> anyhow::Result<String> {
