@@ -203,6 +203,8 @@ pub fn aws(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookErr
 /// `Authorization: Bearer <token>` or `?token=` (set in the push endpoint URL; the HTTP layer
 /// passes it as the `x-attest-token` header). The envelope's `message.data` is a LogEntry,
 /// stored as such and keyed by its `insertId`; an envelope that does not decode is kept whole.
+/// A Google-signed OIDC token ([`gcp_oidc_token`]) is checked by the HTTP layer, which holds
+/// Google's keys, and the request then goes to [`gcp_authenticated`].
 pub fn gcp(secrets: &Secrets, request: HookRequest) -> Result<HookReply, HookError> {
     check_token(secrets, request.token("x-attest-token"), "Authorization")?;
     Ok(gcp_authenticated(request))
