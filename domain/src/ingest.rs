@@ -149,27 +149,21 @@ pub async fn ingest_normalized(
     let mut results = Vec::with_capacity(stored.len());
     let mut unfinished = Vec::new();
     let mut finishing = std::collections::HashSet::new();
-    for ((stored, outcome), delivery) in stored
-        .into_iter()
-        .zip(&batch.outcomes)
-        .zip(&batch.deliveries)
-    {
+    for (stored, outcome) in stored.into_iter().zip(&batch.outcomes) {
         let summary = summarize(0, outcome);
         results.push(match stored {
             StoredDelivery::New { id } => with_id(summary, id),
             // Left pending by an earlier failure: finished now, once even if repeated here.
             StoredDelivery::Duplicate { id, pending: true } if finishing.insert(id) => {
-                unfinished.push((id, delivery.clone()));
+                // The batch already holds its verdict: recorded, not normalized again.
+                unfinished.push((id, outcome.clone()));
                 with_id(summary, id)
             }
             StoredDelivery::Duplicate { id, .. } => Ingested::Duplicate { delivery_id: id },
         });
     }
     if !unfinished.is_empty() {
-        let (ids, deliveries): (Vec<i64>, Vec<IncomingDelivery>) = unfinished.into_iter().unzip();
-        let outcomes: Vec<(i64, NormalizeOutcome)> =
-            ids.into_iter().zip(normalize_all(&deliveries)).collect();
-        store.record_outcomes(&outcomes).await?;
+        store.record_outcomes(&unfinished).await?;
     }
     Ok((results, batch))
 }

@@ -159,7 +159,7 @@ pub(crate) fn insert_targets(insert: &str, rows: &[(i64, i64, &Target)]) -> Sql 
 }
 
 /// The derived columns of an event row, computed once per event for either engine.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct EventColumns {
     pub occurred_at_us: i64,
     pub targets: String,
