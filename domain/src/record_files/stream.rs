@@ -1,23 +1,29 @@
 //! The streaming half of [`read_records`](super::read_records): a file is a sequence of
 //! top-level JSON values, each a wrapper object (`{"Records":[...]}`, `{"entries":[...]}`: its
 //! array streamed element by element), an array of records (streamed the same way), a file to
-//! skip (a CloudTrail digest) or one record object (an NDJSON line, a lone record). serde_json
-//! reads the input byte by byte and never past the end of a value, so the bytes of a top-level
-//! record are captured as they go by.
+//! skip (a CloudTrail digest) or one record object (an NDJSON line, a lone record).
+//!
+//! The input is read a block at a time into one buffer and scanned there by a validating JSON
+//! scanner ([`Input::skip_value`]), so a record's bytes are found, checked and copied out once
+//! as a slice: no parser is fed the input a byte per call. The buffer keeps only what is not
+//! read yet and the record being read, so memory stays bounded by the largest record.
 
 use super::{FileSummary, RecordFileError, RecordFormat};
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
-use std::cell::Cell;
-use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::rc::Rc;
 
-/// A top-level object bigger than this is not a record (CloudTrail caps events far below it),
-/// so it is not kept in memory whole.
+/// A record bigger than this is refused rather than kept in memory whole (CloudTrail caps its
+/// events at 256 KB; other sources' records are of the same order), and a lone top-level
+/// object bigger than this without a wrapper array is not a record.
 const MAX_OBJECT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Keys longer than this are neither wrapper names nor record fields: not kept to compare.
+const MAX_KEY_BYTES: usize = 4 * 1024;
+
+/// How deep arrays and objects may nest within a record: the deepest serde_json parses, so
+/// every record passed on can also be parsed by the normalizers.
+const MAX_DEPTH: usize = 127;
 
 /// Why a stream could not be read, before the file's path is attached.
 pub(super) enum Failure {
@@ -47,105 +53,62 @@ pub(super) fn read(
     format: &RecordFormat,
     on_record: &mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
 ) -> Result<FileSummary, Failure> {
-    let recording = Rc::new(Cell::new(false));
-    let mut input = Tracked::new(input, Rc::clone(&recording), gzipped);
-    let mut sink = Sink {
+    let mut reader = Reader {
+        input: Input::new(input, gzipped),
+        format,
         on_record,
         records: 0,
         stopped: false,
     };
+    reader.input.skip_byte_order_mark()?;
     let mut values = 0u64;
     let mut skip = false;
-    while let Some(first) = input.skip_whitespace().map_err(Failure::Io)? {
-        if first != b'{' && first != b'[' {
-            return Err(if values == 0 {
-                Failure::WrongFormat(format!(
-                    "it starts with {}, not a JSON object or array",
-                    describe(first)
-                ))
-            } else {
-                Failure::Json(format!(
-                    "invalid JSON: expected an object or array at {}",
-                    input.position(sink.records)
-                ))
-            });
-        }
-        input.start_value(first == b'{');
-        let parsed = {
-            let mut deserializer = serde_json::Deserializer::from_reader(&mut input);
-            TopLevel {
-                sink: &mut sink,
-                recording: &recording,
-                format,
-            }
-            .deserialize(&mut deserializer)
-        };
-        let captured = input.finish_value();
-        // Stopping early leaves the value unfinished, which serde_json reports as an error.
-        if sink.stopped {
-            break;
-        }
-        match parsed.map_err(|err| json_failure(err, &input, sink.records))? {
-            Parsed::Records | Parsed::Array => {}
-            Parsed::Object(keys) if keys.skip && !keys.record => skip = true,
-            Parsed::Object(keys) => {
-                if values == 0 && !keys.record {
-                    return Err(Failure::WrongFormat(format!(
-                        "a JSON object with neither {} nor the fields of {} ({}, ...)",
-                        wrapper_names(format),
-                        format.record,
-                        format
-                            .record_keys
-                            .iter()
-                            .take(3)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
+    while let Some(first) = reader.input.skip_whitespace()? {
+        match first {
+            b'[' => reader.records_array()?,
+            b'{' => match reader.top_object()? {
+                TopObject::Wrapper => {}
+                TopObject::Object { keys, .. } if keys.skip && !keys.record => skip = true,
+                TopObject::Object { keys, .. } if values == 0 && !keys.record => {
+                    return Err(Failure::WrongFormat(reader.neither_wrapper_nor_record()));
                 }
-                let Some(record) = captured else {
+                TopObject::Object { bytes: None, .. } => {
                     return Err(Failure::WrongFormat(format!(
                         "a JSON object of more than {} MiB without {} ends at {}",
                         MAX_OBJECT_BYTES / (1024 * 1024),
                         wrapper_names(format),
-                        input.position(sink.records)
+                        reader.position()
                     )));
-                };
-                sink.deliver(record);
-                if sink.stopped {
-                    break;
                 }
+                TopObject::Object {
+                    bytes: Some(record),
+                    ..
+                } => reader.deliver(record)?,
+            },
+            other if values == 0 => {
+                return Err(Failure::WrongFormat(format!(
+                    "it starts with {}, not a JSON object or array",
+                    describe(other)
+                )));
             }
+            _ => {
+                return Err(reader.invalid("expected an object or array"));
+            }
+        }
+        if reader.stopped {
+            break;
         }
         values += 1;
     }
-    let skipped = match (sink.records, skip, values) {
+    let skipped = match (reader.records, skip, values) {
         (0, true, _) => format.skip.map(|(_, reason)| reason.to_owned()),
-        (0, false, 0) if !sink.stopped => Some("the file is empty".to_owned()),
+        (0, false, 0) if !reader.stopped => Some("the file is empty".to_owned()),
         _ => None,
     };
     Ok(FileSummary {
-        records: sink.records,
+        records: reader.records,
         skipped,
     })
-}
-
-fn json_failure(err: serde_json::Error, input: &Tracked, records: u64) -> Failure {
-    if err.is_io() {
-        return Failure::Io(io::Error::from(err));
-    }
-    // serde_json counts lines and columns from the start of the value; ours are absolute.
-    let message = err.to_string();
-    let own_position = format!(" at line {} column {}", err.line(), err.column());
-    let detail = message.strip_suffix(&own_position).unwrap_or(&message);
-    let what = if err.is_eof() {
-        "the JSON ends in the middle of a value (truncated file?)".to_owned()
-    } else if err.is_syntax() {
-        format!("invalid JSON: {detail}")
-    } else {
-        format!("unexpected JSON: {detail}")
-    };
-    Failure::Json(format!("{what} at {}", input.position(records)))
 }
 
 /// "a `Records` array" or "a `value` or `records` array", for messages.
@@ -166,184 +129,12 @@ fn describe(byte: u8) -> String {
     }
 }
 
-/// Hands records to the caller and remembers whether it asked to stop.
-struct Sink<'f> {
-    on_record: &'f mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
-    records: u64,
-    stopped: bool,
-}
-
-impl Sink<'_> {
-    fn deliver(&mut self, record: Vec<u8>) {
-        self.records += 1;
-        if (self.on_record)(record).is_break() {
-            self.stopped = true;
-        }
-    }
-}
-
-/// The input, counting bytes and lines for error messages and, while `recording` is set,
-/// keeping a copy of what passes (the bytes of a top-level record object).
-///
-/// serde_json reads an `io::Read` one byte per call, so this reader keeps its own block of
-/// input and answers those calls from it: one bounds check, one newline test and one
-/// recording test per byte, with the underlying reader (a file or a gzip stream) read a block
-/// at a time.
-struct Tracked {
-    inner: Box<dyn BufRead>,
-    block: Box<[u8]>,
-    start: usize,
-    end: usize,
-    gzipped: bool,
-    offset: u64,
-    line: u64,
-    recording: Rc<Cell<bool>>,
-    recorded: Vec<u8>,
-    overflowed: bool,
-}
-
-/// Bytes read from the underlying reader at a time.
-const BLOCK_BYTES: usize = 64 * 1024;
-
-impl Tracked {
-    fn new(inner: Box<dyn BufRead>, recording: Rc<Cell<bool>>, gzipped: bool) -> Tracked {
-        Tracked {
-            inner,
-            block: vec![0; BLOCK_BYTES].into_boxed_slice(),
-            start: 0,
-            end: 0,
-            gzipped,
-            offset: 0,
-            line: 1,
-            recording,
-            recorded: Vec::new(),
-            overflowed: false,
-        }
-    }
-
-    /// The unread part of the block, refilled when empty; empty at the end of the input.
-    fn available(&mut self) -> io::Result<&[u8]> {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = loop {
-                match self.inner.read(&mut self.block) {
-                    Ok(count) => break count,
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(err) => {
-                        self.end = 0;
-                        return Err(err);
-                    }
-                }
-            };
-        }
-        Ok(&self.block[self.start..self.end])
-    }
-
-    /// Marks `count` available bytes as read: counted, and recorded while recording.
-    fn consume(&mut self, count: usize) {
-        let (start, end) = (self.start, self.start + count);
-        self.offset += count as u64;
-        self.line += self.block[start..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        if self.recording.get() {
-            self.record(start, end);
-        }
-        self.start = end;
-    }
-
-    fn record(&mut self, start: usize, end: usize) {
-        if self.recorded.len() + (end - start) > MAX_OBJECT_BYTES {
-            self.overflowed = true;
-            self.recording.set(false);
-            self.recorded = Vec::new();
-        } else {
-            self.recorded.extend_from_slice(&self.block[start..end]);
-        }
-    }
-
-    /// Consumes whitespace between values (and a byte order mark at the start) and returns the
-    /// next byte without consuming it; `None` at the end of the input.
-    fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
-        loop {
-            let at_start = self.offset == 0;
-            let buffer = self.available()?;
-            let Some(&first) = buffer.first() else {
-                return Ok(None);
-            };
-            let skip = if at_start && buffer.starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                buffer
-                    .iter()
-                    .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                    .count()
-            };
-            if skip == 0 {
-                return Ok(Some(first));
-            }
-            self.consume(skip);
-        }
-    }
-
-    fn start_value(&mut self, record: bool) {
-        self.recorded.clear();
-        self.overflowed = false;
-        self.recording.set(record);
-    }
-
-    /// The bytes recorded since [`Tracked::start_value`], unless there were too many.
-    fn finish_value(&mut self) -> Option<Vec<u8>> {
-        self.recording.set(false);
-        let recorded = std::mem::take(&mut self.recorded);
-        (!self.overflowed).then_some(recorded)
-    }
-
-    fn position(&self, records: u64) -> String {
-        let of = if self.gzipped {
-            " of the decompressed data"
-        } else {
-            ""
-        };
-        format!(
-            "line {}, byte {}{of}, after {records} records",
-            self.line, self.offset
-        )
-    }
-}
-
-impl Read for Tracked {
-    #[inline]
-    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        if self.start == self.end && self.available()?.is_empty() {
-            return Ok(0);
-        }
-        // serde_json asks for one byte at a time: that case without a copy loop.
-        if let [only] = buffer {
-            let at = self.start;
-            let byte = self.block[at];
-            *only = byte;
-            self.start += 1;
-            self.offset += 1;
-            self.line += u64::from(byte == b'\n');
-            if self.recording.get() {
-                self.record(at, at + 1);
-            }
-            return Ok(1);
-        }
-        let count = buffer.len().min(self.end - self.start);
-        buffer[..count].copy_from_slice(&self.block[self.start..self.start + count]);
-        self.consume(count);
-        Ok(count)
-    }
-}
-
-/// What one top-level value turned out to be.
-enum Parsed {
-    Records,
-    Array,
-    Object(Keys),
+/// What a top-level object turned out to be.
+enum TopObject {
+    /// It held a wrapper array, whose records went to the sink.
+    Wrapper,
+    /// Any other object: what its keys say, and its bytes unless there were too many.
+    Object { keys: Keys, bytes: Option<Vec<u8>> },
 }
 
 /// What the keys of a top-level object without a wrapper array say about it.
@@ -367,99 +158,705 @@ impl Keys {
     }
 }
 
-struct TopLevel<'s, 'f> {
-    sink: &'s mut Sink<'f>,
-    recording: &'s Cell<bool>,
-    format: &'s RecordFormat,
+/// The top two levels of a file's grammar (wrapper objects and arrays of records), with the
+/// records handed to the caller.
+struct Reader<'f> {
+    input: Input,
+    format: &'f RecordFormat,
+    on_record: &'f mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
+    records: u64,
+    stopped: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
-    type Value = Parsed;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Parsed, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopLevel<'_, '_> {
-    type Value = Parsed;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a JSON object or an array of {}", self.format.records)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Parsed, A::Error> {
-        self.recording.set(false);
-        stream_records(seq, self.sink)?;
-        Ok(Parsed::Array)
+impl Reader<'_> {
+    fn deliver(&mut self, record: Vec<u8>) -> Result<(), Failure> {
+        if let Err(err) = std::str::from_utf8(&record) {
+            // The record's bytes end where the input is now.
+            let at = self.input.pos - record.len() + err.valid_up_to();
+            return Err(self
+                .input
+                .invalid_at(at, "a record that is not UTF-8 text", self.records));
+        }
+        self.records += 1;
+        if (self.on_record)(record).is_break() {
+            self.stopped = true;
+        }
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let TopLevel {
-            sink,
-            recording,
-            format,
-        } = self;
-        let mut keys = Keys::default();
-        let mut has_records = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if !has_records && format.wrappers.contains(&key.as_str()) {
-                // A wrapper, not a record: nothing of it needs to be kept.
-                recording.set(false);
-                map.next_value_seed(RecordsSeed {
-                    sink: &mut *sink,
-                    format,
-                })?;
-                has_records = true;
-                if sink.stopped {
-                    break;
+    fn position(&self) -> String {
+        self.input.position_at(self.input.pos, self.records)
+    }
+
+    fn invalid(&self, what: &str) -> Failure {
+        self.input.invalid_at(self.input.pos, what, self.records)
+    }
+
+    fn truncated(&self) -> Failure {
+        self.input.truncated(self.records)
+    }
+
+    /// The next byte after whitespace, without consuming it; the input must go on.
+    fn next_token(&mut self) -> Result<u8, Failure> {
+        match self.input.skip_whitespace()? {
+            Some(byte) => Ok(byte),
+            None => Err(self.truncated()),
+        }
+    }
+
+    /// One value, validated and passed over, inside `outer` arrays and objects of the record
+    /// it belongs to; a truncated input is an error.
+    fn skip_value(&mut self, outer: usize) -> Result<(), Failure> {
+        self.input
+            .skip_value(outer)
+            .map_err(|err| self.scan_failure(err))
+    }
+
+    fn scan_failure(&self, err: ScanError) -> Failure {
+        match err {
+            ScanError::Io(err) => Failure::Io(err),
+            ScanError::Truncated => self.truncated(),
+            ScanError::Invalid(what) => self.invalid(&what),
+        }
+    }
+
+    fn neither_wrapper_nor_record(&self) -> String {
+        format!(
+            "a JSON object with neither {} nor the fields of {} ({}, ...)",
+            wrapper_names(self.format),
+            self.format.record,
+            self.format
+                .record_keys
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    /// An array whose elements are records, the input at its `[`: each element goes to the
+    /// sink as its own bytes.
+    fn records_array(&mut self) -> Result<(), Failure> {
+        self.input.pos += 1;
+        if self.next_token()? == b']' {
+            self.input.pos += 1;
+            return Ok(());
+        }
+        loop {
+            let start = self.input.keep_record();
+            self.skip_value(0)?;
+            let Some(record) = self.input.take_record(start) else {
+                return Err(self.input.invalid_at(
+                    self.input.pos,
+                    &format!(
+                        "a record of more than {} MiB ends here",
+                        MAX_OBJECT_BYTES / (1024 * 1024)
+                    ),
+                    self.records,
+                ));
+            };
+            self.deliver(record)?;
+            if self.stopped {
+                return Ok(());
+            }
+            match self.next_token()? {
+                b',' => {
+                    self.input.pos += 1;
+                    self.next_token()?;
                 }
-            } else {
-                keys.note(&key, format);
-                map.next_value::<IgnoredAny>()?;
+                b']' => {
+                    self.input.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.invalid("expected `,` or `]` after an array element")),
             }
         }
-        Ok(if has_records {
-            Parsed::Records
+    }
+
+    /// A top-level object, the input at its `{`. Its bytes are kept as they go by, until a
+    /// wrapper key says it is not a record.
+    fn top_object(&mut self) -> Result<TopObject, Failure> {
+        let start = self.input.keep_record();
+        self.input.pos += 1;
+        let mut keys = Keys::default();
+        let mut wrapped = false;
+        if self.next_token()? == b'}' {
+            self.input.pos += 1;
         } else {
-            Parsed::Object(keys)
-        })
+            loop {
+                if self.next_token()? != b'"' {
+                    return Err(self.invalid("expected a key in double quotes"));
+                }
+                let key = self.key()?;
+                if self.next_token()? != b':' {
+                    return Err(self.invalid("expected `:` after an object key"));
+                }
+                self.input.pos += 1;
+                let first = self.next_token()?;
+                let wrapper = key
+                    .as_deref()
+                    .filter(|key| !wrapped && self.format.wrappers.contains(key));
+                if let Some(wrapper) = wrapper {
+                    // A wrapper, not a record: nothing of it needs to be kept.
+                    self.input.forget_record();
+                    if first != b'[' {
+                        return Err(self.invalid(&format!(
+                            "`{wrapper}` holds {}, not an array of {}",
+                            value_kind(first),
+                            self.format.records
+                        )));
+                    }
+                    wrapped = true;
+                    self.records_array()?;
+                    if self.stopped {
+                        return Ok(TopObject::Wrapper);
+                    }
+                } else {
+                    if let Some(key) = &key {
+                        keys.note(key, self.format);
+                    }
+                    self.skip_value(1)?;
+                }
+                match self.next_token()? {
+                    b',' => self.input.pos += 1,
+                    b'}' => {
+                        self.input.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.invalid("expected `,` or `}` after an object member")),
+                }
+            }
+        }
+        if wrapped {
+            return Ok(TopObject::Wrapper);
+        }
+        let bytes = self.input.take_record(start);
+        Ok(TopObject::Object { keys, bytes })
     }
-}
 
-/// The value of a wrapper key: an array whose elements go to the sink one by one.
-struct RecordsSeed<'s, 'f> {
-    sink: &'s mut Sink<'f>,
-    format: &'s RecordFormat,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an array of {}", self.format.records)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        stream_records(seq, self.sink)
-    }
-}
-
-fn stream_records<'de, A: SeqAccess<'de>>(mut seq: A, sink: &mut Sink<'_>) -> Result<(), A::Error> {
-    while !sink.stopped {
-        let Some(raw) = seq.next_element::<Box<RawValue>>()? else {
-            break;
+    /// A key, the input at its opening quote: its text when it is short enough to be one the
+    /// format names (`None` for longer keys).
+    fn key(&mut self) -> Result<Option<String>, Failure> {
+        let start = self.input.keep_key();
+        self.skip_value(1)?;
+        let Some(quoted) = self.input.take_key(start) else {
+            return Ok(None);
         };
-        // A RawValue owns exactly the element's text: turning it into bytes copies nothing.
-        sink.deliver(Box::<str>::from(raw).into_string().into_bytes());
+        let text = &quoted[1..quoted.len() - 1];
+        if !text.contains(&b'\\') {
+            return Ok(std::str::from_utf8(text).ok().map(str::to_owned));
+        }
+        // Escapes are rare in keys: serde_json decodes them (the scanner checked the syntax).
+        Ok(serde_json::from_slice::<String>(&quoted).ok())
     }
-    Ok(())
+}
+
+/// What a value starting with `byte` is, for messages.
+fn value_kind(byte: u8) -> &'static str {
+    match byte {
+        b'{' => "an object",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    }
+}
+
+/// Why [`Input::skip_value`] stopped.
+enum ScanError {
+    Io(io::Error),
+    Truncated,
+    Invalid(String),
+}
+
+/// Where [`Input::skip_value`] is within the JSON grammar.
+#[derive(Clone, Copy)]
+enum At {
+    /// A value starts here.
+    Value,
+    /// Just after `[`: a value or `]`.
+    ValueOrEnd,
+    /// Just after `{`: a key or `}`.
+    KeyOrEnd,
+    /// After `,` in an object: a key.
+    Key,
+    Colon,
+    /// After a value inside an array or object.
+    CommaOrEnd,
+    /// Inside a string (a key when `key`).
+    Text {
+        key: bool,
+    },
+    /// After a backslash in a string.
+    Escape {
+        key: bool,
+    },
+    /// Inside `\uXXXX`, with `left` hex digits to come.
+    Hex {
+        key: bool,
+        left: u8,
+    },
+    Number(Num),
+    /// Inside `true`, `false` or `null`: the bytes still to come.
+    Literal(&'static [u8]),
+}
+
+/// Where a number is: `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Num {
+    Minus,
+    Zero,
+    Int,
+    Dot,
+    Frac,
+    Exp,
+    ExpSign,
+    ExpDigits,
+}
+
+impl Num {
+    /// The state after `byte`; `None` when the number ended before it (`Some(Err)` when the
+    /// byte cannot follow).
+    fn step(self, byte: u8) -> Option<Result<Num, ()>> {
+        let digit = byte.is_ascii_digit();
+        Some(Ok(match (self, byte) {
+            (Num::Minus, b'0') => Num::Zero,
+            (Num::Minus, _) if digit => Num::Int,
+            (Num::Zero | Num::Int, b'.') => Num::Dot,
+            (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Num::Exp,
+            (Num::Int, _) if digit => Num::Int,
+            (Num::Dot | Num::Frac, _) if digit => Num::Frac,
+            (Num::Exp, b'+' | b'-') => Num::ExpSign,
+            (Num::Exp | Num::ExpSign | Num::ExpDigits, _) if digit => Num::ExpDigits,
+            (Num::Zero, _) if digit => return Some(Err(())),
+            (Num::Zero | Num::Int | Num::Frac | Num::ExpDigits, _) => return None,
+            _ => return Some(Err(())),
+        }))
+    }
+}
+
+/// Bytes that end the plain run of a string: the quote, a backslash, control characters.
+const STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The input: a buffer of bytes read from the file and not yet passed over, plus the record
+/// (and key) being read, which are kept until taken.
+struct Input {
+    inner: Box<dyn BufRead>,
+    buffer: Vec<u8>,
+    /// The next byte to read, in `buffer`.
+    pos: usize,
+    /// The offset in the input of `buffer[0]`.
+    base: u64,
+    /// The line of `buffer[0]`, from 1.
+    base_line: u64,
+    /// The offset of the record being kept, while one is.
+    record_from: Option<u64>,
+    /// The record being kept grew past [`MAX_OBJECT_BYTES`] and was let go.
+    record_overflowed: bool,
+    key_from: Option<u64>,
+    key_overflowed: bool,
+    /// Open arrays (`[`) and objects (`{`) of the value being scanned.
+    stack: Vec<u8>,
+    gzipped: bool,
+}
+
+impl Input {
+    fn new(inner: Box<dyn BufRead>, gzipped: bool) -> Input {
+        Input {
+            inner,
+            buffer: Vec::with_capacity(2 * BLOCK_BYTES),
+            pos: 0,
+            base: 0,
+            base_line: 1,
+            record_from: None,
+            record_overflowed: false,
+            key_from: None,
+            key_overflowed: false,
+            stack: Vec::new(),
+            gzipped,
+        }
+    }
+
+    /// Reads more input into the buffer, first letting go of what is read and not kept.
+    /// `false` at the end of the input.
+    fn refill(&mut self) -> io::Result<bool> {
+        let end = self.base + self.buffer.len() as u64;
+        if let Some(from) = self.record_from {
+            if end - from > MAX_OBJECT_BYTES as u64 {
+                self.record_from = None;
+                self.record_overflowed = true;
+            }
+        }
+        if let Some(from) = self.key_from {
+            if end - from > MAX_KEY_BYTES as u64 {
+                self.key_from = None;
+                self.key_overflowed = true;
+            }
+        }
+        let kept = [self.record_from, self.key_from]
+            .into_iter()
+            .flatten()
+            .min()
+            .map_or(self.pos, |from| (from - self.base) as usize)
+            .min(self.pos);
+        if kept > 0 {
+            self.base_line += count_lines(&self.buffer[..kept]);
+            self.base += kept as u64;
+            self.buffer.drain(..kept);
+            self.pos -= kept;
+        }
+        let block = loop {
+            match self.inner.fill_buf() {
+                Ok(block) => break block,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            }
+        };
+        let count = block.len().min(BLOCK_BYTES);
+        self.buffer.extend_from_slice(&block[..count]);
+        self.inner.consume(count);
+        Ok(count > 0)
+    }
+
+    /// The byte at `pos`, reading more when the buffer is used up; `None` at the end.
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        if self.pos == self.buffer.len() && !self.refill()? {
+            return Ok(None);
+        }
+        Ok(Some(self.buffer[self.pos]))
+    }
+
+    fn skip_byte_order_mark(&mut self) -> Result<(), Failure> {
+        while self.buffer.len() < 3 && self.refill().map_err(Failure::Io)? {}
+        if self.buffer.starts_with(b"\xEF\xBB\xBF") {
+            self.pos = 3;
+        }
+        Ok(())
+    }
+
+    /// Passes over whitespace and returns the next byte without consuming it; `None` at the
+    /// end of the input.
+    fn skip_whitespace(&mut self) -> Result<Option<u8>, Failure> {
+        loop {
+            match self.peek().map_err(Failure::Io)? {
+                Some(byte) if is_whitespace(byte) => self.pos += 1,
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Keeps the bytes from `pos` on, for [`Input::take_record`]; returns where they start.
+    fn keep_record(&mut self) -> u64 {
+        let from = self.base + self.pos as u64;
+        self.record_from = Some(from);
+        self.record_overflowed = false;
+        from
+    }
+
+    fn forget_record(&mut self) {
+        self.record_from = None;
+    }
+
+    /// The bytes kept since `from` up to `pos`, unless there were too many.
+    fn take_record(&mut self, from: u64) -> Option<Vec<u8>> {
+        self.record_from = None;
+        if self.record_overflowed {
+            return None;
+        }
+        let start = (from - self.base) as usize;
+        Some(self.buffer[start..self.pos].to_vec())
+    }
+
+    fn keep_key(&mut self) -> u64 {
+        let from = self.base + self.pos as u64;
+        self.key_from = Some(from);
+        self.key_overflowed = false;
+        from
+    }
+
+    fn take_key(&mut self, from: u64) -> Option<&[u8]> {
+        self.key_from = None;
+        if self.key_overflowed {
+            return None;
+        }
+        let start = (from - self.base) as usize;
+        Some(&self.buffer[start..self.pos])
+    }
+
+    /// Passes over one JSON value starting at `pos` (after any whitespace), inside `outer`
+    /// arrays and objects, checking its syntax as it goes: every byte is looked at once, runs
+    /// of plain string bytes in a tight loop. `pos` ends just after the value.
+    fn skip_value(&mut self, outer: usize) -> Result<(), ScanError> {
+        self.stack.clear();
+        let mut at = At::Value;
+        loop {
+            if self.pos == self.buffer.len() && !self.refill().map_err(ScanError::Io)? {
+                return Err(ScanError::Truncated);
+            }
+            let buffer = &self.buffer;
+            let mut i = self.pos;
+            let end = buffer.len();
+            while i < end {
+                let byte = buffer[i];
+                // The state after a value ends: the enclosing container's, or done.
+                let after_value = |stack: &Vec<u8>| (!stack.is_empty()).then_some(At::CommaOrEnd);
+                at = match at {
+                    At::Text { key } => {
+                        let run = buffer[i..]
+                            .iter()
+                            .position(|&b| STRING_STOP[usize::from(b)])
+                            .unwrap_or(end - i);
+                        i += run;
+                        if i == end {
+                            break;
+                        }
+                        match buffer[i] {
+                            b'"' if key => At::Colon,
+                            b'"' => match after_value(&self.stack) {
+                                Some(next) => next,
+                                None => {
+                                    self.pos = i + 1;
+                                    return Ok(());
+                                }
+                            },
+                            b'\\' => At::Escape { key },
+                            control => {
+                                self.pos = i;
+                                return Err(ScanError::Invalid(format!(
+                                    "a control character (0x{control:02x}) in a string"
+                                )));
+                            }
+                        }
+                    }
+                    At::Escape { key } => match byte {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => At::Text { key },
+                        b'u' => At::Hex { key, left: 4 },
+                        _ => {
+                            self.pos = i;
+                            return Err(ScanError::Invalid(format!(
+                                "invalid escape `\\{}` in a string",
+                                char::from(byte).escape_default()
+                            )));
+                        }
+                    },
+                    At::Hex { key, left } if byte.is_ascii_hexdigit() => match left {
+                        1 => At::Text { key },
+                        _ => At::Hex {
+                            key,
+                            left: left - 1,
+                        },
+                    },
+                    At::Hex { .. } => {
+                        self.pos = i;
+                        return Err(ScanError::Invalid(
+                            "invalid `\\u` escape: expected four hex digits".to_owned(),
+                        ));
+                    }
+                    _ if is_whitespace(byte)
+                        && matches!(
+                            at,
+                            At::Value
+                                | At::ValueOrEnd
+                                | At::KeyOrEnd
+                                | At::Key
+                                | At::Colon
+                                | At::CommaOrEnd
+                        ) =>
+                    {
+                        at
+                    }
+                    At::Value | At::ValueOrEnd => match byte {
+                        b'{' | b'[' => {
+                            if outer + self.stack.len() == MAX_DEPTH {
+                                self.pos = i;
+                                return Err(ScanError::Invalid(format!(
+                                    "arrays and objects nested more than {MAX_DEPTH} deep"
+                                )));
+                            }
+                            self.stack.push(byte);
+                            if byte == b'{' {
+                                At::KeyOrEnd
+                            } else {
+                                At::ValueOrEnd
+                            }
+                        }
+                        b'"' => At::Text { key: false },
+                        b'-' => At::Number(Num::Minus),
+                        b'0' => At::Number(Num::Zero),
+                        b'1'..=b'9' => At::Number(Num::Int),
+                        b't' => At::Literal(b"rue"),
+                        b'f' => At::Literal(b"alse"),
+                        b'n' => At::Literal(b"ull"),
+                        b']' if matches!(at, At::ValueOrEnd) => {
+                            self.stack.pop();
+                            match after_value(&self.stack) {
+                                Some(next) => next,
+                                None => {
+                                    self.pos = i + 1;
+                                    return Ok(());
+                                }
+                            }
+                        }
+                        _ => {
+                            self.pos = i;
+                            return Err(ScanError::Invalid(format!(
+                                "expected a value, found {}",
+                                describe(byte)
+                            )));
+                        }
+                    },
+                    At::KeyOrEnd | At::Key => match byte {
+                        b'"' => At::Text { key: true },
+                        b'}' if matches!(at, At::KeyOrEnd) => {
+                            self.stack.pop();
+                            match after_value(&self.stack) {
+                                Some(next) => next,
+                                None => {
+                                    self.pos = i + 1;
+                                    return Ok(());
+                                }
+                            }
+                        }
+                        _ => {
+                            self.pos = i;
+                            return Err(ScanError::Invalid(format!(
+                                "expected a key in double quotes, found {}",
+                                describe(byte)
+                            )));
+                        }
+                    },
+                    At::Colon => match byte {
+                        b':' => At::Value,
+                        _ => {
+                            self.pos = i;
+                            return Err(ScanError::Invalid(format!(
+                                "expected `:` after an object key, found {}",
+                                describe(byte)
+                            )));
+                        }
+                    },
+                    At::CommaOrEnd => {
+                        let open = self.stack.last().copied().unwrap_or(b'[');
+                        match (open, byte) {
+                            (b'[', b',') => At::Value,
+                            (_, b',') => At::Key,
+                            (b'[', b']') | (b'{', b'}') => {
+                                self.stack.pop();
+                                match after_value(&self.stack) {
+                                    Some(next) => next,
+                                    None => {
+                                        self.pos = i + 1;
+                                        return Ok(());
+                                    }
+                                }
+                            }
+                            _ => {
+                                let close = if open == b'[' { ']' } else { '}' };
+                                self.pos = i;
+                                return Err(ScanError::Invalid(format!(
+                                    "expected `,` or `{close}`, found {}",
+                                    describe(byte)
+                                )));
+                            }
+                        }
+                    }
+                    At::Number(num) => match num.step(byte) {
+                        Some(Ok(next)) => At::Number(next),
+                        Some(Err(())) => {
+                            self.pos = i;
+                            return Err(ScanError::Invalid(format!(
+                                "invalid number: {} cannot come here",
+                                describe(byte)
+                            )));
+                        }
+                        // The number ended before this byte: look at it again.
+                        None => match after_value(&self.stack) {
+                            Some(next) => {
+                                at = next;
+                                continue;
+                            }
+                            None => {
+                                self.pos = i;
+                                return Ok(());
+                            }
+                        },
+                    },
+                    At::Literal(rest) => match rest.split_first() {
+                        Some((&expected, rest)) if byte == expected => {
+                            if rest.is_empty() {
+                                match after_value(&self.stack) {
+                                    Some(next) => next,
+                                    None => {
+                                        self.pos = i + 1;
+                                        return Ok(());
+                                    }
+                                }
+                            } else {
+                                At::Literal(rest)
+                            }
+                        }
+                        _ => {
+                            self.pos = i;
+                            return Err(ScanError::Invalid(format!(
+                                "expected `true`, `false` or `null`, found {}",
+                                describe(byte)
+                            )));
+                        }
+                    },
+                };
+                i += 1;
+            }
+            self.pos = i;
+        }
+    }
+
+    /// "line L, byte B" of the byte at `at` in the buffer, for messages.
+    fn position_at(&self, at: usize, records: u64) -> String {
+        let line = self.base_line + count_lines(&self.buffer[..at]);
+        let of = if self.gzipped {
+            " of the decompressed data"
+        } else {
+            ""
+        };
+        format!(
+            "line {line}, byte {}{of}, after {records} records",
+            self.base + at as u64
+        )
+    }
+
+    fn invalid_at(&self, at: usize, what: &str, records: u64) -> Failure {
+        Failure::Json(format!(
+            "invalid JSON: {what} at {}",
+            self.position_at(at, records)
+        ))
+    }
+
+    fn truncated(&self, records: u64) -> Failure {
+        Failure::Json(format!(
+            "the JSON ends in the middle of a value (truncated file?) at {}",
+            self.position_at(self.buffer.len(), records)
+        ))
+    }
+}
+
+/// Bytes taken from the underlying reader at a time.
+const BLOCK_BYTES: usize = 64 * 1024;
+
+fn count_lines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }

@@ -433,3 +433,159 @@ fn streams_a_file_far_bigger_than_any_fixture() {
     let last = normalize_record(&last).unwrap().source_event_id;
     assert_eq!(last, format!("id-{}", RECORDS - 1));
 }
+
+/// Reads `bytes` as a CloudTrail file from memory.
+fn read_bytes(bytes: &[u8]) -> (Result<FileSummary, RecordFileError>, Vec<Vec<u8>>) {
+    let mut records = Vec::new();
+    let input = Box::new(std::io::Cursor::new(bytes.to_vec()));
+    let result = super::stream::read(input, false, &RecordFormat::CLOUDTRAIL, &mut |record| {
+        records.push(record);
+        ControlFlow::Continue(())
+    })
+    .map_err(|failure| failure.into_error(Path::new("mem.json"), &RecordFormat::CLOUDTRAIL));
+    (result, records)
+}
+
+/// The reader's own JSON scanner agrees with serde_json on what is valid: every record of a
+/// fixture, damaged one byte at a time (replaced by a byte that matters to the grammar, or
+/// removed), is passed on whole exactly when serde_json accepts it as UTF-8 JSON, and refused
+/// with a position otherwise.
+#[test]
+fn the_scanner_accepts_exactly_what_serde_json_accepts() {
+    const INTERESTING: &[u8] = b"\"\\{}[],: \n0123456789-+.eEtrufalsn\x00\x1f\x7f\x80\xc3\xff/bu";
+    let records = read_all(&fixtures::dir().join(INVICTUS_29));
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let (mut accepted, mut refused) = (0, 0);
+    for record in records.iter().take(12) {
+        for step in 0..400 {
+            let noise = fixtures::noise(&mut seed, 3);
+            let at = usize::from(u16::from_le_bytes([noise[0], noise[1]])) % record.len();
+            let mut damaged = record.clone();
+            if step % 5 == 0 {
+                damaged.remove(at);
+            } else {
+                damaged[at] = INTERESTING[usize::from(noise[2]) % INTERESTING.len()];
+            }
+            let valid = damaged.first() == Some(&b'{')
+                && std::str::from_utf8(&damaged).is_ok()
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&damaged).is_ok();
+            let (result, passed) = read_bytes(&damaged);
+            let shown = String::from_utf8_lossy(&damaged);
+            if valid {
+                assert!(result.is_ok(), "{result:?} for {shown}");
+                assert_eq!(passed, vec![damaged.clone()], "{shown}");
+                accepted += 1;
+            } else {
+                let message = result.expect_err(&format!("accepted {shown}")).to_string();
+                assert!(message.contains("mem.json"), "{message}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(accepted > 1000 && refused > 1000, "{accepted} {refused}");
+}
+
+#[test]
+fn the_scanner_checks_every_part_of_the_grammar() {
+    let wrap = |value: &str| format!("{{\"eventID\":\"1\",\"x\":{value}}}");
+    let valid = [
+        "0",
+        "-0",
+        "-0.5E-3",
+        "12e+7",
+        "1.25",
+        "true",
+        "false",
+        "null",
+        "\"\\u00e9\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+        "\"caf\u{e9} \u{1F600}\"",
+        "[]",
+        "{}",
+        "[ 1 , { \"a\" : [ null ] } ]",
+    ];
+    for value in valid {
+        let json = wrap(value);
+        let (result, records) = read_bytes(json.as_bytes());
+        assert!(result.is_ok(), "{value}: {result:?}");
+        assert_eq!(records, vec![json.into_bytes()], "{value}");
+    }
+    let invalid = [
+        ("-", "invalid number"),
+        ("01", "invalid number"),
+        ("1.", "invalid number"),
+        ("1.e5", "invalid number"),
+        ("1e", "invalid number"),
+        ("1e+", "invalid number"),
+        ("+1", "expected a value"),
+        ("tru", "expected `true`"),
+        ("nul", "expected `true`"),
+        ("\"\\x\"", "invalid escape"),
+        ("\"\\u12G4\"", "four hex digits"),
+        ("\"a\tb\"", "control character (0x09)"),
+        ("[1,]", "expected a value"),
+        ("[1 2]", "expected `,` or `]`"),
+        ("{\"a\" 1}", "expected `:`"),
+        ("{\"a\":1,}", "expected a key"),
+        ("{1:1}", "expected a key"),
+        ("{\"a\":1]", "expected `,` or `}`"),
+        ("[}", "expected a value"),
+    ];
+    for (value, expected) in invalid {
+        let (result, records) = read_bytes(wrap(value).as_bytes());
+        let message = result.expect_err(value).to_string();
+        assert!(message.contains(expected), "{value}: {message}");
+        assert!(message.contains("line 1, byte "), "{value}: {message}");
+        assert!(records.is_empty());
+    }
+
+    // The byte at fault is named by its offset; a damaged record ends the file there.
+    let (result, records) = read_bytes(b"{\"eventID\":\"1\"}\n{\"eventID\":\"2\",\"n\":01}\n");
+    assert_eq!(records.len(), 1);
+    let message = result.unwrap_err().to_string();
+    assert!(message.contains("line 2, byte 36,"), "{message}");
+    assert!(message.contains("after 1 records"), "{message}");
+
+    // Nesting: as deep as serde_json goes, and no deeper.
+    let nested = |depth: usize| wrap(&format!("{}{}", "[".repeat(depth), "]".repeat(depth)));
+    assert!(read_bytes(nested(126).as_bytes()).0.is_ok());
+    let message = read_bytes(nested(127).as_bytes())
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("nested more than 127 deep"), "{message}");
+    assert!(serde_json::from_str::<serde_json::Value>(&nested(126)).is_ok());
+    assert!(serde_json::from_str::<serde_json::Value>(&nested(127)).is_err());
+
+    // Records must be UTF-8; the offending byte is named.
+    let (result, _) = read_bytes(b"{\"eventID\":\"\xff\"}");
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.contains("not UTF-8 text at line 1, byte 12"),
+        "{message}"
+    );
+}
+
+#[test]
+fn wrapper_keys_are_compared_after_unescaping() {
+    let (result, records) =
+        read_bytes(b"{\"Rec\\u006frds\":[{\"eventID\":\"1\"},{\"eventID\":\"2\"}],\"more\":[1]}");
+    assert_eq!(result.unwrap().records, 2);
+    assert_eq!(records[1], b"{\"eventID\":\"2\"}");
+
+    let (result, _) = read_bytes(b"{\"Records\":\"x\"}");
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.contains("`Records` holds a string, not an array of CloudTrail records"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_record_too_big_to_keep_is_refused_after_the_ones_before() {
+    let big = format!("{{\"eventID\":\"2\",\"x\":\"{}\"}}", "a".repeat(9 << 20));
+    let file = format!("{{\"Records\":[{{\"eventID\":\"1\"}},{big},{{\"eventID\":\"3\"}}]}}");
+    let (result, records) = read_bytes(file.as_bytes());
+    assert_eq!(records, vec![b"{\"eventID\":\"1\"}".to_vec()]);
+    let message = result.unwrap_err().to_string();
+    assert!(message.contains("a record of more than 8 MiB"), "{message}");
+}
