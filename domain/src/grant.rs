@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// Someone or something that can hold access: a user, a team or group, a role, a service
 /// account, a key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
 pub struct Principal {
     /// `user`, `team`, `group`, `role`, `service_account`, `access_key`, `deploy_key`, `app`, ...
     pub kind: String,
@@ -25,6 +26,7 @@ pub struct Principal {
 /// Something access is held on: an organisation, a repository, a project, an account, a group,
 /// an application, a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
 pub struct Resource {
     /// `org`, `repository`, `team`, `group`, `project`, `account`, `policy`, `app`, ...
     pub kind: String,

@@ -348,7 +348,7 @@ impl Reader<'_> {
             return Ok(std::str::from_utf8(text).ok().map(str::to_owned));
         }
         // Escapes are rare in keys: serde_json decodes them (the scanner checked the syntax).
-        Ok(serde_json::from_slice::<String>(&quoted).ok())
+        Ok(serde_json::from_slice::<String>(quoted).ok())
     }
 }
 

@@ -6,6 +6,7 @@
 //! full type set, SQLite pragmas (WAL) and Postgres-only paths remain available where they pay,
 //! while `on_engine!` compiles the shared SQL once per engine so the two cannot drift.
 
+pub mod access;
 pub(crate) mod deliveries;
 pub(crate) mod events;
 pub(crate) mod grants;

@@ -2,5 +2,6 @@
 //! on Postgres (when `ATTEST_TEST_POSTGRES_URL` is set; required under `CI=true`), each test in
 //! a fresh database file or schema.
 
+mod access_suite;
 mod store_suite;
 mod support;

@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The lists of an export, merged over its pages.
 #[derive(Default)]
-struct Export<'a> {
-    users: Vec<&'a Value>,
-    groups: Vec<&'a Value>,
-    roles: Vec<&'a Value>,
-    policies: Vec<&'a Value>,
+pub(crate) struct Export<'a> {
+    pub(crate) users: Vec<&'a Value>,
+    pub(crate) groups: Vec<&'a Value>,
+    pub(crate) roles: Vec<&'a Value>,
+    pub(crate) policies: Vec<&'a Value>,
 }
 
 /// The snapshot of one export. `at` is the delivery's `received_at`: the export carries no
@@ -93,7 +93,7 @@ fn pages(body: &[u8]) -> Result<Vec<Value>, NormalizeError> {
 
 /// A snapshot of part of an account would close the grants of the rest: refuse an export
 /// whose last page still says more follows.
-fn check_complete(pages: &[Value]) -> Result<(), NormalizeError> {
+pub(crate) fn check_complete(pages: &[Value]) -> Result<(), NormalizeError> {
     let truncated = pages
         .iter()
         .filter(|page| page.get("IsTruncated").and_then(Value::as_bool) == Some(true))
@@ -109,7 +109,7 @@ fn check_complete(pages: &[Value]) -> Result<(), NormalizeError> {
     Ok(())
 }
 
-fn merge(pages: &[Value]) -> Result<Export<'_>, NormalizeError> {
+pub(crate) fn merge(pages: &[Value]) -> Result<Export<'_>, NormalizeError> {
     const LISTS: [&str; 4] = [
         "UserDetailList",
         "GroupDetailList",
@@ -209,7 +209,7 @@ fn admin_policies(policies: &[&Value]) -> Result<BTreeSet<String>, NormalizeErro
 }
 
 /// The version marked `IsDefaultVersion`, else the one named by `DefaultVersionId`.
-fn default_version(policy: &Value) -> Option<&Value> {
+pub(crate) fn default_version(policy: &Value) -> Option<&Value> {
     let versions = policy.get("PolicyVersionList")?.as_array()?;
     let default_id = policy.get("DefaultVersionId").and_then(Value::as_str);
     versions

@@ -6,7 +6,7 @@
 //! Both kinds are whole files, one snapshot each: they need no record key (the importer keys
 //! them by a hash of the body).
 
-mod authorization;
+pub(crate) mod authorization;
 mod credential_report;
 pub(crate) mod ids;
 pub(crate) mod policy;

@@ -90,7 +90,7 @@ pub(crate) fn grants_admin(document: &Value) -> bool {
 }
 
 /// The ways of assuming a role, in the order a wildcard is reported as.
-const ASSUME_ACTIONS: [&str; 3] = [
+pub(crate) const ASSUME_ACTIONS: [&str; 3] = [
     "sts:AssumeRole",
     "sts:AssumeRoleWithSAML",
     "sts:AssumeRoleWithWebIdentity",
@@ -166,7 +166,7 @@ fn principals(value: Option<&Value>) -> Vec<Principal> {
 }
 
 /// IAM's action wildcards: `*` is any run of characters, `?` any one character.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     // Classic greedy matching with one backtrack point: linear enough for action names.

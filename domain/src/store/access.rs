@@ -1,0 +1,240 @@
+//! Effective access from the stored grant intervals: the walks of [`crate::access::graph`]
+//! fed one level at a time with the grants held at an instant, and what a person types
+//! (a login, an e-mail, an ARN, `org/repo`) resolved to the ids the grants use.
+
+use super::grants::{micros, OpenRow};
+use super::sql::{bind_all, Arg, Sql};
+use super::{from_micros, on_engine, Store, StoreError};
+use crate::access::graph::{Backward, Forward, HeldGrant, Holder, Reach};
+use crate::grant::{Principal, Resource};
+use chrono::{DateTime, Utc};
+
+/// Ids per `in (...)` list: well under both engines' limits on bound values.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// A team, group, org or role with more holders than this has them counted, not listed.
+pub const LIST_MEMBERS_UP_TO: i64 = 200;
+
+/// Answer rows at most: a principal who reaches more (an org member with a base permission on
+/// every one of 50,000 repositories) gets the first this many, with `truncated` set.
+pub const MAX_ROWS: usize = 5_000;
+
+#[derive(sqlx::FromRow)]
+struct HeldRow {
+    id: i64,
+    #[sqlx(flatten)]
+    grant: OpenRow,
+    valid_from_us: Option<i64>,
+}
+
+impl HeldRow {
+    fn into_held(self) -> Result<HeldGrant, StoreError> {
+        let since = self
+            .valid_from_us
+            .map(|us| from_micros("grants", self.id, us))
+            .transpose()?;
+        Ok(HeldGrant {
+            grant: self.grant.into(),
+            since,
+        })
+    }
+}
+
+const SELECT_HELD: &str = "select id, scope, principal_kind, principal_id, principal_name, \
+    resource_kind, resource_id, resource_name, permission, via, valid_from_us from grants where ";
+
+/// `(valid_from_us is null or valid_from_us <= $n) and (valid_to_us is null or valid_to_us > $n)`
+fn held_at(sql: &mut Sql, at: DateTime<Utc>) {
+    let p = sql.arg(Arg::I64(micros(at)));
+    sql.push(&format!(
+        " and (valid_from_us is null or valid_from_us <= {p}) \
+         and (valid_to_us is null or valid_to_us > {p})"
+    ));
+}
+
+/// What a principal can reach at an instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessOf {
+    pub rows: Vec<Reach>,
+    /// More rows than [`MAX_ROWS`] were found; the first are given.
+    pub truncated: bool,
+}
+
+/// Who can reach a resource at an instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessTo {
+    pub rows: Vec<Holder>,
+    pub truncated: bool,
+}
+
+impl Store {
+    /// Grants held at `at` whose `column` (`principal_id` or `resource_id`) is one of `ids`.
+    async fn held(
+        &self,
+        column: &str,
+        ids: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<HeldGrant>, StoreError> {
+        let mut held = Vec::new();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let mut sql = Sql::new(SELECT_HELD);
+            sql.push(column).push(" in ").text_list(chunk);
+            held_at(&mut sql, at);
+            let rows: Vec<HeldRow> = on_engine!(self, pool => {
+                bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+            });
+            for row in rows {
+                held.push(row.into_held()?);
+            }
+        }
+        Ok(held)
+    }
+
+    /// How many grants held at `at` are held on each of `ids`, for those with more than
+    /// [`LIST_MEMBERS_UP_TO`].
+    async fn crowded(
+        &self,
+        ids: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut crowded = Vec::new();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let mut sql =
+                Sql::new("select resource_id, count(*) from grants where resource_id in ");
+            sql.text_list(chunk);
+            held_at(&mut sql, at);
+            let p = sql.arg(Arg::I64(LIST_MEMBERS_UP_TO));
+            sql.push(&format!(" group by resource_id having count(*) > {p}"));
+            let rows: Vec<(String, i64)> = on_engine!(self, pool => {
+                bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+            });
+            crowded.extend(rows);
+        }
+        Ok(crowded)
+    }
+
+    /// Everything the principals `ids` (the accounts of one person, or one account) can reach
+    /// at `at`, each with its paths.
+    pub async fn access_of(
+        &self,
+        ids: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<AccessOf, StoreError> {
+        let mut walk = Forward::new(ids);
+        while !walk.frontier().is_empty() {
+            let level = self.held("principal_id", walk.frontier(), at).await?;
+            walk.absorb(level);
+        }
+        let mut rows = walk.finish();
+        let truncated = rows.len() > MAX_ROWS;
+        rows.truncate(MAX_ROWS);
+        Ok(AccessOf { rows, truncated })
+    }
+
+    /// Everyone who can reach the resource `id` at `at`, each with their paths, and the admins
+    /// of its org or account.
+    pub async fn access_to(&self, id: &str, at: DateTime<Utc>) -> Result<AccessTo, StoreError> {
+        let mut walk = Backward::new(id);
+        while !walk.frontier().is_empty() {
+            if walk.above_first_level() {
+                for (crowded, count) in self.crowded(walk.frontier(), at).await? {
+                    walk.collapse(&crowded, u64::try_from(count).unwrap_or(0));
+                }
+            }
+            let level = self.held("resource_id", walk.frontier(), at).await?;
+            walk.absorb(level);
+        }
+        if !walk.scopes().is_empty() {
+            let admins = self.scope_admins(walk.scopes(), at).await?;
+            walk.absorb_admins(admins);
+        }
+        let mut rows = walk.finish();
+        let truncated = rows.len() > MAX_ROWS;
+        rows.truncate(MAX_ROWS);
+        Ok(AccessTo { rows, truncated })
+    }
+
+    /// The grants held at `at` in `scopes` that make someone admin of everything there.
+    async fn scope_admins(
+        &self,
+        scopes: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<HeldGrant>, StoreError> {
+        let mut sql = Sql::new(SELECT_HELD);
+        sql.push("scope in ").text_list(scopes);
+        sql.push(
+            // The spellings sources use; `is_admin_of_everything` has the last word.
+            " and permission in ('admin', 'Admin', 'owner', 'Owner', 'roles/owner') \
+             and resource_kind in ('org', 'organization', 'account', 'project', 'subscription', \
+             'tenant')",
+        );
+        held_at(&mut sql, at);
+        let rows: Vec<HeldRow> = on_engine!(self, pool => {
+            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+        });
+        rows.into_iter().map(HeldRow::into_held).collect()
+    }
+
+    /// The principals `text` names: an id as grants store it (`github:user:583231`), an ARN,
+    /// a login or name (any case), or a person's e-mail (every account the people import
+    /// links to them, and accounts named by that e-mail).
+    pub async fn find_principals(&self, text: &str) -> Result<Vec<Principal>, StoreError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut names = vec![text.to_lowercase()];
+        if text.contains('@') {
+            if let Some(person) = self.person(text).await? {
+                names.extend(person.accounts.iter().map(|a| a.account_id.to_lowercase()));
+            }
+        }
+        let mut ids = vec![text.to_owned()];
+        if text.starts_with("arn:") {
+            ids.push(format!("aws:{text}"));
+        }
+        let mut sql = Sql::new(
+            "select distinct principal_kind, principal_id, principal_name from grants \
+             where principal_id in ",
+        );
+        sql.text_list(&ids);
+        sql.push(" or lower(principal_name) in ").text_list(&names);
+        sql.push(" order by principal_id");
+        let rows: Vec<(String, String, String)> = on_engine!(self, pool => {
+            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(kind, id, name)| Principal { kind, id, name })
+            .collect())
+    }
+
+    /// The resources `text` names: an id as grants store it, an ARN, or a name (`org/repo`,
+    /// a team, a role; any case).
+    pub async fn find_resources(&self, text: &str) -> Result<Vec<Resource>, StoreError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ids = vec![text.to_owned()];
+        if text.starts_with("arn:") {
+            ids.push(format!("aws:{text}"));
+        }
+        let mut sql = Sql::new(
+            "select distinct resource_kind, resource_id, resource_name from grants \
+             where resource_id in ",
+        );
+        sql.text_list(&ids);
+        let p = sql.arg(Arg::Text(text.to_lowercase()));
+        sql.push(&format!(
+            " or lower(resource_name) = {p} order by resource_id"
+        ));
+        let rows: Vec<(String, String, String)> = on_engine!(self, pool => {
+            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(kind, id, name)| Resource { kind, id, name })
+            .collect())
+    }
+}

@@ -1,0 +1,286 @@
+//! The access suite: effective access and its paths, now and at past instants, over grants
+//! recorded from real sample data (GitHub webhooks, an AWS authorization export), on both
+//! engines. Every expected answer is worked out by hand from the fixtures named beside it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::support::fixtures;
+use chrono::{DateTime, TimeZone, Utc};
+use domain::access::graph::{Holder, Reach};
+use domain::import::{self, ImportKind, ImportOptions};
+use domain::ingest::{self, GithubRequest};
+use domain::signature::{github_signature, Secrets};
+use domain::store::Store;
+
+const SECRET: &str = "access-suite-secret";
+
+crate::on_both_engines!(
+    team_access_follows_membership_over_time,
+    who_is_admin_of_the_cloudsplaining_account,
+);
+
+fn day(d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 4, d, 12, 0, 0).unwrap()
+}
+
+/// Delivers one GitHub webhook fixture as if it arrived at `at`.
+async fn deliver(store: &Store, event: &str, fixture: &str, at: DateTime<Utc>) {
+    let body = std::fs::read(fixtures().join("github/webhooks").join(fixture)).unwrap();
+    let request = GithubRequest {
+        event: Some(event.to_owned()),
+        delivery: Some(format!("{fixture}@{at}")),
+        signature: Some(github_signature(SECRET.as_bytes(), &body)),
+        headers: Vec::new(),
+        received_at: at,
+        body,
+    };
+    let delivery =
+        ingest::github_delivery(&Secrets::from_comma_separated(SECRET), request).unwrap();
+    let results = ingest::ingest(store, vec![delivery]).await.unwrap();
+    assert_eq!(results.len(), 1);
+}
+
+/// (resource name, permission, paths) of what `who` reaches at `at`.
+async fn reach(store: &Store, who: &str, at: DateTime<Utc>) -> Vec<(String, String, Vec<String>)> {
+    let ids: Vec<String> = store
+        .find_principals(who)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert!(!ids.is_empty(), "{who} is not found");
+    let access = store.access_of(&ids, at).await.unwrap();
+    assert!(!access.truncated);
+    access.rows.iter().map(reach_row).collect()
+}
+
+fn reach_row(r: &Reach) -> (String, String, Vec<String>) {
+    (
+        r.resource.name.clone(),
+        r.permission.clone(),
+        r.paths.iter().map(ToString::to_string).collect(),
+    )
+}
+
+/// (principal name, permission, paths) of who reaches `what` at `at`.
+async fn holders(
+    store: &Store,
+    what: &str,
+    at: DateTime<Utc>,
+) -> Vec<(String, String, Vec<String>)> {
+    let resources = store.find_resources(what).await.unwrap();
+    assert_eq!(resources.len(), 1, "{what}: {resources:?}");
+    let access = store.access_to(&resources[0].id, at).await.unwrap();
+    assert!(!access.truncated);
+    access.rows.iter().map(holder_row).collect()
+}
+
+fn holder_row(h: &Holder) -> (String, String, Vec<String>) {
+    (
+        h.principal.name.clone(),
+        h.permission.clone(),
+        h.paths.iter().map(ToString::to_string).collect(),
+    )
+}
+
+fn expect(rows: &[(&str, &str, &[&str])]) -> Vec<(String, String, Vec<String>)> {
+    rows.iter()
+        .map(|(name, permission, paths)| {
+            (
+                name.to_string(),
+                permission.to_string(),
+                paths.iter().map(|p| p.to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The Octocoders org of GitHub's webhook examples: team `github` is created (day 1) and given
+/// Hello-World (day 2, `permission: pull`, which GitHub shows as read); Codertocat joins the
+/// team on day 3 (`membership.added`) and leaves on day 5 (`membership.removed`).
+async fn team_access_follows_membership_over_time(store: &Store) {
+    deliver(store, "team", "team/created.payload.json", day(1)).await;
+    deliver(
+        store,
+        "team",
+        "team/added_to_repository.payload.json",
+        day(2),
+    )
+    .await;
+    deliver(store, "membership", "membership/added.payload.json", day(3)).await;
+    deliver(
+        store,
+        "membership",
+        "membership/removed.payload.json",
+        day(5),
+    )
+    .await;
+
+    let through_team = "Codertocat → Octocoders/github (member) → Octocoders/Hello-World (read)";
+    assert_eq!(
+        reach(store, "Codertocat", day(4)).await,
+        expect(&[
+            ("Octocoders/Hello-World", "read", &[through_team]),
+            (
+                "Octocoders/github",
+                "member",
+                &["Codertocat → Octocoders/github (member)"]
+            ),
+        ])
+    );
+    let team_itself = (
+        "Octocoders/github",
+        "read",
+        &["Octocoders/github → Octocoders/Hello-World (read)"][..],
+    );
+    assert_eq!(
+        holders(store, "octocoders/hello-world", day(4)).await,
+        expect(&[("Codertocat", "read", &[through_team]), team_itself])
+    );
+    // Before the team had the repository, and after Codertocat left the team.
+    assert_eq!(reach(store, "codertocat", day(2)).await, expect(&[]));
+    assert_eq!(reach(store, "codertocat", day(6)).await, expect(&[]));
+    assert_eq!(
+        holders(store, "Octocoders/Hello-World", day(6)).await,
+        expect(&[team_itself])
+    );
+    // Nothing was held on day 1.
+    let resources = store
+        .find_resources("Octocoders/Hello-World")
+        .await
+        .unwrap();
+    let day_one = store.access_to(&resources[0].id, day(1)).await.unwrap();
+    assert!(day_one.rows.is_empty(), "{day_one:?}");
+}
+
+/// `aws iam get-account-authorization-details` of the cloudsplaining example account
+/// 200611803367.
+async fn who_is_admin_of_the_cloudsplaining_account(store: &Store) {
+    let path = fixtures().join("aws-iam/authorization-details/cloudsplaining-example.json");
+    let summary = import::import_files(
+        store,
+        ImportKind::AwsIam,
+        &ImportOptions::default(),
+        &[path],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.tally.failed, 0, "{summary:?}");
+    let now = Utc::now();
+
+    // obama holds AdministratorAccess himself and through the group `admin`.
+    let admin_paths = [
+        "obama → 200611803367 (admin via policy:AdministratorAccess)",
+        "obama → admin (member) → 200611803367 (admin via policy:AdministratorAccess)",
+    ];
+    assert_eq!(
+        reach(store, "obama", now).await,
+        expect(&[
+            ("200611803367", "admin", &admin_paths),
+            (
+                "200611803367",
+                "iam_user",
+                &["obama → 200611803367 (iam_user)"]
+            ),
+            (
+                "AdministratorAccess",
+                "attached",
+                &[
+                    "obama → AdministratorAccess (attached)",
+                    "obama → admin (member) → AdministratorAccess (attached)",
+                ],
+            ),
+            ("admin", "member", &["obama → admin (member)"]),
+        ])
+    );
+    let obama = store.find_principals("obama").await.unwrap();
+    let everything = store.access_of(&[obama[0].id.clone()], now).await.unwrap();
+    assert!(everything.rows[0].everything && everything.rows[0].permission == "admin");
+
+    // privesc-sre-role trusts user/privesc-sre-user by ARN; its policy and the group's,
+    // privesc-sre-admin-policy, allow iam:* on *, which the export reader counts as admin.
+    let sre = reach(store, "privesc-sre-user", now).await;
+    assert_eq!(
+        sre[0],
+        expect(&[(
+            "200611803367",
+            "admin",
+            &[
+                "privesc-sre-user → privesc-sre-group (member) → 200611803367 (admin via policy:privesc-sre-admin-policy)",
+                "privesc-sre-user → privesc-sre-role (sts:AssumeRole) → 200611803367 (admin via policy:privesc-sre-admin-policy)",
+            ],
+        )])[0]
+    );
+
+    // The role chain: starting-role may assume intermediate-role, which may assume
+    // ending-role, which holds privesc-AssumeRole-high-priv-policy (`*` on `*`).
+    let chain = reach(
+        store,
+        "arn:aws:iam::200611803367:role/privesc-AssumeRole-starting-role",
+        now,
+    )
+    .await;
+    assert_eq!(
+        chain[0],
+        expect(&[(
+            "200611803367",
+            "admin",
+            &["privesc-AssumeRole-starting-role → privesc-AssumeRole-intermediate-role (sts:AssumeRole) → privesc-AssumeRole-ending-role (sts:AssumeRole) → 200611803367 (admin via policy:privesc-AssumeRole-high-priv-policy)"],
+        )])[0]
+    );
+
+    // Who is admin of the account, and how: walking up from the account finds the role chain
+    // from the SSO session that the starting role trusts, services trusted by admin roles
+    // (cloudformation through the QuickSetup administration role, two hops), the SAML
+    // provider of the SSO administrator role, and the account 072528804237 trusted by
+    // OrganizationAccountAccessRole.
+    let account = holders(store, "200611803367", now).await;
+    let admin: Vec<&(String, String, Vec<String>)> =
+        account.iter().filter(|row| row.1 == "admin").collect();
+    let names: Vec<&str> = admin.iter().map(|row| row.0.as_str()).collect();
+    for expected in [
+        "obama",
+        "userwithlotsofpermissions",
+        "admin",
+        "OrganizationAccountAccessRole",
+        "072528804237",
+        "AWSSSO_b937d2dff24f2774_DO_NOT_DELETE",
+        "privesc-AssumeRole-starting-role",
+        "privesc-sre-user",
+        "cloudformation.amazonaws.com",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    // Users whose policies are neither admin nor lead to an admin role.
+    for absent in [
+        "biden",
+        "fp3-deny-iam-user",
+        "privesc-AssumeRole-start-user",
+    ] {
+        assert!(
+            !names.contains(&absent),
+            "{absent} is not an admin: {admin:?}"
+        );
+    }
+    let path_of = |name: &str| {
+        admin
+            .iter()
+            .find(|row| row.0 == name)
+            .map(|row| row.2.clone())
+            .unwrap()
+    };
+    assert!(path_of("cloudformation.amazonaws.com").contains(
+        &"cloudformation.amazonaws.com → AWS-QuickSetup-StackSet-Local-AdministrationRole (sts:AssumeRole) → AWS-QuickSetup-StackSet-Local-ExecutionRole (sts:AssumeRole) → 200611803367 (admin via policy:AdministratorAccess)".to_owned()
+    ));
+    assert_eq!(path_of("userwithlotsofpermissions"), [
+        "userwithlotsofpermissions → admin (member) → 200611803367 (admin via policy:AdministratorAccess)"
+    ]);
+    assert!(path_of("AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc/elad@codsec.io").contains(
+        &"AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc/elad@codsec.io → privesc-AssumeRole-starting-role (sts:AssumeRole) → privesc-AssumeRole-intermediate-role (sts:AssumeRole) → privesc-AssumeRole-ending-role (sts:AssumeRole) → 200611803367 (admin via policy:privesc-AssumeRole-high-priv-policy)".to_owned()
+    ));
+}
