@@ -17,14 +17,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events", get(list_events))
         .route("/events/{id}", get(get_event))
+        .route("/access", get(super::access::get_access))
         .route("/openapi.json", get(openapi))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Attest API", description = "Audit history over infrastructure access."),
-    paths(list_events, get_event),
-    components(schemas(EventPage, EventDetail)),
+    paths(list_events, get_event, super::access::get_access),
+    components(schemas(EventPage, EventDetail, super::access::AccessAnswer)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -50,7 +51,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 pub struct Caller(pub TokenRecord);
 
 impl Caller {
-    fn require(&self, role: Role) -> Result<(), ApiError> {
+    pub(super) fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.0.role >= role {
             Ok(())
         } else {

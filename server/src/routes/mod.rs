@@ -1,6 +1,7 @@
 //! The HTTP surface: webhooks under `/hooks`, the JSON API under `/api/v1`, `/healthz`, and the
 //! Leptos pages for everything else.
 
+mod access;
 mod api;
 mod error;
 mod hooks;

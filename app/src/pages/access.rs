@@ -1,0 +1,233 @@
+//! Access (`/access`): what a person or account can reach, or who can reach a resource, now or
+//! on any past date, each row with the paths that give it ("alice → team platform (member) →
+//! acme/infra (admin)"). A GET form, so every answer is a permalink and works without wasm.
+
+use crate::api::{get_access, AccessQuery, AccessView};
+use crate::components::notice::ErrorNotice;
+use crate::error::AppError;
+use crate::format::utc_short;
+use domain::access::graph::{AccessPath, Holder, Reach};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AccessPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        params.with(|p| AccessQuery {
+            who: p.get("who").map(|v| v.trim().to_owned()).unwrap_or_default(),
+            what: p.get("what").map(|v| v.trim().to_owned()).unwrap_or_default(),
+            at: p.get("at").map(|v| v.trim().to_owned()).unwrap_or_default(),
+        })
+    });
+    let answer = Resource::new(move || query.get(), get_access);
+    view! {
+        <Title text=move || query.with(page_title)/>
+        <div class="page-head">
+            <h1>"Access"</h1>
+            <p class="subtle">
+                "What someone can reach, or who can reach something — with the grants that give it, on any date."
+            </p>
+        </div>
+        {move || view! { <AccessForm query=query.get()/> }}
+        <Suspense fallback=|| view! { <p class="loading">"Walking the grants…"</p> }>
+            {move || Suspend::new(async move {
+                match answer.await {
+                    Ok(None) => view! {
+                        <p class="subtle">
+                            "Name a person (login, e-mail, ARN) or a resource (org/repo, team, role, account) above."
+                        </p>
+                    }.into_any(),
+                    Ok(Some(view)) => view! { <AccessAnswer view/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn page_title(query: &AccessQuery) -> String {
+    match (query.who.is_empty(), query.what.is_empty()) {
+        (false, _) => format!("Access of {}", query.who),
+        (true, false) => format!("Who can reach {}", query.what),
+        (true, true) => "Access".to_owned(),
+    }
+}
+
+#[component]
+fn AccessForm(query: AccessQuery) -> impl IntoView {
+    view! {
+        <form class="filters" method="get" action="/access" role="search">
+            <label class="field wide">
+                <span>"Who"</span>
+                <input name="who" value=query.who placeholder="login, e-mail, ARN or id" autocomplete="off"/>
+            </label>
+            <label class="field wide">
+                <span>"What"</span>
+                <input name="what" value=query.what placeholder="org/repo, team, role, account" autocomplete="off"/>
+            </label>
+            <label class="field" title="The access held at the start of this UTC day; empty: now">
+                <span>"On (UTC)"</span>
+                <input type="date" name="at" value=query.at/>
+            </label>
+            <div class="form-actions">
+                <button type="submit">"Show"</button>
+                <a class="button secondary" href="/access">"Clear"</a>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn AccessAnswer(view: AccessView) -> impl IntoView {
+    let when = match view.at {
+        Some(at) => format!("on {}", utc_short(at)),
+        None => "now".to_owned(),
+    };
+    let truncated = view.truncated.then(|| {
+        view! { <p class="notice">"More rows were found than are shown; narrow the question."</p> }
+    });
+    let body = match (view.reaches, view.holders) {
+        (Some(rows), _) => {
+            let names = view.matched.join(", ");
+            let count = rows.len();
+            view! {
+                <p class="subtle">{format!("{names} — {count} grants reachable {when}.")}</p>
+                <ReachTable rows/>
+            }
+            .into_any()
+        }
+        (None, Some(rows)) => {
+            let names = view.matched.join(", ");
+            let count = rows.len();
+            view! {
+                <p class="subtle">{format!("{names} — {count} holders {when}.")}</p>
+                <HolderTable rows/>
+            }
+            .into_any()
+        }
+        (None, None) => ().into_any(),
+    };
+    view! { {truncated} {body} }
+}
+
+#[component]
+fn ReachTable(rows: Vec<Reach>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="empty">"Nothing is reachable at that time."</p> }.into_any();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let everything = row.everything.then(|| {
+                view! { <span class="badge warn" title="Admin of everything in it">"everything"</span> }
+            });
+            view! {
+                <tr>
+                    <td>
+                        <a href=format!("/access?what={}", encode(&row.resource.id))>{row.resource.name.clone()}</a>
+                        <span class="subtle">{format!(" {}", row.resource.kind)}</span>
+                    </td>
+                    <td>{row.permission.clone()} " " {everything}</td>
+                    <td><Paths paths=row.paths/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="plain access">
+                <thead>
+                    <tr>
+                        <th scope="col">"Resource"</th>
+                        <th scope="col">"Permission"</th>
+                        <th scope="col">"Through"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn HolderTable(rows: Vec<Holder>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="empty">"Nobody holds access at that time."</p> }.into_any();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let everything = row.everything.then(|| {
+                view! { <span class="badge warn" title="Admin of everything in its org or account">"everything"</span> }
+            });
+            let members = row.members_not_listed.map(|n| {
+                view! { <span class="subtle">{format!(" and {n} members through it, not listed")}</span> }
+            });
+            view! {
+                <tr>
+                    <td>
+                        <a href=format!("/access?who={}", encode(&row.principal.id))>{row.principal.name.clone()}</a>
+                        <span class="subtle">{format!(" {}", row.principal.kind)}</span>
+                        {members}
+                    </td>
+                    <td>{row.permission.clone()} " " {everything}</td>
+                    <td><Paths paths=row.paths/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="plain access">
+                <thead>
+                    <tr>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"Permission"</th>
+                        <th scope="col">"Through"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// Each path as its hops, the grant's start beside each hop.
+#[component]
+fn Paths(paths: Vec<AccessPath>) -> impl IntoView {
+    let items = paths
+        .into_iter()
+        .map(|path| {
+            let hops = path
+                .hops
+                .into_iter()
+                .enumerate()
+                .map(|(n, hop)| {
+                    let first = (n == 0).then(|| view! { <span class="hop-from">{hop.principal.name.clone()}</span> });
+                    let since = match hop.since {
+                        Some(at) => format!("since {}", utc_short(at)),
+                        None => "held before Attest's records".to_owned(),
+                    };
+                    let via = (!hop.via.is_empty()).then(|| format!(" via {}", hop.via));
+                    view! {
+                        {first}
+                        <span class="hop" title=since>
+                            " → " {hop.resource.name.clone()}
+                            <span class="subtle">{format!(" ({}", hop.permission)}{via}")"</span>
+                        </span>
+                    }
+                })
+                .collect_view();
+            view! { <li>{hops}</li> }
+        })
+        .collect_view();
+    view! { <ul class="paths">{items}</ul> }
+}
+
+fn encode(value: &str) -> String {
+    crate::query::encode(value)
+}
