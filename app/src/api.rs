@@ -72,6 +72,27 @@ pub struct EventView {
     pub raw_json: String,
 }
 
+/// The access page's question, as typed: `who` (a principal) or `what` (a resource), and the
+/// UTC day `at` (empty: now).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AccessQuery {
+    pub who: String,
+    pub what: String,
+    pub at: String,
+}
+
+/// The access page's answer: rows of what was reached, or of who reaches it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessView {
+    /// `None`: now.
+    pub at: Option<DateTime<Utc>>,
+    /// The names the question matched (several accounts of one person, or one resource).
+    pub matched: Vec<String>,
+    pub reaches: Option<Vec<domain::access::graph::Reach>>,
+    pub holders: Option<Vec<domain::access::graph::Holder>>,
+    pub truncated: bool,
+}
+
 // Each server function hands its result to `answer`, which sets the HTTP status its error calls
 // for: a page rendered on the server, or a call from the browser, both get a 400 or 404 or 500.
 
@@ -99,13 +120,28 @@ pub async fn get_activity_chart(since: String, until: String) -> Result<Activity
     answer(imp::get_activity_chart(since, until).await)
 }
 
+/// The last 20 grant changes recorded, newest first.
+#[server(prefix = "/_fn", endpoint = "list_recent_grant_changes", input = leptos::server_fn::codec::Json)]
+pub async fn list_recent_grant_changes() -> Result<Vec<domain::grant::GrantChange>, AppError> {
+    answer(imp::list_recent_grant_changes().await)
+}
+
+/// Effective access with paths; `None` when the question names nobody and nothing.
+#[server(prefix = "/_fn", endpoint = "get_access", input = leptos::server_fn::codec::Json)]
+pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppError> {
+    answer(imp::get_access(query).await)
+}
+
 #[cfg(feature = "ssr")]
 use crate::error::ssr::answer;
 
 /// What the server functions do, on the server.
 #[cfg(feature = "ssr")]
 mod imp {
-    use super::{ActivityChart, EventList, EventRow, EventView, DEFAULT_CHART_DAYS, PAGE_SIZE};
+    use super::{
+        AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView, DEFAULT_CHART_DAYS,
+        PAGE_SIZE,
+    };
     use crate::error::ssr::{internal, store};
     use crate::error::AppError;
     use crate::query::{start_of, TimelineQuery};
@@ -142,6 +178,79 @@ mod imp {
             },
             event,
             delivery: detail.delivery,
+        }))
+    }
+
+    pub async fn list_recent_grant_changes() -> Result<Vec<domain::grant::GrantChange>, AppError> {
+        Ok(store()?.recent_grant_changes(20).await?)
+    }
+
+    pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppError> {
+        let at = match query.at.as_str() {
+            "" => None,
+            day => Some(
+                NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                    .map(start_of)
+                    .map_err(|_| {
+                        AppError::BadRequest(format!("on: {day:?} is not a date (YYYY-MM-DD)"))
+                    })?,
+            ),
+        };
+        let when = at.unwrap_or_else(Utc::now);
+        let store = store()?;
+        if !query.who.is_empty() {
+            let principals = store.find_principals(&query.who).await?;
+            if principals.is_empty() {
+                return Err(AppError::NotFound(format!(
+                    "Nothing named {:?} holds or has held a grant.",
+                    query.who
+                )));
+            }
+            let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
+            let found = store.access_of(&ids, when).await?;
+            return Ok(Some(AccessView {
+                at,
+                matched: principals
+                    .iter()
+                    .map(|p| format!("{} ({})", p.name, p.kind))
+                    .collect(),
+                reaches: Some(found.rows),
+                holders: None,
+                truncated: found.truncated,
+            }));
+        }
+        if query.what.is_empty() {
+            return Ok(None);
+        }
+        let resources = store.find_resources(&query.what).await?;
+        let resource = match resources.as_slice() {
+            [] => {
+                return Err(AppError::NotFound(format!(
+                    "Nothing named {:?} is or was held.",
+                    query.what
+                )))
+            }
+            [one] => one,
+            several => {
+                let ids: Vec<String> = several
+                    .iter()
+                    .map(|r| format!("{} ({})", r.id, r.kind))
+                    .collect();
+                return Err(AppError::BadRequest(format!(
+                    "{:?} names {} resources; ask for one by its id: {}",
+                    query.what,
+                    several.len(),
+                    ids.join(", ")
+                )));
+            }
+        };
+        let found = store.access_to(&resource.id, when).await?;
+        Ok(Some(AccessView {
+            at,
+            matched: vec![format!("{} ({})", resource.name, resource.kind)],
+            reaches: None,
+            holders: Some(found.rows),
+            truncated: found.truncated,
         }))
     }
 

@@ -19,7 +19,10 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
-use pages::{event::EventPage, ingest::IngestPage, not_found::NotFound, timeline::TimelinePage};
+use pages::{
+    access::AccessPage, event::EventPage, ingest::IngestPage, not_found::NotFound,
+    timeline::TimelinePage,
+};
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=TimelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/timeline") view=TimelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/events/:id") view=EventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/ingest") view=IngestPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -13,6 +13,7 @@ pub fn SiteHeader() -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <A href="/" exact=true>"Timeline"</A>
+                <A href="/access">"Access"</A>
                 <A href="/ingest">"Ingest health"</A>
             </nav>
         </header>

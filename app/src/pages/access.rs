@@ -2,11 +2,11 @@
 //! on any past date, each row with the paths that give it ("alice → team platform (member) →
 //! acme/infra (admin)"). A GET form, so every answer is a permalink and works without wasm.
 
-use crate::api::{get_access, AccessQuery, AccessView};
+use crate::api::{get_access, list_recent_grant_changes, AccessQuery, AccessView};
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::format::utc_short;
 use domain::access::graph::{AccessPath, Holder, Reach};
+use domain::grant::{GrantChange, GrantOp};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -16,8 +16,14 @@ pub fn AccessPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| {
         params.with(|p| AccessQuery {
-            who: p.get("who").map(|v| v.trim().to_owned()).unwrap_or_default(),
-            what: p.get("what").map(|v| v.trim().to_owned()).unwrap_or_default(),
+            who: p
+                .get("who")
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default(),
+            what: p
+                .get("what")
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default(),
             at: p.get("at").map(|v| v.trim().to_owned()).unwrap_or_default(),
         })
     });
@@ -34,11 +40,7 @@ pub fn AccessPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Walking the grants…"</p> }>
             {move || Suspend::new(async move {
                 match answer.await {
-                    Ok(None) => view! {
-                        <p class="subtle">
-                            "Name a person (login, e-mail, ARN) or a resource (org/repo, team, role, account) above."
-                        </p>
-                    }.into_any(),
+                    Ok(None) => view! { <RecentChanges/> }.into_any(),
                     Ok(Some(view)) => view! { <AccessAnswer view/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
@@ -110,6 +112,54 @@ fn AccessAnswer(view: AccessView) -> impl IntoView {
         (None, None) => ().into_any(),
     };
     view! { {truncated} {body} }
+}
+
+/// Where to start: the grant changes recorded last, each side a link to its access.
+#[component]
+fn RecentChanges() -> impl IntoView {
+    let changes = Resource::new(|| (), |_| list_recent_grant_changes());
+    view! {
+        <p class="subtle">
+            "Name a person (login, e-mail, ARN) or a resource (org/repo, team, role, account) above, or start from a recent change."
+        </p>
+        <h2>"Recent access changes"</h2>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match changes.await {
+                    Ok(changes) if changes.is_empty() => view! {
+                        <p class="empty">"No grant has been recorded yet: import a snapshot or connect a source."</p>
+                    }.into_any(),
+                    Ok(changes) => view! { <ChangeList changes/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ChangeList(changes: Vec<GrantChange>) -> impl IntoView {
+    let items = changes
+        .into_iter()
+        .map(|change| {
+            let grant = change.grant;
+            let verb = match change.op {
+                GrantOp::Added => "gained",
+                GrantOp::Removed => "lost",
+            };
+            view! {
+                <li class="change">
+                    <time datetime=change.at.to_rfc3339()>{utc_short(change.at)}</time>
+                    " "
+                    <a class="who" href=format!("/access?who={}", encode(&grant.principal.id))>{grant.principal.name}</a>
+                    {format!(" {verb} {} on ", grant.permission)}
+                    <a class="what" href=format!("/access?what={}", encode(&grant.resource.id))>{grant.resource.name}</a>
+                    <span class="subtle">{format!(" — {}", change.evidence)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="changes">{items}</ul> }
 }
 
 #[component]
@@ -207,7 +257,9 @@ fn Paths(paths: Vec<AccessPath>) -> impl IntoView {
                 .into_iter()
                 .enumerate()
                 .map(|(n, hop)| {
-                    let first = (n == 0).then(|| view! { <span class="hop-from">{hop.principal.name.clone()}</span> });
+                    let first = (n == 0).then(
+                        || view! { <span class="hop-from">{hop.principal.name.clone()}</span> },
+                    );
                     let since = match hop.since {
                         Some(at) => format!("since {}", utc_short(at)),
                         None => "held before Attest's records".to_owned(),

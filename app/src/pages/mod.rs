@@ -1,5 +1,7 @@
-//! One module per route: the timeline, one event, ingest health, and the page for unknown URLs.
+//! One module per route: the timeline, one event, access, ingest health, and the page for
+//! unknown URLs.
 
+pub mod access;
 pub mod event;
 pub mod ingest;
 pub mod not_found;

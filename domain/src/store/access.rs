@@ -6,6 +6,7 @@ use super::grants::{micros, OpenRow};
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
 use crate::access::graph::{Backward, Forward, HeldGrant, Holder, Reach};
+use crate::grant::{GrantChange, GrantOp};
 use crate::grant::{Principal, Resource};
 use chrono::{DateTime, Utc};
 
@@ -67,7 +68,48 @@ pub struct AccessTo {
     pub truncated: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct RecentRow {
+    id: i64,
+    at_us: i64,
+    #[sqlx(flatten)]
+    grant: OpenRow,
+    op: String,
+    evidence: String,
+}
+
 impl Store {
+    /// The grant changes recorded last (gained and lost access, as sources stated them),
+    /// newest record first: where the access page starts when it is asked nothing.
+    pub async fn recent_grant_changes(&self, limit: i64) -> Result<Vec<GrantChange>, StoreError> {
+        let rows: Vec<RecentRow> = on_engine!(self, pool => {
+            sqlx::query_as(
+                "select id, at_us, scope, principal_kind, principal_id, principal_name, \
+                 resource_kind, resource_id, resource_name, permission, via, op, evidence \
+                 from grant_changes where principal_id <> '*' and resource_id <> '*' \
+                 order by id desc limit $1",
+            )
+            .bind(limit.clamp(1, 500))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                let op = GrantOp::parse(&row.op).ok_or_else(|| StoreError::Corrupt {
+                    table: "grant_changes",
+                    id: row.id,
+                    reason: format!("unknown op {:?}", row.op),
+                })?;
+                Ok(GrantChange {
+                    at: from_micros("grant_changes", row.id, row.at_us)?,
+                    grant: row.grant.into(),
+                    op,
+                    evidence: row.evidence,
+                })
+            })
+            .collect()
+    }
+
     /// Grants held at `at` whose `column` (`principal_id` or `resource_id`) is one of `ids`.
     async fn held(
         &self,

@@ -58,11 +58,13 @@ async fn access_with_paths_for_principals_and_resources() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["principals"][0]["name"], "Codertocat");
     assert_eq!(answer["principals"][0]["id"], "github:user:21031067");
-    assert!(paths(&answer, "access").contains(&through_team.to_owned()), "{answer}");
+    assert!(
+        paths(&answer, "access").contains(&through_team.to_owned()),
+        "{answer}"
+    );
     assert_eq!(answer["truncated"], false);
 
-    let (status, answer) =
-        get(&server, t, "/api/v1/access?resource=Octocoders/Hello-World").await;
+    let (status, answer) = get(&server, t, "/api/v1/access?resource=Octocoders/Hello-World").await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["resource"]["kind"], "repository");
     let holders: Vec<&str> = answer["holders"]
@@ -87,7 +89,11 @@ async fn access_with_paths_for_principals_and_resources() {
     for (query, status, says) in [
         ("", 400, "principal or resource is required"),
         ("?principal=a&resource=b", 400, "not both"),
-        ("?principal=codertocat&at=yesterday", 400, "at: \"yesterday\""),
+        (
+            "?principal=codertocat&at=yesterday",
+            400,
+            "at: \"yesterday\"",
+        ),
         ("?principal=nobody-at-all", 404, "nobody-at-all"),
         ("?resource=no/such-repo", 404, "no/such-repo"),
     ] {
@@ -97,7 +103,10 @@ async fn access_with_paths_for_principals_and_resources() {
         assert!(detail.contains(says), "{query}: {detail}");
     }
 
-    assert_eq!(get(&server, None, "/api/v1/access?principal=x").await.0, 401);
+    assert_eq!(
+        get(&server, None, "/api/v1/access?principal=x").await.0,
+        401
+    );
     let viewer = server.token(Role::Viewer).await;
     let (status, problem) = get(&server, Some(&viewer), "/api/v1/access?principal=x").await;
     assert_eq!(status, 403, "{problem}");

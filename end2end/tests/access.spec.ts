@@ -1,0 +1,75 @@
+// The access page against demo data (`attest demo`): from a recent grant change to what that
+// person reaches, with paths, to who reaches one of those resources, and back. Names are read
+// from the page, never hard-coded.
+//
+// Helpers: `find` says where things are, `act` does what a person does. Every wait is on a
+// condition (a URL, an element, a text), never on time.
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+const find = {
+  gainedChanges: (page: Page): Locator => page.locator('ul.changes li', { hasText: ' gained ' }),
+  rows: (page: Page): Locator => page.locator('table.access tbody tr'),
+  pathStarts: (page: Page): Locator => page.locator('table.access ul.paths .hop-from'),
+  field: (page: Page, label: string): Locator => page.getByLabel(label, { exact: true }),
+  showButton: (page: Page): Locator => page.getByRole('button', { name: 'Show' }),
+  alert: (page: Page): Locator => page.getByRole('alert'),
+};
+
+const act = {
+  openAccess: async (page: Page, query = ''): Promise<void> => {
+    await page.goto(`/access${query}`);
+    await expect(page.getByRole('heading', { name: 'Access', level: 1 })).toBeVisible();
+  },
+};
+
+test.describe('access', () => {
+  test('follows a recent change to what the person reaches and who else reaches it', async ({ page }) => {
+    await act.openAccess(page);
+    await expect(page.getByRole('heading', { name: 'Recent access changes' })).toBeVisible();
+    const change = find.gainedChanges(page).first();
+    await expect(change).toBeVisible();
+    const who = change.locator('a.who');
+    const name = (await who.innerText()).trim();
+    await who.click();
+
+    // What they reach: every path starts with them.
+    await expect(page).toHaveURL(/\/access\?who=/);
+    await expect(page).toHaveTitle(/^Access of /);
+    await expect(find.rows(page).first()).toBeVisible();
+    const starts = (await find.pathStarts(page).allInnerTexts()).map((s) => s.trim());
+    expect(starts.length).toBeGreaterThan(0);
+    expect(new Set(starts)).toEqual(new Set([name]));
+
+    // Who reaches the first resource: they are among the holders.
+    const resource = find.rows(page).first().locator('td').first().locator('a');
+    const resourceName = (await resource.innerText()).trim();
+    await resource.click();
+    await expect(page).toHaveURL(/\/access\?what=/);
+    await expect(page).toHaveTitle(new RegExp(`^Who can reach `));
+    await expect(page.locator('main')).toContainText(resourceName);
+    await expect(find.rows(page).locator('td:first-child a', { hasText: name }).first()).toBeVisible();
+  });
+
+  test('asks by name with the form, and on a date before anything was granted', async ({ page }) => {
+    await act.openAccess(page);
+    const name = (await find.gainedChanges(page).first().locator('a.who').innerText()).trim();
+    await find.field(page, 'Who').fill(name);
+    await find.showButton(page).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('who')).toBe(name);
+    await expect(find.rows(page).first()).toBeVisible();
+
+    await find.field(page, 'On (UTC)').fill('2000-01-01');
+    await find.showButton(page).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('at')).toBe('2000-01-01');
+    await expect(page.getByText('Nothing is reachable at that time.')).toBeVisible();
+  });
+
+  test('says what is wrong with a question it cannot answer', async ({ page }) => {
+    const response = await page.goto('/access?who=nobody-by-this-name');
+    expect(response?.status()).toBe(404);
+    await expect(find.alert(page)).toContainText('nobody-by-this-name');
+    const bad = await page.goto('/access?who=x&at=not-a-date');
+    expect(bad?.status()).toBe(400);
+    await expect(find.alert(page)).toContainText('not a date');
+  });
+});
