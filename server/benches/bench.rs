@@ -3,13 +3,15 @@
 //! 1. CloudTrail import (events/s) of a generated `.json.gz` into SQLite and Postgres.
 //! 2. GitHub webhook acknowledgement latency (p50/p99) at a fixed request rate.
 //! 3. `GET /api/v1/events` latency (p50/p95) for common filters over a demo database.
+//! 4. Effective access (p50/p95) over a generated org of ~100,000 principals and ~1,000,000
+//!    grants, from the store and as the `/access` page (see `bench/access.rs`).
 //!
 //! Sizes come from `ATTEST_BENCH_IMPORT` (default 100000 records), `ATTEST_BENCH_EVENTS`
 //! (100000), `ATTEST_BENCH_RATE` (200 requests/s) and `ATTEST_BENCH_SECONDS` (10). The import
 //! runs `ATTEST_BENCH_IMPORT_RUNS` times per engine (3), each into an empty database, and the
 //! median is printed with the range: on a shared 2-core machine single runs vary by a third. Postgres runs
 //! when `ATTEST_TEST_POSTGRES_URL` is set. `ATTEST_BENCH_PARTS` picks parts by name, comma-separated
-//! (`import`, `api`: the webhook and query parts share one server), default both.
+//! (`import`, `api`: the webhook and query parts share one server, `access`), default all three.
 //! `ATTEST_BENCH_IMPORT_FILE` keeps the generated import file at that path and reuses it.
 
 use anyhow::Context;
@@ -26,6 +28,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "bench/access.rs"]
+mod access;
 
 const SECRET: &str = "bench-secret";
 
@@ -54,13 +59,24 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(1)
     );
 
-    let parts = std::env::var("ATTEST_BENCH_PARTS").unwrap_or_else(|_| "import,api".to_owned());
+    let parts =
+        std::env::var("ATTEST_BENCH_PARTS").unwrap_or_else(|_| "import,api,access".to_owned());
     let wants = |part: &str| parts.split(',').any(|p| p.trim() == part);
     if wants("import") {
         import_part(dir.path(), records).await?;
     }
     if wants("api") {
         api_part(dir.path(), events, rate, seconds).await?;
+    }
+    if wants("access") {
+        let store = sqlite_store(&dir.path().join("access.db")).await?;
+        let base = serve(
+            store.clone(),
+            Secrets::from_comma_separated(SECRET),
+            dir.path(),
+        )
+        .await?;
+        access::access_part(dir.path(), Some(&base), &store).await?;
     }
     Ok(())
 }

@@ -273,6 +273,7 @@ impl Backward {
         let first_level = self.levels == 0;
         let walking = std::mem::take(&mut self.paths);
         let mut next: Vec<String> = Vec::new();
+        let mut queued: HashSet<String> = HashSet::new();
         let mut grants = grants;
         grants.sort_by(|a, b| a.grant.cmp(&b.grant));
         for held in grants {
@@ -309,7 +310,7 @@ impl Backward {
                 known.push(hops.clone());
                 let id = grant.principal.id.clone();
                 self.paths.entry(id.clone()).or_default().push(hops);
-                if !next.contains(&id) {
+                if queued.insert(id.clone()) {
                     next.push(id);
                 }
             }

@@ -1,0 +1,153 @@
+//! 4. Effective access over a generated organisation of about 100,000 principals and 1,000,000
+//! grants, imported as a GitHub org snapshot through `attest import github-org`'s own path:
+//! "what can this person reach" and "who can reach this repository" straight from the store,
+//! and the access page (`/access`, rendered on the server) over HTTP.
+
+use super::report;
+use domain::import::{self, ImportKind, ImportOptions};
+use domain::store::Store;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The organisation's shape: with these, 90,000 users + 5,000 teams + 5,000 deploy keys are the
+/// principals, and members (90k) + team memberships (450k) + team repositories (250k) +
+/// collaborators (200k) + deploy keys (5k) + nested teams (~4k) are the grants.
+const USERS: usize = 90_000;
+const TEAMS: usize = 5_000;
+const REPOS: usize = 5_000;
+const TEAMS_PER_USER: usize = 5;
+const REPOS_PER_TEAM: usize = 50;
+const COLLABORATORS_PER_REPO: usize = 40;
+const QUERIES: usize = 200;
+
+fn user(id: usize, role: &str) -> Value {
+    json!({"login": format!("user{id}"), "id": 1_000_000 + id, "role": role})
+}
+
+/// The org snapshot file, built the way a script paging through GitHub's API would nest it.
+fn snapshot(rng: &mut StdRng) -> Value {
+    let members: Vec<Value> = (0..USERS)
+        .map(|u| user(u, if u < 20 { "admin" } else { "member" }))
+        .collect();
+    let mut team_members: Vec<Vec<Value>> = vec![Vec::new(); TEAMS];
+    for u in 0..USERS {
+        for team in rand::seq::index::sample(rng, TEAMS, TEAMS_PER_USER) {
+            let role = if rng.gen_bool(0.05) {
+                "maintainer"
+            } else {
+                "member"
+            };
+            team_members[team].push(user(u, role));
+        }
+    }
+    let repo = |r: usize| json!({"id": 2_000_000 + r, "full_name": format!("bench/repo{r}")});
+    let teams: Vec<Value> = team_members
+        .into_iter()
+        .enumerate()
+        .map(|(t, members)| {
+            // Teams nest three deep: every fifth team is a root, the rest hang below one.
+            let parent = (t % 5 != 0).then(|| json!({"id": 3_000_000 + t - t % 5 + (t % 5) / 2, "slug": format!("team{}", t - t % 5 + (t % 5) / 2)}));
+            let repos: Vec<Value> = rand::seq::index::sample(rng, REPOS, REPOS_PER_TEAM)
+                .into_iter()
+                .map(|r| {
+                    let mut item = repo(r);
+                    item["role_name"] = json!(["read", "write", "maintain", "admin"].choose(rng));
+                    item
+                })
+                .collect();
+            json!({"id": 3_000_000 + t, "slug": format!("team{t}"), "parent": parent,
+                   "members": members, "repos": repos})
+        })
+        .collect();
+    let repos: Vec<Value> = (0..REPOS)
+        .map(|r| {
+            let collaborators: Vec<Value> =
+                rand::seq::index::sample(rng, USERS, COLLABORATORS_PER_REPO)
+                    .into_iter()
+                    .map(|u| {
+                        let mut item = user(u, "member");
+                        item["role_name"] = json!("write");
+                        item
+                    })
+                    .collect();
+            let mut item = repo(r);
+            item["collaborators"] = json!(collaborators);
+            item["deploy_keys"] = json!([{"id": 4_000_000 + r, "title": format!("deploy{r}"), "read_only": r % 2 == 0}]);
+            item
+        })
+        .collect();
+    json!({
+        "org": {"login": "bench", "id": 9_000_000, "default_repository_permission": "none"},
+        "members": members, "teams": teams, "repos": repos, "outside_collaborators": []
+    })
+}
+
+pub async fn access_part(dir: &Path, base: Option<&str>, store: &Store) -> anyhow::Result<()> {
+    println!("\n## Effective access: {USERS} users, {TEAMS} nested teams, {REPOS} repositories");
+    let mut rng = StdRng::seed_from_u64(4);
+    let file = dir.join("org.json");
+    std::fs::write(&file, serde_json::to_vec(&snapshot(&mut rng))?)?;
+    let started = Instant::now();
+    let summary = import::import_files(
+        store,
+        ImportKind::GithubOrg,
+        &ImportOptions::default(),
+        &[file],
+        &mut |_| {},
+    )
+    .await?;
+    println!(
+        "imported the org snapshot: {} grants in {:.1}s",
+        summary.tally.snapshot_grants,
+        started.elapsed().as_secs_f64()
+    );
+    let now = chrono::Utc::now();
+    let mut of = Vec::with_capacity(QUERIES);
+    let mut reached = 0;
+    for _ in 0..QUERIES {
+        let id = format!("github:user:{}", 1_000_000 + rng.gen_range(0..USERS));
+        let started = Instant::now();
+        let answer = store.access_of(&[id], now).await?;
+        of.push(started.elapsed());
+        reached += answer.rows.len();
+    }
+    report("access of a person", &mut of, &[50.0, 95.0, 99.0]);
+    println!("  ({} rows per answer on average)", reached / QUERIES);
+    let mut to = Vec::with_capacity(QUERIES);
+    let mut holders = 0;
+    for _ in 0..QUERIES {
+        let id = format!("github:repo:{}", 2_000_000 + rng.gen_range(0..REPOS));
+        let started = Instant::now();
+        let answer = store.access_to(&id, now).await?;
+        to.push(started.elapsed());
+        holders += answer.rows.len();
+    }
+    report("who can reach a repo", &mut to, &[50.0, 95.0, 99.0]);
+    println!("  ({} holders per answer on average)", holders / QUERIES);
+    if let Some(base) = base {
+        let client = reqwest::Client::new();
+        let mut pages: Vec<Duration> = Vec::with_capacity(QUERIES);
+        for n in 0..QUERIES {
+            let query = if n % 2 == 0 {
+                format!("who=user{}", rng.gen_range(0..USERS))
+            } else {
+                format!("what=bench/repo{}", rng.gen_range(0..REPOS))
+            };
+            let started = Instant::now();
+            let response = client.get(format!("{base}/access?{query}")).send().await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "/access?{query}: {}",
+                response.status()
+            );
+            response.bytes().await?;
+            pages.push(started.elapsed());
+        }
+        report("GET /access page", &mut pages, &[50.0, 95.0, 99.0]);
+    }
+    Ok(())
+}
