@@ -1,7 +1,7 @@
-//! 4. Effective access over a generated organisation of about 100,000 principals and 1,000,000
-//! grants, imported as a GitHub org snapshot through `attest import github-org`'s own path:
-//! "what can this person reach" and "who can reach this repository" straight from the store,
-//! and the access page (`/access`, rendered on the server) over HTTP.
+//! Part 4 of the bench: effective access over a generated organisation of about 100,000
+//! principals and 1,000,000 grants, imported as a GitHub org snapshot through `attest import
+//! github-org`'s own path: "what can this person reach" and "who can reach this repository"
+//! straight from the store, and the access page (`/access`, rendered on the server) over HTTP.
 
 use super::report;
 use domain::import::{self, ImportKind, ImportOptions};
