@@ -162,50 +162,59 @@ fn ChangeList(changes: Vec<GrantChange>) -> impl IntoView {
     view! { <ul class="changes">{items}</ul> }
 }
 
+/// One answer row, whichever way the question was asked.
+struct Row {
+    /// Where the name leads: the same question about it.
+    href: String,
+    name: String,
+    kind: String,
+    /// Beside the name: members counted rather than listed.
+    note: Option<String>,
+    permission: String,
+    everything: bool,
+    paths: Vec<AccessPath>,
+}
+
 #[component]
 fn ReachTable(rows: Vec<Reach>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="empty">"Nothing is reachable at that time."</p> }.into_any();
-    }
     let rows = rows
         .into_iter()
-        .map(|row| {
-            let everything = row.everything.then(|| {
-                view! { <span class="badge warn" title="Admin of everything in it">"everything"</span> }
-            });
-            view! {
-                <tr>
-                    <td>
-                        <a href=format!("/access?what={}", encode(&row.resource.id))>{row.resource.name.clone()}</a>
-                        <span class="subtle">{format!(" {}", row.resource.kind)}</span>
-                    </td>
-                    <td>{row.permission.clone()} " " {everything}</td>
-                    <td><Paths paths=row.paths/></td>
-                </tr>
-            }
+        .map(|row| Row {
+            href: format!("/access?what={}", encode(&row.resource.id)),
+            name: row.resource.name,
+            kind: row.resource.kind,
+            note: None,
+            permission: row.permission,
+            everything: row.everything,
+            paths: row.paths,
         })
-        .collect_view();
-    view! {
-        <div class="table-scroll">
-            <table class="plain access">
-                <thead>
-                    <tr>
-                        <th scope="col">"Resource"</th>
-                        <th scope="col">"Permission"</th>
-                        <th scope="col">"Through"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
-    .into_any()
+        .collect();
+    view! { <AccessTable heading="Resource" rows empty="Nothing is reachable at that time."/> }
 }
 
 #[component]
 fn HolderTable(rows: Vec<Holder>) -> impl IntoView {
+    let rows = rows
+        .into_iter()
+        .map(|row| Row {
+            href: format!("/access?who={}", encode(&row.principal.id)),
+            name: row.principal.name,
+            kind: row.principal.kind,
+            note: row
+                .members_not_listed
+                .map(|n| format!(" and {n} members through it, not listed")),
+            permission: row.permission,
+            everything: row.everything,
+            paths: row.paths,
+        })
+        .collect();
+    view! { <AccessTable heading="Who" rows empty="Nobody holds access at that time."/> }
+}
+
+#[component]
+fn AccessTable(heading: &'static str, rows: Vec<Row>, empty: &'static str) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p class="empty">"Nobody holds access at that time."</p> }.into_any();
+        return view! { <p class="empty">{empty}</p> }.into_any();
     }
     let rows = rows
         .into_iter()
@@ -213,17 +222,14 @@ fn HolderTable(rows: Vec<Holder>) -> impl IntoView {
             let everything = row.everything.then(|| {
                 view! { <span class="badge warn" title="Admin of everything in its org or account">"everything"</span> }
             });
-            let members = row.members_not_listed.map(|n| {
-                view! { <span class="subtle">{format!(" and {n} members through it, not listed")}</span> }
-            });
             view! {
                 <tr>
                     <td>
-                        <a href=format!("/access?who={}", encode(&row.principal.id))>{row.principal.name.clone()}</a>
-                        <span class="subtle">{format!(" {}", row.principal.kind)}</span>
-                        {members}
+                        <a href=row.href>{row.name}</a>
+                        <span class="subtle">{format!(" {}", row.kind)}</span>
+                        {row.note.map(|note| view! { <span class="subtle">{note}</span> })}
                     </td>
-                    <td>{row.permission.clone()} " " {everything}</td>
+                    <td>{row.permission} " " {everything}</td>
                     <td><Paths paths=row.paths/></td>
                 </tr>
             }
@@ -234,7 +240,7 @@ fn HolderTable(rows: Vec<Holder>) -> impl IntoView {
             <table class="plain access">
                 <thead>
                     <tr>
-                        <th scope="col">"Who"</th>
+                        <th scope="col">{heading}</th>
                         <th scope="col">"Permission"</th>
                         <th scope="col">"Through"</th>
                     </tr>

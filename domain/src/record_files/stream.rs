@@ -402,6 +402,26 @@ enum At {
     Literal(&'static [u8]),
 }
 
+/// What one byte does to the scan.
+enum Step {
+    /// Go on in this state with the next byte.
+    Next(At),
+    /// Go on in this state with the same byte (a number ended before it).
+    Again(At),
+    /// The value ended before this offset in the buffer.
+    Done(usize),
+    Fail(String),
+}
+
+/// The step after a value ending before `end`: back in the enclosing array or object, or done.
+fn ended(stack: &[u8], end: usize) -> Step {
+    if stack.is_empty() {
+        Step::Done(end)
+    } else {
+        Step::Next(At::CommaOrEnd)
+    }
+}
+
 /// Where a number is: `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Num {
@@ -612,214 +632,155 @@ impl Input {
             let mut i = self.pos;
             let end = buffer.len();
             while i < end {
-                let byte = buffer[i];
-                // The state after a value ends: the enclosing container's, or done.
-                let after_value = |stack: &Vec<u8>| (!stack.is_empty()).then_some(At::CommaOrEnd);
-                at = match at {
-                    At::Text { key } => {
-                        let run = buffer[i..]
-                            .iter()
-                            .position(|&b| STRING_STOP[usize::from(b)])
-                            .unwrap_or(end - i);
-                        i += run;
-                        if i == end {
-                            break;
-                        }
-                        match buffer[i] {
-                            b'"' if key => At::Colon,
-                            b'"' => match after_value(&self.stack) {
-                                Some(next) => next,
-                                None => {
-                                    self.pos = i + 1;
-                                    return Ok(());
-                                }
-                            },
-                            b'\\' => At::Escape { key },
-                            control => {
-                                self.pos = i;
-                                return Err(ScanError::Invalid(format!(
-                                    "a control character (0x{control:02x}) in a string"
-                                )));
-                            }
-                        }
+                if let At::Text { .. } = at {
+                    // The plain bytes of a string in one tight loop.
+                    i += buffer[i..]
+                        .iter()
+                        .position(|&b| STRING_STOP[usize::from(b)])
+                        .unwrap_or(end - i);
+                    if i == end {
+                        break;
                     }
-                    At::Escape { key } => match byte {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => At::Text { key },
-                        b'u' => At::Hex { key, left: 4 },
-                        _ => {
-                            self.pos = i;
-                            return Err(ScanError::Invalid(format!(
-                                "invalid escape `\\{}` in a string",
-                                char::from(byte).escape_default()
-                            )));
+                }
+                let byte = buffer[i];
+                let step = match at {
+                    At::Text { key } => match byte {
+                        b'"' if key => Step::Next(At::Colon),
+                        b'"' => ended(&self.stack, i + 1),
+                        b'\\' => Step::Next(At::Escape { key }),
+                        control => {
+                            Step::Fail(format!("a control character (0x{control:02x}) in a string"))
                         }
+                    },
+                    At::Escape { key } => match byte {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                            Step::Next(At::Text { key })
+                        }
+                        b'u' => Step::Next(At::Hex { key, left: 4 }),
+                        _ => Step::Fail(format!(
+                            "invalid escape `\\{}` in a string",
+                            char::from(byte).escape_default()
+                        )),
                     },
                     At::Hex { key, left } if byte.is_ascii_hexdigit() => match left {
-                        1 => At::Text { key },
-                        _ => At::Hex {
+                        1 => Step::Next(At::Text { key }),
+                        _ => Step::Next(At::Hex {
                             key,
                             left: left - 1,
-                        },
+                        }),
                     },
                     At::Hex { .. } => {
-                        self.pos = i;
-                        return Err(ScanError::Invalid(
-                            "invalid `\\u` escape: expected four hex digits".to_owned(),
-                        ));
+                        Step::Fail("invalid `\\u` escape: expected four hex digits".to_owned())
                     }
-                    _ if is_whitespace(byte)
-                        && matches!(
-                            at,
-                            At::Value
-                                | At::ValueOrEnd
-                                | At::KeyOrEnd
-                                | At::Key
-                                | At::Colon
-                                | At::CommaOrEnd
-                        ) =>
+                    At::Value
+                    | At::ValueOrEnd
+                    | At::KeyOrEnd
+                    | At::Key
+                    | At::Colon
+                    | At::CommaOrEnd
+                        if is_whitespace(byte) =>
                     {
-                        at
+                        Step::Next(at)
                     }
                     At::Value | At::ValueOrEnd => match byte {
-                        b'{' | b'[' => {
-                            if outer + self.stack.len() == MAX_DEPTH {
-                                self.pos = i;
-                                return Err(ScanError::Invalid(format!(
-                                    "arrays and objects nested more than {MAX_DEPTH} deep"
-                                )));
-                            }
+                        b'{' | b'[' if outer + self.stack.len() == MAX_DEPTH => Step::Fail(
+                            format!("arrays and objects nested more than {MAX_DEPTH} deep"),
+                        ),
+                        b'{' => {
                             self.stack.push(byte);
-                            if byte == b'{' {
-                                At::KeyOrEnd
-                            } else {
-                                At::ValueOrEnd
-                            }
+                            Step::Next(At::KeyOrEnd)
                         }
-                        b'"' => At::Text { key: false },
-                        b'-' => At::Number(Num::Minus),
-                        b'0' => At::Number(Num::Zero),
-                        b'1'..=b'9' => At::Number(Num::Int),
-                        b't' => At::Literal(b"rue"),
-                        b'f' => At::Literal(b"alse"),
-                        b'n' => At::Literal(b"ull"),
+                        b'[' => {
+                            self.stack.push(byte);
+                            Step::Next(At::ValueOrEnd)
+                        }
+                        b'"' => Step::Next(At::Text { key: false }),
+                        b'-' => Step::Next(At::Number(Num::Minus)),
+                        b'0' => Step::Next(At::Number(Num::Zero)),
+                        b'1'..=b'9' => Step::Next(At::Number(Num::Int)),
+                        b't' => Step::Next(At::Literal(b"rue")),
+                        b'f' => Step::Next(At::Literal(b"alse")),
+                        b'n' => Step::Next(At::Literal(b"ull")),
                         b']' if matches!(at, At::ValueOrEnd) => {
                             self.stack.pop();
-                            match after_value(&self.stack) {
-                                Some(next) => next,
-                                None => {
-                                    self.pos = i + 1;
-                                    return Ok(());
-                                }
-                            }
+                            ended(&self.stack, i + 1)
                         }
-                        _ => {
-                            self.pos = i;
-                            return Err(ScanError::Invalid(format!(
-                                "expected a value, found {}",
-                                describe(byte)
-                            )));
-                        }
+                        _ => Step::Fail(format!("expected a value, found {}", describe(byte))),
                     },
                     At::KeyOrEnd | At::Key => match byte {
-                        b'"' => At::Text { key: true },
+                        b'"' => Step::Next(At::Text { key: true }),
                         b'}' if matches!(at, At::KeyOrEnd) => {
                             self.stack.pop();
-                            match after_value(&self.stack) {
-                                Some(next) => next,
-                                None => {
-                                    self.pos = i + 1;
-                                    return Ok(());
-                                }
-                            }
+                            ended(&self.stack, i + 1)
                         }
-                        _ => {
-                            self.pos = i;
-                            return Err(ScanError::Invalid(format!(
-                                "expected a key in double quotes, found {}",
-                                describe(byte)
-                            )));
-                        }
+                        _ => Step::Fail(format!(
+                            "expected a key in double quotes, found {}",
+                            describe(byte)
+                        )),
                     },
                     At::Colon => match byte {
-                        b':' => At::Value,
-                        _ => {
-                            self.pos = i;
-                            return Err(ScanError::Invalid(format!(
-                                "expected `:` after an object key, found {}",
-                                describe(byte)
-                            )));
-                        }
+                        b':' => Step::Next(At::Value),
+                        _ => Step::Fail(format!(
+                            "expected `:` after an object key, found {}",
+                            describe(byte)
+                        )),
                     },
                     At::CommaOrEnd => {
                         let open = self.stack.last().copied().unwrap_or(b'[');
                         match (open, byte) {
-                            (b'[', b',') => At::Value,
-                            (_, b',') => At::Key,
+                            (b'[', b',') => Step::Next(At::Value),
+                            (_, b',') => Step::Next(At::Key),
                             (b'[', b']') | (b'{', b'}') => {
                                 self.stack.pop();
-                                match after_value(&self.stack) {
-                                    Some(next) => next,
-                                    None => {
-                                        self.pos = i + 1;
-                                        return Ok(());
-                                    }
-                                }
+                                ended(&self.stack, i + 1)
                             }
                             _ => {
                                 let close = if open == b'[' { ']' } else { '}' };
-                                self.pos = i;
-                                return Err(ScanError::Invalid(format!(
+                                Step::Fail(format!(
                                     "expected `,` or `{close}`, found {}",
                                     describe(byte)
-                                )));
+                                ))
                             }
                         }
                     }
                     At::Number(num) => match num.step(byte) {
-                        Some(Ok(next)) => At::Number(next),
-                        Some(Err(())) => {
-                            self.pos = i;
-                            return Err(ScanError::Invalid(format!(
-                                "invalid number: {} cannot come here",
-                                describe(byte)
-                            )));
-                        }
-                        // The number ended before this byte: look at it again.
-                        None => match after_value(&self.stack) {
-                            Some(next) => {
-                                at = next;
-                                continue;
-                            }
-                            None => {
-                                self.pos = i;
-                                return Ok(());
-                            }
+                        Some(Ok(next)) => Step::Next(At::Number(next)),
+                        Some(Err(())) => Step::Fail(format!(
+                            "invalid number: {} cannot come here",
+                            describe(byte)
+                        )),
+                        // The number ended before this byte, which is looked at again.
+                        None => match ended(&self.stack, i) {
+                            Step::Next(next) => Step::Again(next),
+                            done => done,
                         },
                     },
                     At::Literal(rest) => match rest.split_first() {
+                        Some((&expected, [])) if byte == expected => ended(&self.stack, i + 1),
                         Some((&expected, rest)) if byte == expected => {
-                            if rest.is_empty() {
-                                match after_value(&self.stack) {
-                                    Some(next) => next,
-                                    None => {
-                                        self.pos = i + 1;
-                                        return Ok(());
-                                    }
-                                }
-                            } else {
-                                At::Literal(rest)
-                            }
+                            Step::Next(At::Literal(rest))
                         }
-                        _ => {
-                            self.pos = i;
-                            return Err(ScanError::Invalid(format!(
-                                "expected `true`, `false` or `null`, found {}",
-                                describe(byte)
-                            )));
-                        }
+                        _ => Step::Fail(format!(
+                            "expected `true`, `false` or `null`, found {}",
+                            describe(byte)
+                        )),
                     },
                 };
-                i += 1;
+                match step {
+                    Step::Next(next) => {
+                        at = next;
+                        i += 1;
+                    }
+                    Step::Again(next) => at = next,
+                    Step::Done(after) => {
+                        self.pos = after;
+                        return Ok(());
+                    }
+                    Step::Fail(what) => {
+                        self.pos = i;
+                        return Err(ScanError::Invalid(what));
+                    }
+                }
             }
             self.pos = i;
         }

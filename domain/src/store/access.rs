@@ -222,30 +222,14 @@ impl Store {
     /// links to them, and accounts named by that e-mail).
     pub async fn find_principals(&self, text: &str) -> Result<Vec<Principal>, StoreError> {
         let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
         let mut names = vec![text.to_lowercase()];
         if text.contains('@') {
             if let Some(person) = self.person(text).await? {
                 names.extend(person.accounts.iter().map(|a| a.account_id.to_lowercase()));
             }
         }
-        let mut ids = vec![text.to_owned()];
-        if text.starts_with("arn:") {
-            ids.push(format!("aws:{text}"));
-        }
-        let mut sql = Sql::new(
-            "select distinct principal_kind, principal_id, principal_name from grants \
-             where principal_id in ",
-        );
-        sql.text_list(&ids);
-        sql.push(" or lower(principal_name) in ").text_list(&names);
-        sql.push(" order by principal_id");
-        let rows: Vec<(String, String, String)> = on_engine!(self, pool => {
-            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
-        });
-        Ok(rows
+        let found = self.find_named("principal", text, &names).await?;
+        Ok(found
             .into_iter()
             .map(|(kind, id, name)| Principal { kind, id, name })
             .collect())
@@ -255,6 +239,23 @@ impl Store {
     /// a team, a role; any case).
     pub async fn find_resources(&self, text: &str) -> Result<Vec<Resource>, StoreError> {
         let text = text.trim();
+        let found = self
+            .find_named("resource", text, &[text.to_lowercase()])
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(|(kind, id, name)| Resource { kind, id, name })
+            .collect())
+    }
+
+    /// (kind, id, name) of every `side` (`principal` or `resource`) of a grant whose id is
+    /// `text` (or `aws:` and the ARN `text`) or whose lower-cased name is one of `names`.
+    async fn find_named(
+        &self,
+        side: &str,
+        text: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
         if text.is_empty() {
             return Ok(Vec::new());
         }
@@ -262,21 +263,15 @@ impl Store {
         if text.starts_with("arn:") {
             ids.push(format!("aws:{text}"));
         }
-        let mut sql = Sql::new(
-            "select distinct resource_kind, resource_id, resource_name from grants \
-             where resource_id in ",
-        );
-        sql.text_list(&ids);
-        let p = sql.arg(Arg::Text(text.to_lowercase()));
-        sql.push(&format!(
-            " or lower(resource_name) = {p} order by resource_id"
+        let mut sql = Sql::new(&format!(
+            "select distinct {side}_kind, {side}_id, {side}_name from grants where {side}_id in "
         ));
-        let rows: Vec<(String, String, String)> = on_engine!(self, pool => {
+        sql.text_list(&ids);
+        sql.push(&format!(" or lower({side}_name) in "))
+            .text_list(names);
+        sql.push(&format!(" order by {side}_id"));
+        Ok(on_engine!(self, pool => {
             bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(kind, id, name)| Resource { kind, id, name })
-            .collect())
+        }))
     }
 }
