@@ -2,19 +2,10 @@
 //! real webhooks; the API answers with the paths, for a principal and for a resource, now and
 //! before the grants existed, and refuses what it cannot answer with the reason.
 
+use crate::api::get;
 use crate::support::{fixtures, TestServer, SECRET};
 use domain::model::Role;
 use serde_json::Value;
-
-async fn get(server: &TestServer, token: Option<&str>, path: &str) -> (u16, Value) {
-    let mut request = server.client.get(server.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// The `text` of every path of every row under `rows` (`access` or `holders`).
 fn paths(answer: &Value, rows: &str) -> Vec<String> {

@@ -27,7 +27,8 @@ async fn seeded() -> (TestServer, String) {
     (server, token)
 }
 
-async fn get(server: &TestServer, token: Option<&str>, path: &str) -> (u16, Value) {
+/// GETs `path` with the bearer `token`: the status and the JSON body (null when none).
+pub(crate) async fn get(server: &TestServer, token: Option<&str>, path: &str) -> (u16, Value) {
     let mut request = server.client.get(server.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
