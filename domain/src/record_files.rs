@@ -4,6 +4,7 @@
 //! Graph's `{"value":[...]}`), JSON arrays, NDJSON exports and single records, gzipped or not.
 //! Memory stays bounded by the largest record, never by the size of a file.
 
+mod scan;
 mod stream;
 #[cfg(test)]
 mod tests;
