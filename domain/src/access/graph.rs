@@ -102,7 +102,7 @@ pub struct Holder {
 }
 
 /// Kinds of resource that are containers of a whole scope: admin on one is admin of all in it.
-const SCOPE_KINDS: [&str; 6] = [
+pub const SCOPE_KINDS: [&str; 6] = [
     "org",
     "organization",
     "account",
@@ -111,13 +111,16 @@ const SCOPE_KINDS: [&str; 6] = [
     "tenant",
 ];
 
+/// Permissions on a [`SCOPE_KINDS`] resource that cover everything in it, compared without
+/// case (sources write `admin`, `Owner`, `roles/owner`).
+pub const ADMIN_PERMISSIONS: [&str; 3] = ["admin", "owner", "roles/owner"];
+
 /// Whether `grant` makes its principal admin of everything in its resource.
 pub fn is_admin_of_everything(grant: &Grant) -> bool {
     SCOPE_KINDS.contains(&grant.resource.kind.as_str())
-        && matches!(
-            grant.permission.to_ascii_lowercase().as_str(),
-            "admin" | "owner" | "roles/owner"
-        )
+        && ADMIN_PERMISSIONS
+            .iter()
+            .any(|admin| admin.eq_ignore_ascii_case(&grant.permission))
 }
 
 /// Whether the principal of `grant` also holds what the grant's resource holds: members of

@@ -5,7 +5,9 @@
 use super::grants::{micros, OpenRow};
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
-use crate::access::graph::{Backward, Forward, HeldGrant, Holder, Reach};
+use crate::access::graph::{
+    Backward, Forward, HeldGrant, Holder, Reach, ADMIN_PERMISSIONS, SCOPE_KINDS,
+};
 use crate::grant::{GrantChange, GrantOp};
 use crate::grant::{Principal, Resource};
 use chrono::{DateTime, Utc};
@@ -204,12 +206,17 @@ impl Store {
     ) -> Result<Vec<HeldGrant>, StoreError> {
         let mut sql = Sql::new(SELECT_HELD);
         sql.push("scope in ").text_list(scopes);
-        sql.push(
-            // The spellings sources use; `is_admin_of_everything` has the last word.
-            " and permission in ('admin', 'Admin', 'owner', 'Owner', 'roles/owner') \
-             and resource_kind in ('org', 'organization', 'account', 'project', 'subscription', \
-             'tenant')",
-        );
+        // Each permission as written and capitalized, so the (scope, permission) index serves
+        // the lookup; `is_admin_of_everything` has the last word.
+        let mut permissions: Vec<String> = Vec::new();
+        for admin in ADMIN_PERMISSIONS {
+            let mut capitalized = admin.to_owned();
+            capitalized[..1].make_ascii_uppercase();
+            permissions.extend([admin.to_owned(), capitalized]);
+        }
+        let kinds: Vec<String> = SCOPE_KINDS.iter().map(|k| k.to_string()).collect();
+        sql.push(" and permission in ").text_list(&permissions);
+        sql.push(" and resource_kind in ").text_list(&kinds);
         held_at(&mut sql, at);
         let rows: Vec<HeldRow> = on_engine!(self, pool => {
             bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?

@@ -49,7 +49,7 @@ fn snapshot(rng: &mut StdRng) -> Value {
         .into_iter()
         .enumerate()
         .map(|(t, members)| {
-            // Teams nest three deep: every fifth team is a root, the rest hang below one.
+            // Teams nest in groups of five, up to four levels: every fifth team is a root.
             let parent = (t % 5 != 0).then(|| json!({"id": 3_000_000 + t - t % 5 + (t % 5) / 2, "slug": format!("team{}", t - t % 5 + (t % 5) / 2)}));
             let repos: Vec<Value> = rand::seq::index::sample(rng, REPOS, REPOS_PER_TEAM)
                 .into_iter()
