@@ -38,28 +38,40 @@ impl Sql {
         format!("${}", self.args.len())
     }
 
+    /// Adds a value and writes its placeholder at the end of the text: what [`Sql::arg`] does
+    /// without a string per value, for statements that carry thousands.
+    fn push_arg(&mut self, value: Arg) {
+        use std::fmt::Write as _;
+        self.args.push(value);
+        // Writing to a String cannot fail.
+        let _ = write!(self.text, "${}", self.args.len());
+    }
+
+    /// Appends `(p1, p2, …)`: a list of placeholders for `values`.
+    fn push_list<T>(&mut self, values: impl IntoIterator<Item = T>, arg: impl Fn(T) -> Arg) {
+        self.text.push('(');
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.push_arg(arg(value));
+        }
+        self.text.push(')');
+    }
+
     /// Appends `(p1, p2, …)` for one row of a multi-row `values` list, with a leading comma
     /// after the first row.
     pub fn row(&mut self, first: bool, values: Vec<Arg>) -> &mut Self {
-        let placeholders: Vec<String> = values.into_iter().map(|v| self.arg(v)).collect();
         if !first {
             self.text.push_str(", ");
         }
-        self.text.push('(');
-        self.text.push_str(&placeholders.join(", "));
-        self.text.push(')');
+        self.push_list(values, |v| v);
         self
     }
 
     /// Appends `(p1, p2, …)` of strings, for `in` lists.
     pub fn text_list(&mut self, values: &[String]) -> &mut Self {
-        let placeholders: Vec<String> = values
-            .iter()
-            .map(|v| self.arg(Arg::Text(v.clone())))
-            .collect();
-        self.text.push('(');
-        self.text.push_str(&placeholders.join(", "));
-        self.text.push(')');
+        self.push_list(values, |v| Arg::Text(v.clone()));
         self
     }
 
@@ -70,12 +82,10 @@ impl Sql {
     ) -> &mut Self {
         self.text.push('(');
         for (i, (a, b)) in pairs.into_iter().enumerate() {
-            let a = self.arg(Arg::Text(a.to_owned()));
-            let b = self.arg(Arg::Text(b.to_owned()));
             if i > 0 {
                 self.text.push_str(", ");
             }
-            self.text.push_str(&format!("({a}, {b})"));
+            self.push_list([a, b], |v| Arg::Text(v.to_owned()));
         }
         self.text.push(')');
         self
@@ -83,10 +93,7 @@ impl Sql {
 
     /// Appends `(p1, p2, …)` of integers, for `in` lists.
     pub fn id_list(&mut self, ids: &[i64]) -> &mut Self {
-        let placeholders: Vec<String> = ids.iter().map(|id| self.arg(Arg::I64(*id))).collect();
-        self.text.push('(');
-        self.text.push_str(&placeholders.join(", "));
-        self.text.push(')');
+        self.push_list(ids, |id| Arg::I64(*id));
         self
     }
 }
@@ -220,6 +227,40 @@ macro_rules! run {
 }
 pub(crate) use run;
 
+/// Runs a sequence of statements in order, as [`run!`] runs one, building each statement while
+/// the engine runs the one before it: `run_each!(dialect, statements => query_as.fetch_all(&mut
+/// *tx), |rows: Vec<(i64,)>| { ... })` takes the statements from an iterator that builds them
+/// as it goes and hands each result to the block. The first poll of a query hands it to the
+/// engine (SQLite's worker thread, or Postgres over the socket), so the next statement is
+/// built on this thread while the engine works, instead of one waiting for the other: bulk
+/// writes spend about as long building statements as the engine spends running them.
+macro_rules! run_each {
+    ($dialect:expr, $statements:expr => $query:ident . $method:ident ( $executor:expr ),
+     |$result:ident : $ty:ty| $body:block) => {{
+        use std::future::Future as _;
+        let dialect: $crate::store::sql::Dialect = $dialect;
+        let mut statements = $statements.into_iter();
+        let mut current: Option<$crate::store::sql::Sql> = statements.next();
+        while let Some(sql) = current.take() {
+            let rendered = sql.render(dialect);
+            let mut query = std::pin::pin!($crate::store::sql::bind_all!(
+                sqlx::$query(&rendered.text),
+                &rendered.args
+            )
+            .$method($executor));
+            let started =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(query.as_mut().poll(cx))).await;
+            current = statements.next();
+            let $result: $ty = match started {
+                std::task::Poll::Ready(result) => result,
+                std::task::Poll::Pending => query.await,
+            }?;
+            $body
+        }
+    }};
+}
+pub(crate) use run_each;
+
 /// Binds the builder's values onto a sqlx query of either engine, in order. Text and bytes
 /// are bound by reference (the builder outlives the query), so a batch's bodies are not copied
 /// again.
@@ -278,6 +319,36 @@ mod tests {
         sql.push(&b);
         assert_eq!(sql.text, "select 1 where a = $1 and b = $2");
         assert_eq!(sql.args, vec![Arg::I64(1), Arg::Text("x".into())]);
+    }
+
+    #[test]
+    fn lists_rows_and_pairs_number_on_from_what_is_there() {
+        let mut sql = Sql::new("x in ");
+        sql.id_list(&[7, 8]).push(" and (a, b) in ");
+        sql.text_pairs([("s", "k"), ("t", "l")]).push(" values ");
+        sql.row(true, vec![Arg::I64(1)])
+            .row(false, vec![Arg::I64(2), Arg::OptI64(None)]);
+        sql.push(" in ").text_list(&["z".to_owned()]);
+        assert_eq!(
+            sql.text,
+            "x in ($1, $2) and (a, b) in (($3, $4), ($5, $6)) values ($7), ($8, $9) in ($10)"
+        );
+        let text = |s: &str| Arg::Text(s.to_owned());
+        assert_eq!(
+            sql.args,
+            vec![
+                Arg::I64(7),
+                Arg::I64(8),
+                text("s"),
+                text("k"),
+                text("t"),
+                text("l"),
+                Arg::I64(1),
+                Arg::I64(2),
+                Arg::OptI64(None),
+                text("z"),
+            ]
+        );
     }
 
     #[test]

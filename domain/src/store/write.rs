@@ -47,13 +47,19 @@ pub(crate) fn initial_status(outcome: Option<&Outcome>) -> (&'static str, Option
 /// and evaluates to one `StoredDelivery` per delivery. Replays are
 /// detected by the unique (source, delivery_key); a key repeated within the batch is new once.
 /// `$dialect` says whether the engine returns new ids or the new rows get assigned ones.
+///
+/// Each step is a run of statements built while the engine runs the one before
+/// ([`run_each!`](crate::store::sql::run_each)): with returned ids, the inserts, then a look-up
+/// of the keys none of them inserted; with assigned ids, the look-up of every key, then the
+/// inserts of those not found. Within the one transaction that is the same as taking the batch
+/// a statement at a time.
 macro_rules! insert_deliveries_in {
     ($tx:expr, $deliveries:expr, $outcomes:expr, $digests:expr, $dialect:expr) => {{
         use std::collections::HashMap;
         use $crate::store::deliveries::{
             find_deliveries, insert_deliveries, DELIVERY_ROW_VALUES, NEXT_DELIVERY_ID,
         };
-        use $crate::store::sql::run;
+        use $crate::store::sql::run_each;
         use $crate::store::{StoreError, StoredDelivery};
         let dialect: $crate::store::sql::Dialect = $dialect;
         let deliveries: &[$crate::store::IncomingDelivery] = $deliveries;
@@ -63,93 +69,88 @@ macro_rules! insert_deliveries_in {
         let key = |d: &$crate::store::IncomingDelivery| {
             (d.source.as_str().to_owned(), d.delivery_key.clone())
         };
-        let mut next_id: Option<i64> = if dialect.assign_ids && !deliveries.is_empty() {
-            let (next,): (i64,) =
-                sqlx::query_as(NEXT_DELIVERY_ID).fetch_one(&mut *$tx).await?;
-            Some(next)
-        } else {
-            None
-        };
-        let mut stored = Vec::with_capacity(deliveries.len());
-        for (n, chunk) in deliveries.chunks(per_statement).enumerate() {
-            let span = n * per_statement..n * per_statement + chunk.len();
-            let verdicts = outcomes.and_then(|o| o.get(span.clone()));
-            let hashes = digests.and_then(|h| h.get(span));
-            let rows: Vec<_> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, d)| {
-                    (
-                        d,
-                        verdicts.and_then(|v| v.get(i)),
-                        hashes.and_then(|h| h.get(i)).map(String::as_str),
-                    )
-                })
-                .collect();
-            let mut new: HashMap<(String, String), i64> = HashMap::new();
-            if next_id.is_none() {
-                let insert = insert_deliveries(dialect.insert, &rows, None);
-                let inserted: Vec<(i64, String, String)> =
-                    run!(dialect, insert => query_as.fetch_all(&mut *$tx))?;
+        let rows: Vec<_> = deliveries
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                (
+                    d,
+                    outcomes.and_then(|o| o.get(i)),
+                    digests.and_then(|h| h.get(i)).map(String::as_str),
+                )
+            })
+            .collect();
+        // The ids of the keys inserted here.
+        let mut new: HashMap<(String, String), i64> = HashMap::new();
+        if !dialect.assign_ids {
+            run_each!(dialect, rows
+                .chunks(per_statement)
+                .map(|chunk| insert_deliveries(dialect.insert, chunk, None))
+                => query_as.fetch_all(&mut *$tx), |inserted: Vec<(i64, String, String)>| {
                 new.extend(
                     inserted
                         .into_iter()
                         .map(|(id, source, key)| ((source, key), id)),
                 );
+            });
+        }
+        // The keys stored before, with whether they are still pending.
+        let mut existing: HashMap<(String, String), (i64, bool)> = HashMap::new();
+        let known: Vec<&$crate::store::IncomingDelivery> = deliveries
+            .iter()
+            .filter(|d| !new.contains_key(&key(d)))
+            .collect();
+        run_each!(dialect, known.chunks(per_statement).map(|chunk| find_deliveries(chunk))
+            => query_as.fetch_all(&mut *$tx), |found: Vec<(i64, String, String, String)>| {
+            for (id, source, key, status) in found {
+                let pending = $crate::model::DeliveryStatus::parse(&status)
+                    == $crate::model::DeliveryStatus::Pending;
+                existing.insert((source, key), (id, pending));
             }
-            let known: Vec<&$crate::store::IncomingDelivery> =
-                chunk.iter().filter(|d| !new.contains_key(&key(d))).collect();
-            let mut existing: HashMap<(String, String), (i64, bool)> = HashMap::new();
-            if !known.is_empty() {
-                let lookup = find_deliveries(&known);
-                let found: Vec<(i64, String, String, String)> =
-                    run!(dialect, lookup => query_as.fetch_all(&mut *$tx))?;
-                for (id, source, key, status) in found {
-                    let pending = $crate::model::DeliveryStatus::parse(&status)
-                        == $crate::model::DeliveryStatus::Pending;
-                    existing.insert((source, key), (id, pending));
+        });
+        if dialect.assign_ids && !deliveries.is_empty() {
+            // The first copy of each key not stored yet goes in, with the next id.
+            let (first,): (i64,) = sqlx::query_as(NEXT_DELIVERY_ID).fetch_one(&mut *$tx).await?;
+            let mut fresh = Vec::new();
+            for row in &rows {
+                let key = key(row.0);
+                if !existing.contains_key(&key) && !new.contains_key(&key) {
+                    new.insert(key, first + fresh.len() as i64);
+                    fresh.push(*row);
                 }
             }
-            if let Some(next) = next_id.as_mut() {
-                // The first copy of each key not stored yet goes in, with the next id.
-                let first = *next;
-                let mut fresh = Vec::new();
-                for row in &rows {
-                    let key = key(row.0);
-                    if !existing.contains_key(&key) && !new.contains_key(&key) {
-                        new.insert(key, *next);
-                        *next += 1;
-                        fresh.push(*row);
+            run_each!(dialect, fresh
+                .chunks(per_statement)
+                .enumerate()
+                .map(|(n, chunk)| {
+                    let first_id = first + (n * per_statement) as i64;
+                    insert_deliveries(dialect.insert, chunk, Some(first_id))
+                })
+                => query.execute(&mut *$tx), |_done: _| {});
+        }
+        let mut stored = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            let key = key(d);
+            stored.push(match new.remove(&key) {
+                Some(id) => {
+                    // Later copies in this batch are duplicates of this one.
+                    existing.insert(key, (id, false));
+                    StoredDelivery::New { id }
+                }
+                None => match existing.get(&key) {
+                    Some(&(id, pending)) => StoredDelivery::Duplicate { id, pending },
+                    None => {
+                        return Err(StoreError::Corrupt {
+                            table: "deliveries",
+                            id: 0,
+                            reason: format!(
+                                "delivery {:?} neither inserted nor found",
+                                d.delivery_key
+                            ),
+                        })
                     }
-                }
-                if !fresh.is_empty() {
-                    let insert = insert_deliveries(dialect.insert, &fresh, Some(first));
-                    run!(dialect, insert => query.execute(&mut *$tx))?;
-                }
-            }
-            for d in chunk {
-                let key = key(d);
-                stored.push(match new.remove(&key) {
-                    Some(id) => {
-                        // Later copies in this batch are duplicates of this one.
-                        existing.insert(key, (id, false));
-                        StoredDelivery::New { id }
-                    }
-                    None => match existing.get(&key) {
-                        Some(&(id, pending)) => StoredDelivery::Duplicate { id, pending },
-                        None => {
-                            return Err(StoreError::Corrupt {
-                                table: "deliveries",
-                                id: 0,
-                                reason: format!(
-                                    "delivery {:?} neither inserted nor found",
-                                    d.delivery_key
-                                ),
-                            })
-                        }
-                    },
-                });
-            }
+                },
+            });
         }
         stored
     }};
@@ -166,93 +167,92 @@ macro_rules! write_outcomes_in {
             find_events, insert_new_events, insert_targets, upsert_events, NEXT_EVENT_ID,
         };
         use $crate::store::grants::record_grants;
-        use $crate::store::sql::{run, Sql};
+        use $crate::store::sql::{run, run_each, Sql};
         use $crate::store::StoreError;
         use std::collections::{HashMap, HashSet};
         let prepared: &$crate::store::write::Prepared<'_> = &$prepared;
         let fresh: bool = $fresh;
         let dialect = prepared.dialect;
         let mut kept: HashSet<i64> = HashSet::with_capacity(prepared.rows.len());
-        let mut next_id: Option<i64> = if dialect.assign_ids && !prepared.rows.is_empty() {
-            let (next,): (i64,) =
-                sqlx::query_as(NEXT_EVENT_ID).fetch_one(&mut *$tx).await?;
-            Some(next)
-        } else {
-            None
+        let per_statement = prepared.events_per_statement;
+        let key = |ev: &$crate::model::NewEvent| {
+            (ev.source.as_str().to_owned(), ev.source_event_id.clone())
         };
-        for chunk in prepared.rows.chunks(prepared.events_per_statement) {
-            let key = |ev: &$crate::model::NewEvent| {
-                (ev.source.as_str().to_owned(), ev.source_event_id.clone())
-            };
-            // Stored ids by (source, source_event_id); events inserted with an assigned id
-            // here have no targets to clear.
-            let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(chunk.len());
-            let mut inserted_now: HashSet<i64> = HashSet::new();
-            let upsert_rows: Vec<$crate::store::events::NewEventRow<'_>> = match next_id.as_mut() {
-                None => chunk.to_vec(),
-                Some(next) => {
-                    let find = find_events(chunk);
-                    let found: Vec<(i64, String, String)> =
-                        run!(dialect, find => query_as.fetch_all(&mut *$tx))?;
-                    ids.extend(
-                        found
-                            .into_iter()
-                            .map(|(id, source, event_id)| ((source, event_id), id)),
-                    );
-                    let (old, new): (Vec<_>, Vec<_>) = chunk
-                        .iter()
-                        .copied()
-                        .partition(|row| ids.contains_key(&key(row.event)));
-                    if !new.is_empty() {
-                        let insert = insert_new_events(dialect.insert, &new, *next);
-                        run!(dialect, insert => query.execute(&mut *$tx))?;
-                        for row in &new {
-                            ids.insert(key(row.event), *next);
-                            inserted_now.insert(*next);
-                            *next += 1;
-                        }
-                    }
-                    old
-                }
-            };
-            if !upsert_rows.is_empty() {
-                let upsert = upsert_events(&upsert_rows);
-                let written: Vec<(i64, String, String)> =
-                    run!(dialect, upsert => query_as.fetch_all(&mut *$tx))?;
+        // Stored ids by (source, source_event_id).
+        let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(prepared.rows.len());
+        // Events inserted here with an assigned id: they have no targets to clear.
+        let mut inserted_now: HashSet<i64> = HashSet::new();
+        let upsert_rows: Vec<$crate::store::events::NewEventRow<'_>> = if dialect.assign_ids {
+            run_each!(dialect, prepared.rows.chunks(per_statement).map(|chunk| find_events(chunk))
+                => query_as.fetch_all(&mut *$tx), |found: Vec<(i64, String, String)>| {
                 ids.extend(
-                    written
+                    found
                         .into_iter()
                         .map(|(id, source, event_id)| ((source, event_id), id)),
                 );
-            }
-            let mut event_ids = Vec::with_capacity(chunk.len());
-            let mut targets = Vec::new();
-            for row in chunk {
-                let ev = row.event;
-                let Some(&id) = ids.get(&key(ev)) else {
-                    return Err(StoreError::Corrupt {
-                        table: "events",
-                        id: 0,
-                        reason: format!("event {:?} was not written", ev.source_event_id),
-                    });
-                };
-                kept.insert(id);
-                if !inserted_now.contains(&id) {
-                    event_ids.push(id);
+            });
+            let (old, new): (Vec<_>, Vec<_>) = prepared
+                .rows
+                .iter()
+                .copied()
+                .partition(|row| ids.contains_key(&key(row.event)));
+            if !new.is_empty() {
+                let (first,): (i64,) = sqlx::query_as(NEXT_EVENT_ID).fetch_one(&mut *$tx).await?;
+                run_each!(dialect, new
+                    .chunks(per_statement)
+                    .enumerate()
+                    .map(|(n, chunk)| {
+                        let first_id = first + (n * per_statement) as i64;
+                        insert_new_events(dialect.insert, chunk, first_id)
+                    })
+                    => query.execute(&mut *$tx), |_done: _| {});
+                for (n, row) in new.iter().enumerate() {
+                    let id = first + n as i64;
+                    ids.insert(key(row.event), id);
+                    inserted_now.insert(id);
                 }
-                targets.extend(ev.targets.iter().enumerate().map(|(n, t)| (id, n as i64, t)));
             }
-            if !event_ids.is_empty() {
-                // An upsert may have updated an event another delivery stated before.
-                let mut clear = Sql::new("delete from event_targets where event_id in ");
-                clear.id_list(&event_ids);
-                run!(dialect, clear => query.execute(&mut *$tx))?;
+            old
+        } else {
+            prepared.rows.clone()
+        };
+        run_each!(dialect, upsert_rows.chunks(per_statement).map(|chunk| upsert_events(chunk))
+            => query_as.fetch_all(&mut *$tx), |written: Vec<(i64, String, String)>| {
+            ids.extend(
+                written
+                    .into_iter()
+                    .map(|(id, source, event_id)| ((source, event_id), id)),
+            );
+        });
+        // Targets of events that were there before are replaced: an upsert may have updated an
+        // event another delivery stated before.
+        let mut replaced = Vec::new();
+        let mut targets = Vec::new();
+        for row in &prepared.rows {
+            let ev = row.event;
+            let Some(&id) = ids.get(&key(ev)) else {
+                return Err(StoreError::Corrupt {
+                    table: "events",
+                    id: 0,
+                    reason: format!("event {:?} was not written", ev.source_event_id),
+                });
+            };
+            kept.insert(id);
+            if !inserted_now.contains(&id) {
+                replaced.push(id);
             }
-            for part in targets.chunks(prepared.targets_per_statement) {
-                let insert = insert_targets(dialect.insert, part);
-                run!(dialect, insert => query.execute(&mut *$tx))?;
-            }
+            targets.extend(ev.targets.iter().enumerate().map(|(n, t)| (id, n as i64, t)));
         }
+        run_each!(dialect, replaced.chunks(prepared.ids_per_statement).map(|chunk| {
+                let mut clear = Sql::new("delete from event_targets where event_id in ");
+                clear.id_list(chunk);
+                clear
+            })
+            => query.execute(&mut *$tx), |_done: _| {});
+        run_each!(dialect, targets
+            .chunks(prepared.targets_per_statement)
+            .map(|part| insert_targets(dialect.insert, part))
+            => query.execute(&mut *$tx), |_done: _| {});
         if !fresh {
             for chunk in prepared.normalized.chunks(prepared.ids_per_statement) {
                 // Events these deliveries no longer yield (only after a normalizer change).
