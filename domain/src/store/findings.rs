@@ -39,6 +39,9 @@ impl Store {
         let mut snapshots = Vec::new();
         // Newest first, so the first of each (kind, account) is the latest. An export that was
         // ignored (filtered) or failed never stood for its account, so only normalized ones.
+        // The (source, status, received_at_us) index serves this. Which account a body is of
+        // is only known by reading it, so every export up to `at` is parsed once per call:
+        // fine for daily imports over months, a cache of (delivery, account) once it is not.
         let rows: Vec<SnapshotRow> = on_engine!(self, pool => {
             sqlx::query_as(
                 "select id, kind, received_at_us from deliveries \
