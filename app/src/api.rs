@@ -93,6 +93,13 @@ pub struct AccessView {
     pub truncated: bool,
 }
 
+/// The findings page's question: one kind (empty: every kind) and a UTC day `at` (empty: now).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FindingsQuery {
+    pub kind: String,
+    pub at: String,
+}
+
 // Each server function hands its result to `answer`, which sets the HTTP status its error calls
 // for: a page rendered on the server, or a call from the browser, both get a 400 or 404 or 500.
 
@@ -132,6 +139,14 @@ pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppErr
     answer(imp::get_access(query).await)
 }
 
+/// The findings at the query's day (or now), of its kind when it names one.
+#[server(prefix = "/_fn", endpoint = "list_findings", input = leptos::server_fn::codec::Json)]
+pub async fn list_findings(
+    query: FindingsQuery,
+) -> Result<domain::access::findings::FindingsReport, AppError> {
+    answer(imp::list_findings(query).await)
+}
+
 #[cfg(feature = "ssr")]
 use crate::error::ssr::answer;
 
@@ -139,8 +154,8 @@ use crate::error::ssr::answer;
 #[cfg(feature = "ssr")]
 mod imp {
     use super::{
-        AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView, DEFAULT_CHART_DAYS,
-        PAGE_SIZE,
+        AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView, FindingsQuery,
+        DEFAULT_CHART_DAYS, PAGE_SIZE,
     };
     use crate::error::ssr::{internal, store};
     use crate::error::AppError;
@@ -252,6 +267,31 @@ mod imp {
             holders: Some(found.rows),
             truncated: found.truncated,
         }))
+    }
+
+    pub async fn list_findings(
+        query: FindingsQuery,
+    ) -> Result<domain::access::findings::FindingsReport, AppError> {
+        use domain::access::findings;
+        let kind = query.kind.trim();
+        if !kind.is_empty() && findings::kind(kind).is_none() {
+            return Err(AppError::BadRequest(format!(
+                "kind: {kind:?} is not a kind of finding; pick one from the list."
+            )));
+        }
+        let at = match query.at.trim() {
+            "" => Utc::now(),
+            day => NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map(start_of)
+                .map_err(|_| {
+                    AppError::BadRequest(format!("on: {day:?} is not a date (YYYY-MM-DD)"))
+                })?,
+        };
+        let mut report = store()?.findings(at).await?;
+        if !kind.is_empty() {
+            report.findings.retain(|finding| finding.kind == kind);
+        }
+        Ok(report)
     }
 
     pub async fn get_ingest_health() -> Result<IngestHealth, AppError> {

@@ -14,6 +14,7 @@ pub fn SiteHeader() -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/" exact=true>"Timeline"</A>
                 <A href="/access">"Access"</A>
+                <A href="/findings">"Findings"</A>
                 <A href="/ingest">"Ingest health"</A>
             </nav>
         </header>

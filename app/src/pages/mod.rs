@@ -1,8 +1,9 @@
-//! One module per route: the timeline, one event, access, ingest health, and the page for
-//! unknown URLs.
+//! One module per route: the timeline, one event, access, findings, ingest health, and the
+//! page for unknown URLs.
 
 pub mod access;
 pub mod event;
+pub mod findings;
 pub mod ingest;
 pub mod not_found;
 pub mod timeline;

@@ -20,7 +20,7 @@ mod tests;
 mod trust;
 
 pub use account::{AccountPolicies, IdentityKind, IdentityPolicies};
-pub use findings::{escalation_paths, is_full_admin, Escalation};
+pub use findings::{escalation_paths, is_full_admin, unconditional_deny, Escalation};
 pub use trust::{
     can_assume, may_assume, may_assume_as, trust_allows_anyone, Assumer, TRUST_POLICY,
 };

@@ -9,6 +9,7 @@
 pub mod access;
 pub(crate) mod deliveries;
 pub(crate) mod events;
+mod findings;
 pub(crate) mod grants;
 pub(crate) mod people;
 mod sql;

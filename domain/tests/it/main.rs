@@ -3,5 +3,6 @@
 //! a fresh database file or schema.
 
 mod access_suite;
+mod findings_suite;
 mod store_suite;
 mod support;

@@ -18,14 +18,20 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list_events))
         .route("/events/{id}", get(get_event))
         .route("/access", get(super::access::get_access))
+        .route("/findings", get(super::findings::get_findings))
         .route("/openapi.json", get(openapi))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Attest API", description = "Audit history over infrastructure access."),
-    paths(list_events, get_event, super::access::get_access),
-    components(schemas(EventPage, EventDetail, super::access::AccessAnswer)),
+    paths(list_events, get_event, super::access::get_access, super::findings::get_findings),
+    components(schemas(
+        EventPage,
+        EventDetail,
+        super::access::AccessAnswer,
+        domain::access::findings::FindingsReport
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod error;
+mod findings;
 mod hooks;
 
 pub use error::ApiError;

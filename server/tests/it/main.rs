@@ -6,6 +6,7 @@
 mod access;
 mod api;
 mod cli;
+mod findings;
 mod hooks;
 mod push;
 mod support;

@@ -14,38 +14,61 @@ use serde_json::Value;
 /// [`escalation_paths`] unless the deny covers them. A conditional deny (an MFA requirement)
 /// does not count: an administrator who must use MFA is still an administrator.
 pub fn is_full_admin(policies: &[NamedPolicy<'_>]) -> Option<StatementRef> {
+    if unconditional_deny(policies).is_some() {
+        return None;
+    }
     let mut admin = None;
     for policy in policies {
         let Some(doc) = document(policy.document) else {
             continue;
         };
         for (index, statement) in statements(&doc).into_iter().enumerate() {
-            let unconditional = !has_condition(statement);
-            match effect_of(statement) {
-                Some(Effect::Deny)
-                    if unconditional && field(statement, "Action", "NotAction").is_some() =>
-                {
-                    return None;
-                }
-                Some(Effect::Allow)
-                    if unconditional
-                        && admin.is_none()
-                        && everything(statement, "Action")
-                        && everything(statement, "Resource") =>
-                {
-                    admin = Some(reference(
-                        &policy.name,
-                        index,
-                        statement,
-                        Effect::Allow,
-                        false,
-                    ));
-                }
-                _ => {}
+            if effect_of(statement) == Some(Effect::Allow)
+                && !has_condition(statement)
+                && everything(statement, "Action")
+                && everything(statement, "Resource")
+            {
+                admin = Some(reference(
+                    &policy.name,
+                    index,
+                    statement,
+                    Effect::Allow,
+                    false,
+                ));
+                break;
             }
+        }
+        if admin.is_some() {
+            break;
         }
     }
     admin
+}
+
+/// The first unconditional `Deny` (of any action: `Action` or `NotAction`) in the policies:
+/// what keeps their holder from being a full administrator whatever else they allow. The
+/// export reader asks it too, so the access graph's admin flag agrees with [`is_full_admin`].
+pub fn unconditional_deny(policies: &[NamedPolicy<'_>]) -> Option<StatementRef> {
+    for policy in policies {
+        let Some(doc) = document(policy.document) else {
+            continue;
+        };
+        for (index, statement) in statements(&doc).into_iter().enumerate() {
+            if effect_of(statement) == Some(Effect::Deny)
+                && !has_condition(statement)
+                && field(statement, "Action", "NotAction").is_some()
+            {
+                return Some(reference(
+                    &policy.name,
+                    index,
+                    statement,
+                    Effect::Deny,
+                    false,
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// `Action` (not `NotAction`) or `Resource` lists a pattern of nothing but wildcards.

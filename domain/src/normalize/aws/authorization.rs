@@ -8,6 +8,7 @@
 
 use super::ids::{self, managed_policy, permission, Account, Arn, Entity};
 use super::policy;
+use crate::access::aws_policy::{unconditional_deny, NamedPolicy};
 use crate::grant::{Grant, GrantSnapshot, Principal, Resource};
 use crate::normalize::{NormalizeError, Normalized};
 use chrono::{DateTime, Utc};
@@ -41,10 +42,19 @@ pub(super) fn snapshot(body: &[u8], at: DateTime<Utc>) -> Result<Normalized, Nor
     }
     let account = account_of(&export)?;
     let admin = admin_policies(&export.policies)?;
+    let documents = export
+        .policies
+        .iter()
+        .filter_map(|policy| {
+            let arn = policy.get("Arn").and_then(Value::as_str)?;
+            Some((arn, default_version(policy)?.get("Document")?))
+        })
+        .collect();
     let mut grants = Grants {
         scope: ids::account_scope(&account),
         account: ids::account(&account),
         admin,
+        documents,
         found: BTreeSet::new(),
     };
     for (index, user) in export.users.iter().enumerate() {
@@ -69,7 +79,7 @@ pub(super) fn snapshot(body: &[u8], at: DateTime<Utc>) -> Result<Normalized, Nor
 
 /// The pages of an export: one object, several objects one after another (NDJSON or just
 /// concatenated), or a JSON array of them.
-fn pages(body: &[u8]) -> Result<Vec<Value>, NormalizeError> {
+pub(crate) fn pages(body: &[u8]) -> Result<Vec<Value>, NormalizeError> {
     let mut pages = Vec::new();
     for value in serde_json::Deserializer::from_slice(body).into_iter::<Value>() {
         match value? {
@@ -146,7 +156,7 @@ pub(crate) fn merge(pages: &[Value]) -> Result<Export<'_>, NormalizeError> {
 /// The account the export describes: the account number most users, groups and roles have in
 /// their ARNs (an export is of one account; sample files merged from several and anonymised
 /// ones that write `aws` there still get one answer), else that of customer-managed policies.
-fn account_of(export: &Export<'_>) -> Result<String, NormalizeError> {
+pub(crate) fn account_of(export: &Export<'_>) -> Result<String, NormalizeError> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let principals = export
         .users
@@ -229,14 +239,16 @@ fn is_aws_administrator(arn: &str) -> bool {
     })
 }
 
-struct Grants {
+struct Grants<'a> {
     scope: String,
     account: Resource,
     admin: BTreeSet<String>,
+    /// Managed policies' default documents by ARN, to weigh an entity's denies and boundary.
+    documents: BTreeMap<&'a str, &'a Value>,
     found: BTreeSet<Grant>,
 }
 
-impl Grants {
+impl<'a> Grants<'a> {
     fn add(&mut self, principal: &Principal, resource: Resource, permission: &str, via: String) {
         self.found.insert(Grant {
             scope: self.scope.clone(),
@@ -250,7 +262,7 @@ impl Grants {
     /// Every grant one user, group or role holds directly.
     fn entity(
         &mut self,
-        entry: &Value,
+        entry: &'a Value,
         entity: Entity,
         index: usize,
     ) -> Result<(), NormalizeError> {
@@ -295,20 +307,60 @@ impl Grants {
             }
             Entity::Group => {}
         }
-        self.managed(entry, &principal).map_err(about)?;
-        self.inline(entry, inline_field, home, entity, &principal)
+        let admin = self.admin_not_taken_back(entry, inline_field);
+        self.managed(entry, &principal, admin).map_err(about)?;
+        self.inline(entry, inline_field, home, entity, &principal, admin)
             .map_err(about)?;
         Ok(())
     }
 
-    fn managed(&mut self, entry: &Value, principal: &Principal) -> Result<(), String> {
+    /// Whether an administrator policy the entry holds makes it an administrator. Not when
+    /// one of its own policies denies anything unconditionally, or its permissions boundary
+    /// does not allow everything: the evaluator's reading (`aws_policy::is_full_admin`), so
+    /// that `* on *` beside a `Deny` (cloudsplaining's `fp1`, `fp2`) is not an admin edge.
+    /// A boundary the export does not hold is not weighed (the edge stays: too generous
+    /// rather than hiding an administrator). A user's own deny does not reach an admin edge
+    /// of its group: the group's edge is the group's, and members inherit it in the graph.
+    fn admin_not_taken_back(&self, entry: &'a Value, inline_field: &str) -> bool {
+        let named = |document: &'a Value| NamedPolicy {
+            name: String::new(),
+            document,
+        };
+        let inline = list_of(entry, inline_field)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|inline| inline.get("PolicyDocument"));
+        let attached = list_of(entry, "AttachedManagedPolicies")
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|attached| attached.get("PolicyArn").and_then(Value::as_str))
+            .filter_map(|arn| self.documents.get(arn).copied());
+        let held: Vec<NamedPolicy<'a>> = inline.chain(attached).map(named).collect();
+        if unconditional_deny(&held).is_some() {
+            return false;
+        }
+        let boundary = entry
+            .get("PermissionsBoundary")
+            .and_then(|boundary| boundary.get("PermissionsBoundaryArn"))
+            .and_then(Value::as_str)
+            .and_then(|arn| self.documents.get(arn).copied());
+        match boundary {
+            Some(raw) => {
+                unconditional_deny(&[named(raw)]).is_none()
+                    && policy::document(raw).is_some_and(|doc| policy::grants_admin(&doc))
+            }
+            None => true,
+        }
+    }
+
+    fn managed(&mut self, entry: &Value, principal: &Principal, admin: bool) -> Result<(), String> {
         for attached in list_of(entry, "AttachedManagedPolicies")? {
             let arn = attached
                 .get("PolicyArn")
                 .and_then(Value::as_str)
                 .ok_or("has an attached policy without PolicyArn")?;
             let resource = managed_policy(arn, attached.get("PolicyName").and_then(Value::as_str));
-            if self.admin.contains(arn) || is_aws_administrator(arn) {
+            if admin && (self.admin.contains(arn) || is_aws_administrator(arn)) {
                 let via = format!("policy:{}", resource.name);
                 let account = self.account.clone();
                 self.add(principal, account, permission::ADMIN, via);
@@ -325,6 +377,7 @@ impl Grants {
         home: Account<'_>,
         entity: Entity,
         principal: &Principal,
+        admin: bool,
     ) -> Result<(), String> {
         for inline in list_of(entry, field)? {
             let name = inline
@@ -338,7 +391,7 @@ impl Grants {
                 .ok_or_else(|| {
                     format!("inline policy {name}: PolicyDocument is not a policy document")
                 })?;
-            if policy::grants_admin(&document) {
+            if admin && policy::grants_admin(&document) {
                 let account = self.account.clone();
                 self.add(
                     principal,

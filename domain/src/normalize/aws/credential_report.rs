@@ -51,6 +51,26 @@ pub(super) fn report(delivery: &RawDelivery<'_>) -> Result<Normalized, Normalize
     })
 }
 
+/// A credential report read for the findings engine: its account, when AWS generated it (the
+/// JSON form says; `None` for a bare CSV) and its rows.
+pub(crate) struct Report {
+    pub(crate) account: String,
+    pub(crate) generated: Option<DateTime<Utc>>,
+    pub(crate) rows: Rows,
+}
+
+/// Reads a stored report the way [`report`] does, so both always agree on what it says.
+pub(crate) fn read(body: &[u8]) -> Result<Report, NormalizeError> {
+    let (csv, generated) = content(body)?;
+    let rows = rows(&csv)?;
+    let account = account_of(&rows)?;
+    Ok(Report {
+        account,
+        generated,
+        rows,
+    })
+}
+
 /// The CSV text and, from the JSON form, the time AWS generated it.
 fn content(body: &[u8]) -> Result<(String, Option<DateTime<Utc>>), NormalizeError> {
     let trimmed = body.trim_ascii();
@@ -102,14 +122,14 @@ fn from_base64(text: &[u8]) -> Option<String> {
 }
 
 /// One user's row, read by column name so added columns do not shift anything.
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     header: &'a [String],
     fields: &'a [String],
 }
 
 impl Row<'_> {
     /// A column's value; AWS writes `N/A`, `no_information` or `not_supported` for "none".
-    fn get(&self, column: &str) -> Option<&str> {
+    pub(crate) fn get(&self, column: &str) -> Option<&str> {
         let index = self.header.iter().position(|name| name == column)?;
         self.fields
             .get(index)
@@ -117,32 +137,38 @@ impl Row<'_> {
             .filter(|v| !matches!(*v, "" | "N/A" | "no_information" | "not_supported"))
     }
 
-    fn is_true(&self, column: &str) -> bool {
+    /// A column's value exactly as the report writes it, `N/A` included (for evidence).
+    pub(crate) fn raw(&self, column: &str) -> Option<&str> {
+        let index = self.header.iter().position(|name| name == column)?;
+        self.fields.get(index).map(String::as_str)
+    }
+
+    pub(crate) fn is_true(&self, column: &str) -> bool {
         self.get(column) == Some("true")
     }
 
-    fn time(&self, column: &str) -> Option<DateTime<Utc>> {
+    pub(crate) fn time(&self, column: &str) -> Option<DateTime<Utc>> {
         self.get(column)
             .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
             .map(|time| time.with_timezone(&Utc))
     }
 
-    fn user(&self) -> &str {
+    pub(crate) fn user(&self) -> &str {
         self.get("user").unwrap_or_default()
     }
 
-    fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.user() == ROOT
     }
 }
 
-struct Rows {
+pub(crate) struct Rows {
     header: Vec<String>,
     lines: Vec<Vec<String>>,
 }
 
 impl Rows {
-    fn iter(&self) -> impl Iterator<Item = Row<'_>> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Row<'_>> {
         self.lines.iter().map(|fields| Row {
             header: &self.header,
             fields,
@@ -270,7 +296,7 @@ fn grants(rows: &Rows, account: &str) -> Result<Vec<Grant>, NormalizeError> {
 
 /// The report names no key ids, only a user's first and second key: `alice#1`. The account
 /// is part of the id because user names repeat across accounts.
-fn report_key(account: &str, user: &str, n: u8) -> Principal {
+pub(crate) fn report_key(account: &str, user: &str, n: u8) -> Principal {
     Principal {
         kind: "access_key".into(),
         id: format!("aws:access_key:{account}:{user}#{n}"),

@@ -22,7 +22,8 @@ pub(crate) mod permission {
     pub const ATTACHED: &str = "attached";
     /// An inline policy is embedded in a user, group or role.
     pub const INLINE_POLICY: &str = "inline_policy";
-    /// A policy lets the principal do everything (`*` on `*`, or `iam:*`).
+    /// A policy lets the principal do everything (`*` on `*`, or `iam:*`), and none of the
+    /// principal's own policies denies anything unconditionally.
     pub const ADMIN: &str = "admin";
     /// An access key belongs to a user.
     pub const ACCESS_KEY: &str = "access_key";

@@ -7,7 +7,7 @@
 //! them by a hash of the body).
 
 pub(crate) mod authorization;
-mod credential_report;
+pub(crate) mod credential_report;
 pub(crate) mod ids;
 pub(crate) mod policy;
 #[cfg(test)]

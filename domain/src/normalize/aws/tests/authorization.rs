@@ -383,3 +383,81 @@ fn malformed_exports_are_clear_errors() {
     let nowhere = json!({"UserDetailList": [{"UserName": "a", "Arn": "arn:aws:iam::aws:user/a"}]});
     assert!(message(&nowhere.to_string()).contains("names an account number"));
 }
+
+/// An administrator policy makes an admin edge only when nothing of the holder's own denies
+/// anything unconditionally and its boundary (when the export holds it) allows everything:
+/// cloudsplaining's fp1 (`iam:*` allowed, then denied) and fp2 (allow-all beside deny-all) are
+/// not admins; obama (AdministratorAccess, no deny) is. The boundary cases are written here:
+/// no sample export has a boundary on an administrator.
+#[test]
+fn denies_and_boundaries_take_the_admin_edge_away() {
+    let example = snapshot(&fixtures::read(
+        "aws-iam/authorization-details/cloudsplaining-example.json",
+    ));
+    let admins: Vec<&str> = example
+        .grants
+        .iter()
+        .filter(|g| g.permission == "admin")
+        .map(|g| g.principal.name.as_str())
+        .collect();
+    assert!(admins.contains(&"obama"), "{admins:?}");
+    for fp in [
+        "fp1-allow-and-deny-user",
+        "fp1-allow-and-deny-role",
+        "fp2-allow-and-deny-multiple-policies-user",
+        "fp2-allow-and-deny-multiple-policies-role",
+    ] {
+        assert!(!admins.contains(&fp), "{fp} is not an admin: {admins:?}");
+    }
+
+    let policy = |name: &str, statement: Value| {
+        json!({
+            "PolicyName": name,
+            "Arn": format!("arn:aws:iam::111122223333:policy/{name}"),
+            "DefaultVersionId": "v1",
+            "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+                                   "Document": {"Version": "2012-10-17", "Statement": [statement]}}]
+        })
+    };
+    let user = |name: &str, boundary: Option<&str>| {
+        let mut user = json!({
+            "UserName": name,
+            "Arn": format!("arn:aws:iam::111122223333:user/{name}"),
+            "GroupList": [],
+            "UserPolicyList": [],
+            "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess",
+                                         "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]
+        });
+        if let Some(boundary) = boundary {
+            user["PermissionsBoundary"] = json!({
+                "PermissionsBoundaryType": "Policy",
+                "PermissionsBoundaryArn": format!("arn:aws:iam::111122223333:policy/{boundary}")
+            });
+        }
+        user
+    };
+    let export = json!({
+        "UserDetailList": [
+            user("bounded", Some("s3-only")),
+            user("unbounded-boundary", Some("everything")),
+            user("unknown-boundary", Some("not-exported")),
+        ],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [
+            policy("s3-only", json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})),
+            policy("everything", json!({"Effect": "Allow", "Action": "*", "Resource": "*"})),
+        ]
+    });
+    let written = snapshot(export.to_string().as_bytes());
+    let mut admins: Vec<&str> = written
+        .grants
+        .iter()
+        .filter(|g| g.permission == "admin")
+        .map(|g| g.principal.name.as_str())
+        .collect();
+    admins.sort_unstable();
+    // A boundary of s3 only keeps `bounded` from administering; one the export does not hold
+    // is not weighed (the edge stays rather than hide an administrator).
+    assert_eq!(admins, ["unbounded-boundary", "unknown-boundary"]);
+}
