@@ -91,7 +91,20 @@ pub struct AccessView {
     pub reaches: Option<Vec<domain::access::graph::Reach>>,
     pub holders: Option<Vec<domain::access::graph::Holder>>,
     pub truncated: bool,
+    /// The grants gained and lost by the accounts, or on the resource: newest first, at most
+    /// [`HISTORY_ROWS`], whatever the date asked about.
+    pub history: Vec<domain::grant::GrantChange>,
+    /// The latest events by the accounts, or naming the resource, newest first.
+    pub activity: Vec<EventRow>,
+    /// Timeline filters that show all of that activity: one per account name, or the resource.
+    pub activity_queries: Vec<crate::query::TimelineQuery>,
 }
+
+/// Grant changes shown on an access answer.
+pub const HISTORY_ROWS: i64 = 50;
+
+/// Events shown on an access answer; the timeline has the rest.
+pub const ACTIVITY_ROWS: i64 = 10;
 
 /// The findings page's question: one kind (empty: every kind) and a UTC day `at` (empty: now).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -155,13 +168,14 @@ use crate::error::ssr::answer;
 mod imp {
     use super::{
         AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView, FindingsQuery,
-        DEFAULT_CHART_DAYS, PAGE_SIZE,
+        ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS, PAGE_SIZE,
     };
     use crate::error::ssr::{internal, store};
     use crate::error::AppError;
     use crate::query::{start_of, TimelineQuery};
     use chrono::{Days, NaiveDate, Utc};
     use domain::model::{ConfiguredSources, IngestHealth};
+    use domain::store::access::ChangesOf;
 
     pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
         let filter = query
@@ -223,6 +237,17 @@ mod imp {
             }
             let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
             let found = store.access_of(&ids, when).await?;
+            let history = store
+                .grant_changes(ChangesOf::Principals(&ids), HISTORY_ROWS)
+                .await?;
+            let mut names: Vec<&str> = principals.iter().map(|p| p.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            let queries: Vec<TimelineQuery> = names
+                .iter()
+                .take(MAX_ACTIVITY_QUERIES)
+                .map(|name| TimelineQuery::by_actor(name))
+                .collect();
             return Ok(Some(AccessView {
                 at,
                 matched: principals
@@ -232,6 +257,9 @@ mod imp {
                 reaches: Some(found.rows),
                 holders: None,
                 truncated: found.truncated,
+                history,
+                activity: latest_events(&store, &queries).await?,
+                activity_queries: queries,
             }));
         }
         if query.what.is_empty() {
@@ -260,13 +288,47 @@ mod imp {
             }
         };
         let found = store.access_to(&resource.id, when).await?;
+        let history = store
+            .grant_changes(ChangesOf::Resource(&resource.id), HISTORY_ROWS)
+            .await?;
+        let queries = vec![TimelineQuery::by_target(&resource.name)];
         Ok(Some(AccessView {
             at,
             matched: vec![format!("{} ({})", resource.name, resource.kind)],
             reaches: None,
             holders: Some(found.rows),
             truncated: found.truncated,
+            history,
+            activity: latest_events(&store, &queries).await?,
+            activity_queries: queries,
         }))
+    }
+
+    /// Accounts of one person whose activity is looked up, one timeline query each.
+    const MAX_ACTIVITY_QUERIES: usize = 5;
+
+    /// The newest [`ACTIVITY_ROWS`] events matching any of `queries`, newest first.
+    async fn latest_events(
+        store: &domain::store::Store,
+        queries: &[TimelineQuery],
+    ) -> Result<Vec<EventRow>, AppError> {
+        let mut events = Vec::new();
+        for query in queries {
+            // A name no filter takes (longer than any login) has no activity to show.
+            let Ok(filter) = query.to_filter() else {
+                continue;
+            };
+            events.extend(
+                store
+                    .list_events(&filter, None, ACTIVITY_ROWS)
+                    .await?
+                    .events,
+            );
+        }
+        events.sort_by(|a, b| (b.occurred_at, b.id).cmp(&(a.occurred_at, a.id)));
+        events.dedup_by_key(|event| event.id);
+        events.truncate(ACTIVITY_ROWS as usize);
+        Ok(events.into_iter().map(EventRow::from).collect())
     }
 
     pub async fn list_findings(

@@ -37,6 +37,7 @@ pub struct Resource {
 
 /// Whether a change gave or took away access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum GrantOp {
     Added,
@@ -64,6 +65,7 @@ impl GrantOp {
 /// (a team, a group, a role), within `scope` (the org, account or project a snapshot of that
 /// source covers).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
 pub struct Grant {
     /// The boundary a snapshot covers: `github:org:acme`, `aws:account:123456789012`,
     /// `gcp:project:my-project`. A snapshot of a scope closes only that scope's grants.
@@ -87,6 +89,7 @@ pub const ANY: &str = "*";
 
 /// A normalizer's statement that a grant appeared or vanished at a moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
 pub struct GrantChange {
     pub at: DateTime<Utc>,
     pub grant: Grant,

@@ -13,6 +13,8 @@ const find = {
   field: (page: Page, label: string): Locator => page.getByLabel(label, { exact: true }),
   showButton: (page: Page): Locator => page.getByRole('button', { name: 'Show' }),
   alert: (page: Page): Locator => page.getByRole('alert'),
+  section: (page: Page, heading: string): Locator =>
+    page.locator('section', { has: page.getByRole('heading', { name: heading, level: 2 }) }),
 };
 
 const act = {
@@ -40,6 +42,12 @@ test.describe('access', () => {
     expect(starts.length).toBeGreaterThan(0);
     expect(new Set(starts)).toEqual(new Set([name]));
 
+    // Their grant history holds what they gained, and their activity leads to the timeline.
+    await expect(find.section(page, 'Grant history').locator('ul.changes li', { hasText: ' gained ' }).first())
+      .toContainText(name);
+    const allActivity = find.section(page, 'Recent activity').getByRole('link', { name: `All activity of ${name} on the timeline →` });
+    await expect(allActivity).toBeVisible();
+
     // Who reaches the first resource: they are among the holders.
     const resource = find.rows(page).first().locator('td').first().locator('a');
     const resourceName = (await resource.innerText()).trim();
@@ -48,6 +56,12 @@ test.describe('access', () => {
     await expect(page).toHaveTitle(new RegExp(`^Who can reach `));
     await expect(page.locator('main')).toContainText(resourceName);
     await expect(find.rows(page).locator('td:first-child a', { hasText: name }).first()).toBeVisible();
+    // The resource's own history: the demo's grants all come from recorded changes, so the
+    // grants on it were recorded, and every change listed is on it.
+    const onIt = find.section(page, 'Grant history').locator('ul.changes li a.what');
+    await expect(onIt.first()).toBeVisible();
+    const onItNames = (await onIt.allInnerTexts()).map((s) => s.trim());
+    expect(new Set(onItNames)).toEqual(new Set([resourceName]));
   });
 
   test('asks by name with the form, and on a date before anything was granted', async ({ page }) => {

@@ -2,9 +2,13 @@
 //! on any past date, each row with the paths that give it ("alice → team platform (member) →
 //! acme/infra (admin)"). A GET form, so every answer is a permalink and works without wasm.
 
-use crate::api::{get_access, list_recent_grant_changes, AccessQuery, AccessView};
+use crate::api::{
+    get_access, list_recent_grant_changes, AccessQuery, AccessView, EventList, EventRow,
+};
+use crate::components::event_table::EventTable;
 use crate::components::notice::ErrorNotice;
 use crate::format::utc_short;
+use crate::query::TimelineQuery;
 use domain::access::graph::{AccessPath, Holder, Reach};
 use domain::grant::{GrantChange, GrantOp};
 use leptos::prelude::*;
@@ -111,7 +115,54 @@ fn AccessAnswer(view: AccessView) -> impl IntoView {
         }
         (None, None) => ().into_any(),
     };
-    view! { {truncated} {body} }
+    let history = if view.history.is_empty() {
+        view! { <p class="empty">"No grant change has been recorded here."</p> }.into_any()
+    } else {
+        view! { <ChangeList changes=view.history/> }.into_any()
+    };
+    view! {
+        {truncated}
+        {body}
+        <section aria-labelledby="history">
+            <h2 id="history">"Grant history"</h2>
+            <p class="subtle">"Access gained and lost, newest first, as the sources recorded it."</p>
+            {history}
+        </section>
+        <section aria-labelledby="activity">
+            <h2 id="activity">"Recent activity"</h2>
+            <Activity rows=view.activity queries=view.activity_queries/>
+        </section>
+    }
+}
+
+/// The latest events, and where the timeline shows all of them.
+#[component]
+fn Activity(rows: Vec<EventRow>, queries: Vec<TimelineQuery>) -> impl IntoView {
+    let links = queries
+        .into_iter()
+        .map(|query| {
+            let name = if query.actor.is_empty() {
+                query.target.clone()
+            } else {
+                query.actor.clone()
+            };
+            view! { <li><a href=query.href()>{format!("All activity of {name} on the timeline →")}</a></li> }
+        })
+        .collect_view();
+    let table = if rows.is_empty() {
+        view! { <p class="empty">"No event has been recorded here."</p> }.into_any()
+    } else {
+        let list = EventList {
+            rows,
+            next_cursor: None,
+        };
+        view! { <EventTable list query=TimelineQuery::default() selected=RwSignal::new(None)/> }
+            .into_any()
+    };
+    view! {
+        {table}
+        <ul class="links">{links}</ul>
+    }
 }
 
 /// Where to start: the grant changes recorded last, each side a link to its access.

@@ -70,6 +70,17 @@ pub struct AccessTo {
     pub truncated: bool,
 }
 
+/// Whose grant history [`Store::grant_changes`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum ChangesOf<'a> {
+    /// Every grant's: the changes recorded last.
+    Anything,
+    /// Grants held by these principals (the accounts of one person, or one account).
+    Principals(&'a [String]),
+    /// Grants held on this resource.
+    Resource(&'a str),
+}
+
 #[derive(sqlx::FromRow)]
 struct RecentRow {
     id: i64,
@@ -84,16 +95,42 @@ impl Store {
     /// The grant changes recorded last (gained and lost access, as sources stated them),
     /// newest record first: where the access page starts when it is asked nothing.
     pub async fn recent_grant_changes(&self, limit: i64) -> Result<Vec<GrantChange>, StoreError> {
+        self.grant_changes(ChangesOf::Anything, limit).await
+    }
+
+    /// The history of grants of some principals or on one resource: every change recorded,
+    /// newest first (by when it happened, then by when it was recorded). Open-ended removals
+    /// (`*` for "whatever was held") are left out: the intervals they closed are what counts.
+    pub async fn grant_changes(
+        &self,
+        of: ChangesOf<'_>,
+        limit: i64,
+    ) -> Result<Vec<GrantChange>, StoreError> {
+        let mut sql = Sql::new(
+            "select id, at_us, scope, principal_kind, principal_id, principal_name, \
+             resource_kind, resource_id, resource_name, permission, via, op, evidence \
+             from grant_changes where principal_id <> '*' and resource_id <> '*'",
+        );
+        let order = match of {
+            ChangesOf::Anything => " order by id desc",
+            ChangesOf::Principals(ids) => {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let ids = &ids[..ids.len().min(IDS_PER_STATEMENT)];
+                sql.push(" and principal_id in ").text_list(ids);
+                " order by at_us desc, id desc"
+            }
+            ChangesOf::Resource(id) => {
+                let p = sql.arg(Arg::Text(id.to_owned()));
+                sql.push(&format!(" and resource_id = {p}"));
+                " order by at_us desc, id desc"
+            }
+        };
+        let p = sql.arg(Arg::I64(limit.clamp(1, 500)));
+        sql.push(&format!("{order} limit {p}"));
         let rows: Vec<RecentRow> = on_engine!(self, pool => {
-            sqlx::query_as(
-                "select id, at_us, scope, principal_kind, principal_id, principal_name, \
-                 resource_kind, resource_id, resource_name, permission, via, op, evidence \
-                 from grant_changes where principal_id <> '*' and resource_id <> '*' \
-                 order by id desc limit $1",
-            )
-            .bind(limit.clamp(1, 500))
-            .fetch_all(pool)
-            .await?
+            bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
         });
         rows.into_iter()
             .map(|row| {

@@ -7,9 +7,11 @@
 use crate::support::fixtures;
 use chrono::{DateTime, TimeZone, Utc};
 use domain::access::graph::{Holder, Reach};
+use domain::grant::{GrantChange, GrantOp};
 use domain::import::{self, ImportKind, ImportOptions};
 use domain::ingest::{self, GithubRequest};
 use domain::signature::{github_signature, Secrets};
+use domain::store::access::ChangesOf;
 use domain::store::Store;
 
 const SECRET: &str = "access-suite-secret";
@@ -152,6 +154,88 @@ async fn team_access_follows_membership_over_time(store: &Store) {
         .unwrap();
     let day_one = store.access_to(&resources[0].id, day(1)).await.unwrap();
     assert!(day_one.rows.is_empty(), "{day_one:?}");
+
+    // The grant history, newest first: Codertocat's joining and leaving the team, and the
+    // repository's one grant, to the team.
+    let codertocat: Vec<String> = store
+        .find_principals("Codertocat")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let history = store
+        .grant_changes(ChangesOf::Principals(&codertocat), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(change_row).collect::<Vec<_>>(),
+        [
+            change(
+                day(5),
+                GrantOp::Removed,
+                "Codertocat",
+                "Octocoders/github",
+                "member"
+            ),
+            change(
+                day(3),
+                GrantOp::Added,
+                "Codertocat",
+                "Octocoders/github",
+                "member"
+            ),
+        ]
+    );
+    let history = store
+        .grant_changes(ChangesOf::Resource(&resources[0].id), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(change_row).collect::<Vec<_>>(),
+        [change(
+            day(2),
+            GrantOp::Added,
+            "Octocoders/github",
+            "Octocoders/Hello-World",
+            "read"
+        )]
+    );
+    // The newest first whatever the order of recording, and the limit holds.
+    let latest = store
+        .grant_changes(ChangesOf::Principals(&codertocat), 1)
+        .await
+        .unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].op, GrantOp::Removed);
+}
+
+type ChangeRow = (DateTime<Utc>, GrantOp, String, String, String);
+
+fn change_row(change: &GrantChange) -> ChangeRow {
+    (
+        change.at,
+        change.op,
+        change.grant.principal.name.clone(),
+        change.grant.resource.name.clone(),
+        change.grant.permission.clone(),
+    )
+}
+
+fn change(
+    at: DateTime<Utc>,
+    op: GrantOp,
+    principal: &str,
+    resource: &str,
+    permission: &str,
+) -> ChangeRow {
+    (
+        at,
+        op,
+        principal.to_owned(),
+        resource.to_owned(),
+        permission.to_owned(),
+    )
 }
 
 /// `aws iam get-account-authorization-details` of the cloudsplaining example account

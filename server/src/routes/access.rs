@@ -7,8 +7,9 @@ use axum::extract::{Query, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use domain::access::graph::{Holder, Reach};
-use domain::grant::{Principal, Resource};
+use domain::grant::{GrantChange, Principal, Resource};
 use domain::model::Role;
+use domain::store::access::ChangesOf;
 use domain::store::Store;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,6 +54,62 @@ fn text(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// What a question's `principal` or `resource` text names.
+enum Subject {
+    /// The accounts the text matched, walked together.
+    Principals(Vec<Principal>),
+    Resource(Resource),
+}
+
+/// Resolves exactly one of `principal` and `resource` to what grants store.
+async fn subject(
+    store: &Store,
+    principal: &Option<String>,
+    resource: &Option<String>,
+) -> Result<Subject, ApiError> {
+    match (text(principal), text(resource)) {
+        (Some(who), None) => {
+            let principals = store.find_principals(who).await?;
+            if principals.is_empty() {
+                return Err(ApiError::NotFound(format!(
+                    "principal: nothing named {who:?} holds or has held a grant"
+                )));
+            }
+            Ok(Subject::Principals(principals))
+        }
+        (None, Some(what)) => {
+            let mut resources = store.find_resources(what).await?;
+            match resources.len() {
+                0 => Err(ApiError::NotFound(format!(
+                    "resource: nothing named {what:?} is or was held"
+                ))),
+                1 => Ok(Subject::Resource(resources.remove(0))),
+                _ => {
+                    let ids: Vec<String> = resources
+                        .iter()
+                        .map(|r| format!("{} ({})", r.id, r.kind))
+                        .collect();
+                    Err(ApiError::BadRequest(format!(
+                        "resource: {what:?} names {} resources; ask for one by id: {}",
+                        resources.len(),
+                        ids.join(", ")
+                    )))
+                }
+            }
+        }
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "ask about a principal or a resource, not both".into(),
+        )),
+        (None, None) => Err(ApiError::BadRequest(
+            "principal or resource is required (a login, e-mail, ARN, `org/repo` or id)".into(),
+        )),
+    }
+}
+
+fn ids(principals: &[Principal]) -> Vec<String> {
+    principals.iter().map(|p| p.id.clone()).collect()
+}
+
 /// Effective access with paths, at an instant.
 #[utoipa::path(
     get,
@@ -77,16 +134,9 @@ pub async fn get_access(
         Some(at) => parse_instant("at", at)?,
         None => Utc::now(),
     };
-    match (text(&query.principal), text(&query.resource)) {
-        (Some(who), None) => {
-            let principals = store.find_principals(who).await?;
-            if principals.is_empty() {
-                return Err(ApiError::NotFound(format!(
-                    "principal: nothing named {who:?} holds or has held a grant"
-                )));
-            }
-            let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
-            let found = store.access_of(&ids, at).await?;
+    match subject(&store, &query.principal, &query.resource).await? {
+        Subject::Principals(principals) => {
+            let found = store.access_of(&ids(&principals), at).await?;
             Ok(Json(AccessAnswer {
                 at,
                 principals: Some(principals),
@@ -96,27 +146,7 @@ pub async fn get_access(
                 truncated: found.truncated,
             }))
         }
-        (None, Some(what)) => {
-            let mut resources = store.find_resources(what).await?;
-            let resource = match resources.len() {
-                0 => {
-                    return Err(ApiError::NotFound(format!(
-                        "resource: nothing named {what:?} is or was held"
-                    )))
-                }
-                1 => resources.remove(0),
-                _ => {
-                    let ids: Vec<String> = resources
-                        .iter()
-                        .map(|r| format!("{} ({})", r.id, r.kind))
-                        .collect();
-                    return Err(ApiError::BadRequest(format!(
-                        "resource: {what:?} names {} resources; ask for one by id: {}",
-                        resources.len(),
-                        ids.join(", ")
-                    )));
-                }
-            };
+        Subject::Resource(resource) => {
             let found = store.access_to(&resource.id, at).await?;
             Ok(Json(AccessAnswer {
                 at,
@@ -127,11 +157,83 @@ pub async fn get_access(
                 truncated: found.truncated,
             }))
         }
-        (Some(_), Some(_)) => Err(ApiError::BadRequest(
-            "ask about a principal or a resource, not both".into(),
-        )),
-        (None, None) => Err(ApiError::BadRequest(
-            "principal or resource is required (a login, e-mail, ARN, `org/repo` or id)".into(),
-        )),
     }
+}
+
+/// Query of `GET /api/v1/access/history`: exactly one of `principal` and `resource`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Who, as for `/api/v1/access`: an id, a login or name, an ARN, a GCP member or a
+    /// person's e-mail (the history of all their accounts).
+    principal: Option<String>,
+    /// What, as for `/api/v1/access`: an id, a name or an ARN.
+    resource: Option<String>,
+    /// Changes at most (1 to 500); 100 when absent.
+    limit: Option<String>,
+}
+
+/// The grant history of a principal or a resource.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryAnswer {
+    /// The accounts the `principal` text matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Vec<Principal>>,
+    /// The resource the `resource` text matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Resource>,
+    /// Access gained and lost, newest first: each change with its grant, when it happened
+    /// and the evidence it was recorded from.
+    pub changes: Vec<GrantChange>,
+}
+
+/// Grant changes of a principal (every account of a person) or on a resource, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/access/history",
+    params(HistoryQuery),
+    responses(
+        (status = 200, description = "The changes, newest first", body = HistoryAnswer),
+        (status = 400, description = "Neither or both of principal and resource, a bad `limit`, or a resource name that matches several resources"),
+        (status = 401, description = "No valid bearer token"),
+        (status = 403, description = "The token's role is below auditor"),
+        (status = 404, description = "Nothing has ever held or been held access under that name"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_history(
+    caller: Caller,
+    State(store): State<Store>,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Json<HistoryAnswer>, ApiError> {
+    caller.require(Role::Auditor)?;
+    let limit = match text(&query.limit) {
+        None => 100,
+        Some(limit) => match limit.parse::<i64>() {
+            Ok(n @ 1..=500) => n,
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "limit: {limit:?} is not a number from 1 to 500"
+                )))
+            }
+        },
+    };
+    Ok(Json(
+        match subject(&store, &query.principal, &query.resource).await? {
+            Subject::Principals(principals) => HistoryAnswer {
+                changes: store
+                    .grant_changes(ChangesOf::Principals(&ids(&principals)), limit)
+                    .await?,
+                principals: Some(principals),
+                resource: None,
+            },
+            Subject::Resource(resource) => HistoryAnswer {
+                changes: store
+                    .grant_changes(ChangesOf::Resource(&resource.id), limit)
+                    .await?,
+                principals: None,
+                resource: Some(resource),
+            },
+        },
+    ))
 }

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list_events))
         .route("/events/{id}", get(get_event))
         .route("/access", get(super::access::get_access))
+        .route("/access/history", get(super::access::get_history))
         .route("/findings", get(super::findings::get_findings))
         .route("/openapi.json", get(openapi))
 }
@@ -25,11 +26,18 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Attest API", description = "Audit history over infrastructure access."),
-    paths(list_events, get_event, super::access::get_access, super::findings::get_findings),
+    paths(
+        list_events,
+        get_event,
+        super::access::get_access,
+        super::access::get_history,
+        super::findings::get_findings
+    ),
     components(schemas(
         EventPage,
         EventDetail,
         super::access::AccessAnswer,
+        super::access::HistoryAnswer,
         domain::access::findings::FindingsReport
     )),
     modifiers(&BearerAuth),

@@ -102,7 +102,71 @@ async fn access_with_paths_for_principals_and_resources() {
     let (status, problem) = get(&server, Some(&viewer), "/api/v1/access?principal=x").await;
     assert_eq!(status, 403, "{problem}");
 
+    // The grant history: Codertocat joined the team; the repository was given to the team.
+    let (status, answer) = get(&server, t, "/api/v1/access/history?principal=codertocat").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["principals"][0]["id"], "github:user:21031067");
+    assert_eq!(
+        changes(&answer),
+        ["added Codertocat Octocoders/github member"]
+    );
+    assert!(answer["changes"][0]["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("membership"));
+    let (status, answer) = get(
+        &server,
+        t,
+        "/api/v1/access/history?resource=octocoders/hello-world&limit=5",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["resource"]["name"], "Octocoders/Hello-World");
+    assert_eq!(
+        changes(&answer),
+        ["added Octocoders/github Octocoders/Hello-World read"]
+    );
+    for (query, status, says) in [
+        ("?principal=codertocat&limit=0", 400, "limit: \"0\""),
+        ("?principal=codertocat&limit=many", 400, "limit: \"many\""),
+        ("", 400, "principal or resource is required"),
+        ("?resource=no/such-repo", 404, "no/such-repo"),
+    ] {
+        let (got, problem) = get(&server, t, &format!("/api/v1/access/history{query}")).await;
+        assert_eq!(got, status, "{query}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{query}: {detail}");
+    }
+    let (status, _) = get(
+        &server,
+        Some(&viewer),
+        "/api/v1/access/history?principal=codertocat",
+    )
+    .await;
+    assert_eq!(status, 403);
+
     let (_, doc) = get(&server, None, "/api/v1/openapi.json").await;
     assert!(doc["paths"]["/api/v1/access"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/access/history"]["get"].is_object());
     assert!(doc["components"]["schemas"]["AccessAnswer"].is_object());
+    assert!(doc["components"]["schemas"]["HistoryAnswer"].is_object());
+}
+
+/// "op principal resource permission" of each change, in the order given.
+fn changes(answer: &Value) -> Vec<String> {
+    answer["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| {
+            let grant = &change["grant"];
+            format!(
+                "{} {} {} {}",
+                change["op"].as_str().unwrap(),
+                grant["principal"]["name"].as_str().unwrap(),
+                grant["resource"]["name"].as_str().unwrap(),
+                grant["permission"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
