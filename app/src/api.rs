@@ -81,6 +81,32 @@ pub struct AccessQuery {
     pub at: String,
 }
 
+impl AccessQuery {
+    /// Reads the question from a page's query parameters, trimming blanks.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> AccessQuery {
+        let read = |key: &str| get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
+        AccessQuery {
+            who: read("who"),
+            what: read("what"),
+            at: read("at"),
+        }
+    }
+
+    /// The permalink of this question on `path` (`/access`, `/access/graph`).
+    pub fn href(&self, path: &str) -> String {
+        let parts: Vec<String> = [("who", &self.who), ("what", &self.what), ("at", &self.at)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(key, value)| format!("{key}={}", crate::query::encode(value)))
+            .collect();
+        if parts.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", parts.join("&"))
+        }
+    }
+}
+
 /// The access page's answer: rows of what was reached, or of who reaches it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessView {
@@ -98,6 +124,18 @@ pub struct AccessView {
     pub activity: Vec<EventRow>,
     /// Timeline filters that show all of that activity: one per account name, or the resource.
     pub activity_queries: Vec<crate::query::TimelineQuery>,
+}
+
+/// The access page's answer drawn as a graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessGraph {
+    /// `None`: now.
+    pub at: Option<DateTime<Utc>>,
+    /// The names the question matched.
+    pub matched: Vec<String>,
+    pub picture: domain::access::picture::Picture,
+    /// The walk found more rows than it keeps: the picture is of the first.
+    pub truncated: bool,
 }
 
 /// Grant changes shown on an access answer.
@@ -152,6 +190,12 @@ pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppErr
     answer(imp::get_access(query).await)
 }
 
+/// The access question's answer as a laid-out graph; `None` when nothing is asked.
+#[server(prefix = "/_fn", endpoint = "get_access_graph", input = leptos::server_fn::codec::Json)]
+pub async fn get_access_graph(query: AccessQuery) -> Result<Option<AccessGraph>, AppError> {
+    answer(imp::get_access_graph(query).await)
+}
+
 /// The findings at the query's day (or now), of its kind when it names one.
 #[server(prefix = "/_fn", endpoint = "list_findings", input = leptos::server_fn::codec::Json)]
 pub async fn list_findings(
@@ -167,8 +211,8 @@ use crate::error::ssr::answer;
 #[cfg(feature = "ssr")]
 mod imp {
     use super::{
-        AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView, FindingsQuery,
-        ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS, PAGE_SIZE,
+        AccessGraph, AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView,
+        FindingsQuery, ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS, PAGE_SIZE,
     };
     use crate::error::ssr::{internal, store};
     use crate::error::AppError;
@@ -214,7 +258,23 @@ mod imp {
         Ok(store()?.recent_grant_changes(20).await?)
     }
 
-    pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppError> {
+    /// What an access question named, walked at its instant.
+    enum Walked {
+        Of {
+            principals: Vec<domain::grant::Principal>,
+            found: domain::store::access::AccessOf,
+        },
+        To {
+            resource: domain::grant::Resource,
+            found: domain::store::access::AccessTo,
+        },
+    }
+
+    /// The day asked about (`None`: now) and the walk, or `None` when nothing was asked.
+    async fn walk(
+        store: &domain::store::Store,
+        query: &AccessQuery,
+    ) -> Result<(Option<chrono::DateTime<Utc>>, Option<Walked>), AppError> {
         let at = match query.at.as_str() {
             "" => None,
             day => Some(
@@ -226,7 +286,6 @@ mod imp {
             ),
         };
         let when = at.unwrap_or_else(Utc::now);
-        let store = store()?;
         if !query.who.is_empty() {
             let principals = store.find_principals(&query.who).await?;
             if principals.is_empty() {
@@ -237,70 +296,127 @@ mod imp {
             }
             let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
             let found = store.access_of(&ids, when).await?;
-            let history = store
-                .grant_changes(ChangesOf::Principals(&ids), HISTORY_ROWS)
-                .await?;
-            let mut names: Vec<&str> = principals.iter().map(|p| p.name.as_str()).collect();
-            names.sort_unstable();
-            names.dedup();
-            let queries: Vec<TimelineQuery> = names
-                .iter()
-                .take(MAX_ACTIVITY_QUERIES)
-                .map(|name| TimelineQuery::by_actor(name))
-                .collect();
-            return Ok(Some(AccessView {
-                at,
-                matched: principals
-                    .iter()
-                    .map(|p| format!("{} ({})", p.name, p.kind))
-                    .collect(),
-                reaches: Some(found.rows),
-                holders: None,
-                truncated: found.truncated,
-                history,
-                activity: latest_events(&store, &queries).await?,
-                activity_queries: queries,
-            }));
+            return Ok((at, Some(Walked::Of { principals, found })));
         }
         if query.what.is_empty() {
-            return Ok(None);
+            return Ok((at, None));
         }
-        let resources = store.find_resources(&query.what).await?;
-        let resource = match resources.as_slice() {
-            [] => {
+        let mut resources = store.find_resources(&query.what).await?;
+        let resource = match resources.len() {
+            0 => {
                 return Err(AppError::NotFound(format!(
                     "Nothing named {:?} is or was held.",
                     query.what
                 )))
             }
-            [one] => one,
+            1 => resources.remove(0),
             several => {
-                let ids: Vec<String> = several
+                let ids: Vec<String> = resources
                     .iter()
                     .map(|r| format!("{} ({})", r.id, r.kind))
                     .collect();
                 return Err(AppError::BadRequest(format!(
-                    "{:?} names {} resources; ask for one by its id: {}",
+                    "{:?} names {several} resources; ask for one by its id: {}",
                     query.what,
-                    several.len(),
                     ids.join(", ")
                 )));
             }
         };
         let found = store.access_to(&resource.id, when).await?;
-        let history = store
-            .grant_changes(ChangesOf::Resource(&resource.id), HISTORY_ROWS)
-            .await?;
-        let queries = vec![TimelineQuery::by_target(&resource.name)];
-        Ok(Some(AccessView {
+        Ok((at, Some(Walked::To { resource, found })))
+    }
+
+    pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppError> {
+        let store = store()?;
+        let (at, walked) = walk(&store, &query).await?;
+        match walked {
+            None => Ok(None),
+            Some(Walked::Of { principals, found }) => {
+                let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
+                let history = store
+                    .grant_changes(ChangesOf::Principals(&ids), HISTORY_ROWS)
+                    .await?;
+                let mut names: Vec<&str> = principals.iter().map(|p| p.name.as_str()).collect();
+                names.sort_unstable();
+                names.dedup();
+                let queries: Vec<TimelineQuery> = names
+                    .iter()
+                    .take(MAX_ACTIVITY_QUERIES)
+                    .map(|name| TimelineQuery::by_actor(name))
+                    .collect();
+                Ok(Some(AccessView {
+                    at,
+                    matched: principals
+                        .iter()
+                        .map(|p| format!("{} ({})", p.name, p.kind))
+                        .collect(),
+                    reaches: Some(found.rows),
+                    holders: None,
+                    truncated: found.truncated,
+                    history,
+                    activity: latest_events(&store, &queries).await?,
+                    activity_queries: queries,
+                }))
+            }
+            Some(Walked::To { resource, found }) => {
+                let history = store
+                    .grant_changes(ChangesOf::Resource(&resource.id), HISTORY_ROWS)
+                    .await?;
+                let queries = vec![TimelineQuery::by_target(&resource.name)];
+                Ok(Some(AccessView {
+                    at,
+                    matched: vec![format!("{} ({})", resource.name, resource.kind)],
+                    reaches: None,
+                    holders: Some(found.rows),
+                    truncated: found.truncated,
+                    history,
+                    activity: latest_events(&store, &queries).await?,
+                    activity_queries: queries,
+                }))
+            }
+        }
+    }
+
+    pub async fn get_access_graph(query: AccessQuery) -> Result<Option<AccessGraph>, AppError> {
+        use domain::access::picture::Neighbourhood;
+        let store = store()?;
+        let (at, walked) = walk(&store, &query).await?;
+        let (matched, graph, truncated) = match walked {
+            None => return Ok(None),
+            Some(Walked::Of { principals, found }) => {
+                let focus: Vec<(String, String, String)> = principals
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone(), p.kind.clone()))
+                    .collect();
+                let mut graph = Neighbourhood::new(&focus, false);
+                for row in &found.rows {
+                    row.paths.iter().for_each(|path| graph.add_path(path));
+                }
+                let matched = principals.iter().map(|p| p.name.clone()).collect();
+                (matched, graph, found.truncated)
+            }
+            Some(Walked::To { resource, found }) => {
+                let focus = [(
+                    resource.id.clone(),
+                    resource.name.clone(),
+                    resource.kind.clone(),
+                )];
+                let mut graph = Neighbourhood::new(&focus, true);
+                for row in &found.rows {
+                    row.paths.iter().for_each(|path| graph.add_path(path));
+                    if let Some(members) = row.members_not_listed {
+                        graph.add_unlisted_holders(&row.principal.id, members);
+                    }
+                }
+                (vec![resource.name], graph, found.truncated)
+            }
+        };
+        let picture = graph.picture().map_err(|err| internal(&err))?;
+        Ok(Some(AccessGraph {
             at,
-            matched: vec![format!("{} ({})", resource.name, resource.kind)],
-            reaches: None,
-            holders: Some(found.rows),
-            truncated: found.truncated,
-            history,
-            activity: latest_events(&store, &queries).await?,
-            activity_queries: queries,
+            matched,
+            picture,
+            truncated,
         }))
     }
 

@@ -20,8 +20,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
-    access::AccessPage, event::EventPage, findings::FindingsPage, ingest::IngestPage,
-    not_found::NotFound, timeline::TimelinePage,
+    access::AccessPage, access_graph::AccessGraphPage, event::EventPage, findings::FindingsPage,
+    ingest::IngestPage, not_found::NotFound, timeline::TimelinePage,
 };
 
 /// The HTML document around the app, rendered only on the server.
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/timeline") view=TimelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/events/:id") view=EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("/access/graph") view=AccessGraphPage ssr=SsrMode::Async/>
                     <Route path=path!("/findings") view=FindingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/ingest") view=IngestPage ssr=SsrMode::Async/>
                 </Routes>

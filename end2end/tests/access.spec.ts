@@ -78,6 +78,35 @@ test.describe('access', () => {
     await expect(page.getByText('Nothing is reachable at that time.')).toBeVisible();
   });
 
+  test('draws the answer as a graph whose boxes lead on', async ({ page }) => {
+    await act.openAccess(page);
+    const who = find.gainedChanges(page).first().locator('a.who');
+    const name = (await who.innerText()).trim();
+    await who.click();
+    await expect(page).toHaveURL(/\/access\?who=/);
+    await page.getByRole('link', { name: 'Show as a graph' }).click();
+
+    // The same question, drawn: the person's box is the focus, and grants join the boxes.
+    await expect(page).toHaveURL(/\/access\/graph\?who=/);
+    await expect(page).toHaveTitle(/^Access of .* \(graph\)/);
+    const graph = page.locator('figure.access-graph svg');
+    await expect(graph).toBeVisible();
+    await expect(graph.locator('a.node.focus text').first()).toHaveText(name);
+    expect(await graph.locator('g.edge').count()).toBeGreaterThan(0);
+    const boxes = await graph.locator('a.node').count();
+    expect(boxes).toBeGreaterThan(1);
+
+    // A box held by the person asks who can reach it, drawn the same way.
+    const held = graph.locator('a.node:not(.focus)').first();
+    const heldName = (await held.locator('title').textContent())?.split(' (')[0];
+    await held.click();
+    await expect(page).toHaveURL(/\/access\/graph\?what=/);
+    await expect(graph.locator('a.node.focus title')).toContainText(heldName ?? '');
+    await page.getByRole('link', { name: 'Show as a table' }).click();
+    await expect(page).toHaveURL(/\/access\?what=/);
+    await expect(find.rows(page).first()).toBeVisible();
+  });
+
   test('says what is wrong with a question it cannot answer', async ({ page }) => {
     const response = await page.goto('/access?who=nobody-by-this-name');
     expect(response?.status()).toBe(404);

@@ -10,13 +10,36 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The log targets the access graph's layout (`rust-sugiyama`) reports each phase under, at
+/// info: some forty lines per drawing. Kept to warnings unless `ATTEST_LOG` names them.
+const LAYOUT_LOG_TARGETS: [&str; 11] = [
+    "connected_components",
+    "coordinate_calculation",
+    "crossing_reduction",
+    "crossings_reduction",
+    "cut_values",
+    "initialization",
+    "initializing",
+    "layouting",
+    "low_lim",
+    "ranking",
+    "reduce_crossings",
+];
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let asked = std::env::var("ATTEST_LOG").unwrap_or_default();
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("ATTEST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    for target in LAYOUT_LOG_TARGETS {
+        if !asked.contains(target) {
+            if let Ok(directive) = format!("{target}=warn").parse() {
+                filter = filter.add_directive(directive);
+            }
+        }
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ATTEST_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let cli = server::cli::Cli::parse();

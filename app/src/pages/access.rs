@@ -18,19 +18,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn AccessPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
-        params.with(|p| AccessQuery {
-            who: p
-                .get("who")
-                .map(|v| v.trim().to_owned())
-                .unwrap_or_default(),
-            what: p
-                .get("what")
-                .map(|v| v.trim().to_owned())
-                .unwrap_or_default(),
-            at: p.get("at").map(|v| v.trim().to_owned()).unwrap_or_default(),
-        })
-    });
+    let query = Memo::new(move |_| params.with(|p| AccessQuery::from_lookup(|key| p.get(key))));
     let answer = Resource::new(move || query.get(), get_access);
     view! {
         <Title text=move || query.with(page_title)/>
@@ -40,12 +28,15 @@ pub fn AccessPage() -> impl IntoView {
                 "What someone can reach, or who can reach something — with the grants that give it, on any date."
             </p>
         </div>
-        {move || view! { <AccessForm query=query.get()/> }}
+        {move || view! { <AccessForm query=query.get() action="/access"/> }}
         <Suspense fallback=|| view! { <p class="loading">"Walking the grants…"</p> }>
             {move || Suspend::new(async move {
                 match answer.await {
                     Ok(None) => view! { <RecentChanges/> }.into_any(),
-                    Ok(Some(view)) => view! { <AccessAnswer view/> }.into_any(),
+                    Ok(Some(view)) => {
+                        let graph = query.get_untracked().href("/access/graph");
+                        view! { <AccessAnswer view graph/> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -53,7 +44,7 @@ pub fn AccessPage() -> impl IntoView {
     }
 }
 
-fn page_title(query: &AccessQuery) -> String {
+pub(crate) fn page_title(query: &AccessQuery) -> String {
     match (query.who.is_empty(), query.what.is_empty()) {
         (false, _) => format!("Access of {}", query.who),
         (true, false) => format!("Who can reach {}", query.what),
@@ -61,10 +52,11 @@ fn page_title(query: &AccessQuery) -> String {
     }
 }
 
+/// The question's form; `action` is the page that answers it (the table or the graph).
 #[component]
-fn AccessForm(query: AccessQuery) -> impl IntoView {
+pub fn AccessForm(query: AccessQuery, action: &'static str) -> impl IntoView {
     view! {
-        <form class="filters" method="get" action="/access" role="search">
+        <form class="filters" method="get" action=action role="search">
             <label class="field wide">
                 <span>"Who"</span>
                 <input name="who" value=query.who placeholder="login, e-mail, ARN or id" autocomplete="off"/>
@@ -79,14 +71,15 @@ fn AccessForm(query: AccessQuery) -> impl IntoView {
             </label>
             <div class="form-actions">
                 <button type="submit">"Show"</button>
-                <a class="button secondary" href="/access">"Clear"</a>
+                <a class="button secondary" href=action>"Clear"</a>
             </div>
         </form>
     }
 }
 
+/// The answer's tables, history and activity; `graph` is the same question drawn.
 #[component]
-fn AccessAnswer(view: AccessView) -> impl IntoView {
+fn AccessAnswer(view: AccessView, graph: String) -> impl IntoView {
     let when = match view.at {
         Some(at) => format!("on {}", utc_short(at)),
         None => "now".to_owned(),
@@ -122,6 +115,7 @@ fn AccessAnswer(view: AccessView) -> impl IntoView {
     };
     view! {
         {truncated}
+        <p><a class="button secondary" href=graph>"Show as a graph"</a></p>
         {body}
         <section aria-labelledby="history">
             <h2 id="history">"Grant history"</h2>

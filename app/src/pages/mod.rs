@@ -2,6 +2,7 @@
 //! page for unknown URLs.
 
 pub mod access;
+pub mod access_graph;
 pub mod event;
 pub mod findings;
 pub mod ingest;

@@ -8,3 +8,4 @@
 pub mod aws_policy;
 pub mod findings;
 pub mod graph;
+pub mod picture;

@@ -1,7 +1,8 @@
 //! Part 4 of the bench: effective access over a generated organisation of about 100,000
 //! principals and 1,000,000 grants, imported as a GitHub org snapshot through `attest import
 //! github-org`'s own path: "what can this person reach" and "who can reach this repository"
-//! straight from the store, and the access page (`/access`, rendered on the server) over HTTP.
+//! straight from the store, and the access page (`/access`, rendered on the server) and the
+//! access graph (`/access/graph`, laid out and drawn on the server) over HTTP.
 
 use super::report;
 use domain::import::{self, ImportKind, ImportOptions};
@@ -23,6 +24,8 @@ const TEAMS_PER_USER: usize = 5;
 const REPOS_PER_TEAM: usize = 50;
 const COLLABORATORS_PER_REPO: usize = 40;
 const QUERIES: usize = 200;
+/// Graph pages drawn: each lays out up to 300 boxes, so fewer than the other questions.
+const GRAPH_PAGES: usize = 60;
 
 fn user(id: usize, role: &str) -> Value {
     json!({"login": format!("user{id}"), "id": 1_000_000 + id, "role": role})
@@ -148,6 +151,27 @@ pub async fn access_part(dir: &Path, base: Option<&str>, store: &Store) -> anyho
             pages.push(started.elapsed());
         }
         report("GET /access page", &mut pages, &[50.0, 95.0, 99.0]);
+        let mut graphs: Vec<Duration> = Vec::with_capacity(GRAPH_PAGES);
+        for n in 0..GRAPH_PAGES {
+            let query = if n % 2 == 0 {
+                format!("who=user{}", rng.gen_range(0..USERS))
+            } else {
+                format!("what=bench/repo{}", rng.gen_range(0..REPOS))
+            };
+            let started = Instant::now();
+            let response = client
+                .get(format!("{base}/access/graph?{query}"))
+                .send()
+                .await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "/access/graph?{query}: {}",
+                response.status()
+            );
+            response.bytes().await?;
+            graphs.push(started.elapsed());
+        }
+        report("GET /access/graph page", &mut graphs, &[50.0, 95.0, 99.0]);
     }
     Ok(())
 }
