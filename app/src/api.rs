@@ -441,7 +441,7 @@ mod imp {
                     .events,
             );
         }
-        events.sort_by(|a, b| (b.occurred_at, b.id).cmp(&(a.occurred_at, a.id)));
+        events.sort_by_key(|event| std::cmp::Reverse((event.occurred_at, event.id)));
         events.dedup_by_key(|event| event.id);
         events.truncate(ACTIVITY_ROWS as usize);
         Ok(events.into_iter().map(EventRow::from).collect())

@@ -133,45 +133,39 @@ pub async fn access_part(dir: &Path, base: Option<&str>, store: &Store) -> anyho
     println!("  ({} holders per answer on average)", holders / QUERIES);
     if let Some(base) = base {
         let client = reqwest::Client::new();
-        let mut pages: Vec<Duration> = Vec::with_capacity(QUERIES);
-        for n in 0..QUERIES {
-            let query = if n % 2 == 0 {
-                format!("who=user{}", rng.gen_range(0..USERS))
-            } else {
-                format!("what=bench/repo{}", rng.gen_range(0..REPOS))
-            };
-            let started = Instant::now();
-            let response = client.get(format!("{base}/access?{query}")).send().await?;
-            anyhow::ensure!(
-                response.status().is_success(),
-                "/access?{query}: {}",
-                response.status()
-            );
-            response.bytes().await?;
-            pages.push(started.elapsed());
-        }
+        let mut pages = time_pages(&client, base, "/access", QUERIES, &mut rng).await?;
         report("GET /access page", &mut pages, &[50.0, 95.0, 99.0]);
-        let mut graphs: Vec<Duration> = Vec::with_capacity(GRAPH_PAGES);
-        for n in 0..GRAPH_PAGES {
-            let query = if n % 2 == 0 {
-                format!("who=user{}", rng.gen_range(0..USERS))
-            } else {
-                format!("what=bench/repo{}", rng.gen_range(0..REPOS))
-            };
-            let started = Instant::now();
-            let response = client
-                .get(format!("{base}/access/graph?{query}"))
-                .send()
-                .await?;
-            anyhow::ensure!(
-                response.status().is_success(),
-                "/access/graph?{query}: {}",
-                response.status()
-            );
-            response.bytes().await?;
-            graphs.push(started.elapsed());
-        }
+        let mut graphs = time_pages(&client, base, "/access/graph", GRAPH_PAGES, &mut rng).await?;
         report("GET /access/graph page", &mut graphs, &[50.0, 95.0, 99.0]);
     }
     Ok(())
+}
+
+/// Loads `count` pages at `path`, asking in turn about a random user and a random repository,
+/// and returns how long each took to arrive whole.
+async fn time_pages(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    count: usize,
+    rng: &mut StdRng,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut took = Vec::with_capacity(count);
+    for n in 0..count {
+        let query = if n % 2 == 0 {
+            format!("who=user{}", rng.gen_range(0..USERS))
+        } else {
+            format!("what=bench/repo{}", rng.gen_range(0..REPOS))
+        };
+        let started = Instant::now();
+        let response = client.get(format!("{base}{path}?{query}")).send().await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{path}?{query}: {}",
+            response.status()
+        );
+        response.bytes().await?;
+        took.push(started.elapsed());
+    }
+    Ok(took)
 }

@@ -1,3 +1,7 @@
+//! The picture of an access graph: which boxes are drawn, where, folded how, and the SVG.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use super::*;
 use crate::access::graph::Hop;
 use crate::grant::{Principal, Resource};
