@@ -355,15 +355,42 @@ impl Neighbourhood {
         folded
     }
 
-    /// Keeps the first `max` nodes (the focus and what is nearest it came first) and the
-    /// edges between them; returns how many were left out.
+    /// Keeps the `max` nodes nearest the focus (in hops either way; ties in the order they
+    /// were met) and the edges between them; returns how many were left out.
     #[cfg(feature = "store")]
     fn trim(&mut self, max: usize) -> usize {
         let before = self.nodes.len();
         if before <= max {
             return 0;
         }
-        self.keep(|n| n < max);
+        let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); before];
+        for edge in &self.edges {
+            neighbours[edge.from].push(edge.to);
+            neighbours[edge.to].push(edge.from);
+        }
+        let mut distance = vec![usize::MAX; before];
+        let mut queue = std::collections::VecDeque::new();
+        for (n, node) in self.nodes.iter().enumerate() {
+            if node.focus {
+                distance[n] = 0;
+                queue.push_back(n);
+            }
+        }
+        while let Some(n) = queue.pop_front() {
+            for &next in &neighbours[n] {
+                if distance[next] == usize::MAX {
+                    distance[next] = distance[n] + 1;
+                    queue.push_back(next);
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..before).collect();
+        order.sort_by_key(|&n| (distance[n], n));
+        let mut kept = vec![false; before];
+        for &n in order.iter().take(max) {
+            kept[n] = true;
+        }
+        self.keep(|n| kept[n]);
         before - self.nodes.len()
     }
 

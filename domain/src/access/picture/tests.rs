@@ -194,6 +194,27 @@ fn small_graphs_are_not_folded_and_long_ones_are_cut() {
     assert_eq!((picture.nodes.len(), picture.omitted), (MAX_NODES, 50));
     assert_eq!(picture.edges.len(), MAX_NODES - 1);
     assert!(picture.nodes.iter().all(|n| n.id != "role300"));
+
+    // Cut by distance from the focus, not by the order paths came in: a far chain met first
+    // goes before the near fan met last.
+    let mut graph = Neighbourhood::new(&focus("hub", "role"), false);
+    for n in 0..320 {
+        let (from, to) = (format!("far{n}"), format!("far{}", n + 1));
+        let hop = if n == 0 { "hub".to_owned() } else { from };
+        graph.add_path(&path(&[(&hop, "role", &to, "role", "sts:AssumeRole", "")]));
+    }
+    graph.add_path(&path(&[(
+        "hub",
+        "role",
+        "near",
+        "role",
+        "sts:AssumeRole",
+        "",
+    )]));
+    let picture = graph.picture().unwrap();
+    assert_eq!(picture.omitted, 22);
+    assert!(picture.nodes.iter().any(|n| n.id == "near"));
+    assert!(picture.nodes.iter().all(|n| n.id != "far299"));
 }
 
 #[test]
