@@ -22,8 +22,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The findings page needs an account snapshot, which the demo does not make: the cloudsplaining
+# example export from the shared fixtures (read there, never copied), imported first so that
+# the demo's grant changes stay the most recent.
+fixtures=${ATTEST_FIXTURES:-$PWD/../shared/fixtures}
+aws_export="$fixtures/aws-iam/authorization-details/cloudsplaining-example.json"
+if [ ! -f "$aws_export" ]; then
+  echo "e2e: $aws_export is missing (set ATTEST_FIXTURES to the shared fixtures folder)" >&2
+  exit 1
+fi
+echo "e2e: importing an AWS account snapshot for the findings"
+target/debug/attest --database-url "$db" import aws-iam "$aws_export"
+
 echo "e2e: loading demo data into $work/e2e.db"
-target/debug/attest --database-url "$db" demo --events 1500 --days 60 --no-serve
+# --force: the database already holds the snapshot above.
+target/debug/attest --database-url "$db" demo --events 1500 --days 60 --no-serve --force
 
 echo "e2e: serving on 127.0.0.1:$port"
 ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret target/debug/attest --database-url "$db" serve \
