@@ -117,6 +117,8 @@ impl Store {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                // One person's accounts are a handful; a list past the engines' limit on bound
+                // values reads the history of its first accounts.
                 let ids = &ids[..ids.len().min(IDS_PER_STATEMENT)];
                 sql.push(" and principal_id in ").text_list(ids);
                 " order by at_us desc, id desc"
