@@ -33,8 +33,9 @@ pub fn AccessGraphPage() -> impl IntoView {
                         <p class="subtle">"Name a person or a resource above to draw its access."</p>
                     }.into_any(),
                     Ok(Some(graph)) => {
-                        let table = query.get_untracked().href("/access");
-                        view! { <GraphAnswer graph table/> }.into_any()
+                        let query = query.get_untracked();
+                        let table = query.href("/access");
+                        view! { <GraphAnswer graph table day=query.at/> }.into_any()
                     }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
@@ -43,8 +44,9 @@ pub fn AccessGraphPage() -> impl IntoView {
     }
 }
 
+/// The drawing and what it leaves out; `day` is the question's day, kept by every box's link.
 #[component]
-fn GraphAnswer(graph: AccessGraph, table: String) -> impl IntoView {
+fn GraphAnswer(graph: AccessGraph, table: String, day: String) -> impl IntoView {
     let when = match graph.at {
         Some(at) => format!("on {}", utc_short(at)),
         None => "now".to_owned(),
@@ -81,22 +83,34 @@ fn GraphAnswer(graph: AccessGraph, table: String) -> impl IntoView {
     view! {
         <p class="subtle">{summary} " " <a href=table>"Show as a table"</a></p>
         {notes}
-        {if picture.nodes.is_empty() {
+        {if picture.edges.is_empty() {
             view! { <p class="empty">"Nothing is held at that time."</p> }.into_any()
         } else {
-            view! { <GraphFigure picture/> }.into_any()
+            view! { <GraphFigure picture day/> }.into_any()
         }}
     }
 }
 
 /// The SVG, drawn by [`Picture::to_svg`] (which escapes every name) and set as markup, so the
 /// browser parses it as SVG whether the server or the front end put it there. Each box links
-/// to the same drawing of its own question: who can reach it, or what it reaches.
+/// to the same drawing of its own question (who can reach it, or what it reaches) on `day`.
 #[component]
-fn GraphFigure(picture: Picture) -> impl IntoView {
+fn GraphFigure(picture: Picture, day: String) -> impl IntoView {
     let svg = picture.to_svg(|node| {
-        let key = if node.held { "what" } else { "who" };
-        format!("/access/graph?{key}={}", crate::query::encode(&node.id))
+        let question = if node.held {
+            AccessQuery {
+                what: node.id.clone(),
+                at: day.clone(),
+                ..AccessQuery::default()
+            }
+        } else {
+            AccessQuery {
+                who: node.id.clone(),
+                at: day.clone(),
+                ..AccessQuery::default()
+            }
+        };
+        question.href("/access/graph")
     });
     view! { <figure class="access-graph" inner_html=svg></figure> }
 }
