@@ -361,14 +361,25 @@ pub async fn import_files(
         ..ImportSummary::default()
     };
     progress(Progress::Files(summary.files));
+    let mut checkpoints = Checkpoints::default();
     for file in files {
         progress(Progress::FileStarted(&file));
         let result = match kind.layout() {
             Layout::Records(format) => {
-                import_records(store, kind, format, &file, &mut summary, progress).await?
+                let to = Writing {
+                    store,
+                    summary: &mut summary,
+                    checkpoints: &mut checkpoints,
+                };
+                import_records(to, kind, format, &file, progress).await?
             }
             Layout::Snapshot => {
-                import_snapshot(store, kind, options, &file, &mut summary, progress).await?
+                let to = Writing {
+                    store,
+                    summary: &mut summary,
+                    checkpoints: &mut checkpoints,
+                };
+                import_snapshot(to, kind, options, &file, progress).await?
             }
         };
         match result {
@@ -378,7 +389,51 @@ pub async fn import_files(
         }
         progress(Progress::FileDone);
     }
+    checkpoints.finish().await;
     Ok(summary)
+}
+
+/// Where an import writes: the store, the running summary, and the checkpoints beside it.
+struct Writing<'a> {
+    store: &'a Store,
+    summary: &'a mut ImportSummary,
+    checkpoints: &'a mut Checkpoints,
+}
+
+/// Checkpoints beside an import's writes ([`Store::checkpoint`]), so the writer never stops
+/// to copy the WAL back and wait for the disk: one at a time, started after a commit once the
+/// one before has finished, and the last awaited before the import returns. A checkpoint
+/// that fails loses nothing (the WAL keeps the data, and the writer checkpoints past a bound
+/// itself): it is logged and the import goes on.
+#[derive(Default)]
+struct Checkpoints {
+    running: Option<tokio::task::JoinHandle<Result<(), StoreError>>>,
+}
+
+impl Checkpoints {
+    async fn after_commit(&mut self, store: &Store) {
+        if self
+            .running
+            .as_ref()
+            .is_some_and(|running| !running.is_finished())
+        {
+            return;
+        }
+        self.finish().await;
+        let store = store.clone();
+        self.running = Some(tokio::spawn(async move { store.checkpoint().await }));
+    }
+
+    async fn finish(&mut self) {
+        let Some(running) = self.running.take() else {
+            return;
+        };
+        match running.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(%err, "checkpoint beside the import failed"),
+            Err(err) => tracing::warn!(%err, "checkpoint beside the import stopped"),
+        }
+    }
 }
 
 /// `attest import cloudtrail`.
@@ -402,11 +457,10 @@ pub async fn import_cloudtrail(
 type FileResult = Result<Result<Option<String>, String>, ImportError>;
 
 async fn import_records(
-    store: &Store,
+    to: Writing<'_>,
     kind: ImportKind,
     format: &'static RecordFormat,
     file: &Path,
-    summary: &mut ImportSummary,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> FileResult {
     // The reading thread also turns records into deliveries, normalizes them and works out
@@ -447,10 +501,11 @@ async fn import_records(
         result
     });
     while let Some(batch) = batches.recv().await {
-        let (results, batch) = ingest_normalized(store, batch).await?;
+        let (results, batch) = ingest_normalized(to.store, batch).await?;
+        to.checkpoints.after_commit(to.store).await;
         // The reader may be done already; then the batch is freed here.
         let _ = written.send(batch);
-        summary.tally.add(&results);
+        to.summary.tally.add(&results);
         progress(Progress::Records(results.len() as u64));
     }
     Ok(match reader.await {
@@ -461,11 +516,10 @@ async fn import_records(
 }
 
 async fn import_snapshot(
-    store: &Store,
+    to: Writing<'_>,
     kind: ImportKind,
     options: &ImportOptions,
     file: &Path,
-    summary: &mut ImportSummary,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> FileResult {
     let path = file.to_owned();
@@ -511,8 +565,10 @@ async fn import_snapshot(
     };
     let deliveries = vec![delivery];
     let outcomes = normalize_all(&deliveries);
-    let (results, _) = ingest_normalized(store, NormalizedBatch::new(deliveries, outcomes)).await?;
-    summary.tally.add(&results);
+    let batch = NormalizedBatch::new(deliveries, outcomes);
+    let (results, _) = ingest_normalized(to.store, batch).await?;
+    to.checkpoints.after_commit(to.store).await;
+    to.summary.tally.add(&results);
     progress(Progress::Records(results.len() as u64));
     Ok(Ok(None))
 }

@@ -5,11 +5,12 @@ use super::events::{EventColumns, NewEventRow, EVENT_ROW_VALUES, TARGET_ROW_VALU
 use super::grants::{out_of_scope, GrantWork, GRANT_ROW_VALUES};
 use super::sql::{Arg, Sql};
 use super::write::{initial_status, insert_deliveries_in, write_outcomes_in, Prepared};
-use super::{from_micros, on_engine, to_micros, Store, StoreError};
+use super::{from_micros, on_engine, to_micros, Store, StoreError, BULK_WAL_PAGES, WAL_PAGES};
 use crate::model::{DeliveryStatus, DeliverySummary, IngestHealth, Source, SourceHealth};
 use crate::normalize::Normalized;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use sqlx::Connection as _;
 use std::collections::{BTreeMap, HashMap};
 
 /// A delivery as it arrived: authenticated, not yet parsed.
@@ -185,29 +186,67 @@ impl Store {
         batch: &NormalizedBatch,
     ) -> Result<Vec<StoredDelivery>, StoreError> {
         let dialect = self.dialect();
-        on_engine!(self, pool => {
-            let mut tx = pool.begin_with(dialect.begin).await?;
-            let stored = insert_deliveries_in!(
-                tx,
-                &batch.deliveries,
-                Some(&batch.outcomes[..]),
-                Some(&batch.digests[..]),
-                dialect
-            );
-            let fresh: Vec<(i64, &Outcome, Option<&[EventColumns]>)> = stored
-                .iter()
-                .zip(batch.outcomes.iter().zip(&batch.columns))
-                .filter_map(|(s, (outcome, columns))| match s {
-                    StoredDelivery::New { id } => Some((*id, outcome, Some(&columns[..]))),
-                    StoredDelivery::Duplicate { .. } => None,
-                })
-                .collect();
-            let mut prepared = self.prepare(&fresh);
-            prepared.grant_work.fresh = true;
-            write_outcomes_in!(tx, prepared, true);
-            tx.commit().await?;
-            Ok(stored)
-        })
+        // One body for both engines, over whichever connection `$conn` is.
+        macro_rules! store_in {
+            ($conn:expr) => {{
+                let mut tx = $conn.begin_with(dialect.begin).await?;
+                let stored = insert_deliveries_in!(
+                    tx,
+                    &batch.deliveries,
+                    Some(&batch.outcomes[..]),
+                    Some(&batch.digests[..]),
+                    dialect
+                );
+                let fresh: Vec<(i64, &Outcome, Option<&[EventColumns]>)> = stored
+                    .iter()
+                    .zip(batch.outcomes.iter().zip(&batch.columns))
+                    .filter_map(|(s, (outcome, columns))| match s {
+                        StoredDelivery::New { id } => Some((*id, outcome, Some(&columns[..]))),
+                        StoredDelivery::Duplicate { .. } => None,
+                    })
+                    .collect();
+                let mut prepared = self.prepare(&fresh);
+                prepared.grant_work.fresh = true;
+                write_outcomes_in!(tx, prepared, true);
+                tx.commit().await?;
+                Ok::<_, StoreError>(stored)
+            }};
+        }
+        match self {
+            Store::Postgres(pool) => store_in!(pool),
+            Store::Sqlite(pool) => {
+                // The commit does not stop to copy the WAL back into the database (and wait
+                // for the disk to sync it) at the usual threshold: the importer calls
+                // [`Store::checkpoint`] beside it instead. Past `BULK_WAL_PAGES` it still does,
+                // so the WAL stays bounded whoever calls this.
+                let mut conn = pool.acquire().await?;
+                sqlx::query(&format!("pragma wal_autocheckpoint = {BULK_WAL_PAGES}"))
+                    .execute(&mut *conn)
+                    .await?;
+                let stored = store_in!(conn);
+                let restored = sqlx::query(&format!("pragma wal_autocheckpoint = {WAL_PAGES}"))
+                    .execute(&mut *conn)
+                    .await;
+                if restored.is_err() {
+                    // Never back in the pool with the bulk threshold.
+                    conn.close_on_drop();
+                }
+                stored
+            }
+        }
+    }
+
+    /// Copies what the SQLite WAL holds back into the database, as far as no reader still
+    /// needs it, without blocking writers (`PRAGMA wal_checkpoint(PASSIVE)`); the next write
+    /// then starts the WAL over. Bulk imports run it beside their writes, on another
+    /// connection, so the writer never waits for the disk to sync. Nothing to do on Postgres.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if let Store::Sqlite(pool) = self {
+            sqlx::query("pragma wal_checkpoint(passive)")
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Records the normalizers' verdicts (one transaction, a few statements per chunk): events

@@ -42,6 +42,16 @@ macro_rules! on_engine {
 }
 pub(crate) use on_engine;
 
+/// WAL pages after which a commit copies the WAL back into the database: every 4,096 pages
+/// (64 MiB at 16 KiB pages) rather than SQLite's 1,000, whose checkpoints were a third of an
+/// import's time, rewriting the same index pages each time.
+pub(crate) const WAL_PAGES: u32 = 4_096;
+
+/// The same threshold during bulk imports, which checkpoint beside their writes instead
+/// ([`Store::checkpoint`]): only a WAL this big (1 GiB at 16 KiB pages) is copied back by
+/// the writer itself, in case nothing else did.
+pub(crate) const BULK_WAL_PAGES: u32 = 65_536;
+
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite(SqlitePool),
@@ -123,10 +133,7 @@ impl Store {
                     // of a read call per page that misses the cache: walking grants of a big
                     // organisation reads thousands of scattered rows per question.
                     .pragma("mmap_size", "1073741824")
-                    // Copy the WAL back into the database every 4,096 pages (64 MiB) rather
-                    // than every 1,000 (4 MiB at 4 KiB pages): during an import, checkpoints
-                    // were a third of SQLite's time, rewriting the same index pages each time.
-                    .pragma("wal_autocheckpoint", "4096");
+                    .pragma("wal_autocheckpoint", WAL_PAGES.to_string());
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .connect_with(options)
