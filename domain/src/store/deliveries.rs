@@ -64,8 +64,17 @@ impl NormalizedBatch {
         let digests = deliveries.iter().map(|d| body_digest(&d.body)).collect();
         let columns = outcomes
             .iter()
-            .map(|outcome| match outcome {
-                Outcome::Normalized(n) => n.events.iter().map(EventColumns::of).collect(),
+            .zip(&deliveries)
+            .map(|(outcome, delivery)| match outcome {
+                Outcome::Normalized(n) => n
+                    .events
+                    .iter()
+                    .map(|ev| EventColumns {
+                        // Only new deliveries' events are written from a batch, with them.
+                        received_at_us: Some(to_micros(delivery.received_at)),
+                        ..EventColumns::of(ev)
+                    })
+                    .collect(),
                 Outcome::Failed(_) => Vec::new(),
             })
             .collect();

@@ -11,8 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Bound values per event row of [`upsert_events`] and [`insert_new_events`] (the delivery id
-/// is bound twice on SQLite, the assigned id once), and per target row of [`insert_targets`],
+/// Bound values per event row of [`upsert_events`] and [`insert_new_events`] (the assigned id
+/// once, and the time received, or the delivery id twice on SQLite to look it up), and per
+/// target row of [`insert_targets`],
 /// for [`Dialect::rows_per_statement`](super::sql::Dialect::rows_per_statement).
 pub(crate) const EVENT_ROW_VALUES: usize = 22;
 pub(crate) const TARGET_ROW_VALUES: usize = 5;
@@ -96,17 +97,32 @@ fn push_event_rows(sql: &mut Sql, rows: &[NewEventRow<'_>], first_id: Option<i64
             }
         };
         let scope = ev.scope.as_ref();
-        let id = first_id.map(|first| sql.arg(Arg::I64(first + i as i64)) + ", ");
-        let delivery = sql.arg(Arg::I64(row.delivery_id));
-        let mut values = vec![
+        sql.push(if i == 0 { "(" } else { ", (" });
+        if let Some(first) = first_id {
+            sql.push_arg(Arg::I64(first + i as i64));
+            sql.push(", ");
+        }
+        sql.push_arg(Arg::I64(row.delivery_id));
+        for value in [
             Arg::Text(ev.source.as_str().to_owned()),
             Arg::Text(ev.source_event_id.clone()),
             Arg::I64(columns.occurred_at_us),
-        ];
+        ] {
+            sql.push(", ");
+            sql.push_arg(value);
+        }
+        sql.push(", ");
         // The event was received when its delivery was.
-        let received =
-            format!("(select d.received_at_us from deliveries d where d.id = {delivery})");
-        values.extend([
+        match columns.received_at_us {
+            Some(received) => sql.push_arg(Arg::I64(received)),
+            None => {
+                let delivery = sql.arg(Arg::I64(row.delivery_id));
+                sql.push(&format!(
+                    "(select d.received_at_us from deliveries d where d.id = {delivery})"
+                ));
+            }
+        }
+        for value in [
             Arg::OptText(ev.actor.id.clone()),
             Arg::Text(ev.actor.name.clone()),
             Arg::Text(ev.actor.kind.as_str().to_owned()),
@@ -123,18 +139,11 @@ fn push_event_rows(sql: &mut Sql, rows: &[NewEventRow<'_>], first_id: Option<i64
             Arg::Text(columns.targets.clone()),
             Arg::Text(columns.details.clone()),
             Arg::Text(columns.search_text.clone()),
-        ]);
-        let placeholders: Vec<String> = values.into_iter().map(|v| sql.arg(v)).collect();
-        if i > 0 {
+        ] {
             sql.push(", ");
+            sql.push_arg(value);
         }
-        let (head, tail) = placeholders.split_at(3);
-        sql.push(&format!(
-            "({}{delivery}, {}, {received}, {})",
-            id.unwrap_or_default(),
-            head.join(", "),
-            tail.join(", ")
-        ));
+        sql.push(")");
     }
 }
 
@@ -162,6 +171,9 @@ pub(crate) fn insert_targets(insert: &str, rows: &[(i64, i64, &Target)]) -> Sql 
 #[derive(Debug)]
 pub(crate) struct EventColumns {
     pub occurred_at_us: i64,
+    /// When the event's delivery was received, when the delivery is known to be written with
+    /// it; otherwise the row looks it up.
+    pub received_at_us: Option<i64>,
     pub targets: String,
     pub details: String,
     pub search_text: String,
@@ -183,6 +195,7 @@ impl EventColumns {
         }
         EventColumns {
             occurred_at_us: to_micros(ev.occurred_at),
+            received_at_us: None,
             targets: serde_json::to_string(&ev.targets).unwrap_or_else(|_| "[]".to_owned()),
             details: serde_json::to_string(&ev.details).unwrap_or_else(|_| "null".to_owned()),
             search_text: search.to_lowercase(),

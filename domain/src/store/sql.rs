@@ -40,7 +40,7 @@ impl Sql {
 
     /// Adds a value and writes its placeholder at the end of the text: what [`Sql::arg`] does
     /// without a string per value, for statements that carry thousands.
-    fn push_arg(&mut self, value: Arg) {
+    pub fn push_arg(&mut self, value: Arg) {
         use std::fmt::Write as _;
         self.args.push(value);
         // Writing to a String cannot fail.
