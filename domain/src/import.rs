@@ -8,7 +8,7 @@ use crate::ingest::{ingest_normalized, normalize_all, Tally};
 use crate::model::Source;
 use crate::normalize;
 use crate::record_files::{self, RecordFileError, RecordFormat};
-use crate::store::{IncomingDelivery, NormalizedBatch, Store, StoreError};
+use crate::store::{BulkWriter, IncomingDelivery, NormalizedBatch, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -368,25 +368,18 @@ pub async fn import_files(
     };
     progress(Progress::Files(summary.files));
     let mut checkpoints = Checkpoints::default();
+    let mut writer = store.bulk_writer().await?;
     for file in files {
         progress(Progress::FileStarted(&file));
+        let to = Writing {
+            store,
+            writer: &mut writer,
+            summary: &mut summary,
+            checkpoints: &mut checkpoints,
+        };
         let result = match kind.layout() {
-            Layout::Records(format) => {
-                let to = Writing {
-                    store,
-                    summary: &mut summary,
-                    checkpoints: &mut checkpoints,
-                };
-                import_records(to, kind, format, &file, progress).await?
-            }
-            Layout::Snapshot => {
-                let to = Writing {
-                    store,
-                    summary: &mut summary,
-                    checkpoints: &mut checkpoints,
-                };
-                import_snapshot(to, kind, options, &file, progress).await?
-            }
+            Layout::Records(format) => import_records(to, kind, format, &file, progress).await?,
+            Layout::Snapshot => import_snapshot(to, kind, options, &file, progress).await?,
         };
         match result {
             Ok(None) => {}
@@ -395,13 +388,16 @@ pub async fn import_files(
         }
         progress(Progress::FileDone);
     }
+    writer.finish().await?;
     checkpoints.finish().await;
     Ok(summary)
 }
 
-/// Where an import writes: the store, the running summary, and the checkpoints beside it.
+/// Where an import writes: the store and its writer, the running summary, and the
+/// checkpoints beside it.
 struct Writing<'a> {
     store: &'a Store,
+    writer: &'a mut BulkWriter,
     summary: &'a mut ImportSummary,
     checkpoints: &'a mut Checkpoints,
 }
@@ -509,7 +505,7 @@ async fn import_records(
         result
     });
     while let Some(batch) = batches.recv().await {
-        let (results, batch) = ingest_normalized(to.store, batch).await?;
+        let (results, batch) = ingest_normalized(to.store, to.writer, batch).await?;
         to.checkpoints.after_commit(to.store).await;
         // The reader may be done already; then the batch is freed here.
         let _ = written.send(batch);
@@ -574,7 +570,7 @@ async fn import_snapshot(
     let deliveries = vec![delivery];
     let outcomes = normalize_all(&deliveries);
     let batch = NormalizedBatch::new(deliveries, outcomes);
-    let (results, _) = ingest_normalized(to.store, batch).await?;
+    let (results, _) = ingest_normalized(to.store, to.writer, batch).await?;
     to.checkpoints.after_commit(to.store).await;
     to.summary.tally.add(&results);
     progress(Progress::Records(results.len() as u64));

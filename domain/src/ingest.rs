@@ -6,7 +6,8 @@ use crate::model::Source;
 use crate::normalize::{self, RawDelivery};
 use crate::signature::{self, Secrets, SignatureError};
 use crate::store::{
-    IncomingDelivery, NormalizeOutcome, NormalizedBatch, Store, StoreError, StoredDelivery,
+    BulkWriter, IncomingDelivery, NormalizeOutcome, NormalizedBatch, Store, StoreError,
+    StoredDelivery,
 };
 use chrono::{DateTime, Utc};
 
@@ -143,9 +144,10 @@ pub fn normalize_all(deliveries: &[IncomingDelivery]) -> Vec<NormalizeOutcome> {
 /// whoever made it can also free it.
 pub async fn ingest_normalized(
     store: &Store,
+    writer: &mut BulkWriter,
     batch: NormalizedBatch,
 ) -> Result<(Vec<Ingested>, NormalizedBatch), StoreError> {
-    let stored = store.store_normalized(&batch).await?;
+    let stored = store.store_normalized(writer, &batch).await?;
     let mut results = Vec::with_capacity(stored.len());
     let mut unfinished = Vec::new();
     let mut finishing = std::collections::HashSet::new();

@@ -95,6 +95,38 @@ impl NormalizedBatch {
     }
 }
 
+/// See [`Store::bulk_writer`].
+#[derive(Debug)]
+pub struct BulkWriter {
+    sqlite: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+}
+
+impl BulkWriter {
+    /// Gives the connection back to the pool with the usual checkpoint threshold.
+    pub async fn finish(mut self) -> Result<(), StoreError> {
+        if let Some(mut conn) = self.sqlite.take() {
+            let restored = sqlx::query(&format!("pragma wal_autocheckpoint = {WAL_PAGES}"))
+                .execute(&mut *conn)
+                .await;
+            if let Err(err) = restored {
+                conn.close_on_drop();
+                return Err(err.into());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BulkWriter {
+    /// Not finished (the import stopped on an error): the connection is closed rather than
+    /// back in the pool with the bulk threshold.
+    fn drop(&mut self) {
+        if let Some(conn) = self.sqlite.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}
+
 /// A normalizer's verdict on one stored delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -183,6 +215,24 @@ impl Store {
         Ok(stored)
     }
 
+    /// A writer for a run of [`Store::store_normalized`] batches (a file import): on SQLite
+    /// one connection kept from the first batch to the last, so its page cache (the indexes
+    /// every batch writes into) stays warm instead of a cold connection per batch, and whose
+    /// commits leave the WAL to [`Store::checkpoint`] up to a bound ([`BULK_WAL_PAGES`]).
+    /// [`BulkWriter::finish`] hands the connection back as it was.
+    pub async fn bulk_writer(&self) -> Result<BulkWriter, StoreError> {
+        match self {
+            Store::Postgres(_) => Ok(BulkWriter { sqlite: None }),
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query(&format!("pragma wal_autocheckpoint = {BULK_WAL_PAGES}"))
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(BulkWriter { sqlite: Some(conn) })
+            }
+        }
+    }
+
     /// Stores deliveries that were normalized before they were stored, and records what they
     /// yield, in ONE transaction: a new delivery goes in with its final status, so nothing is
     /// written twice. For file imports, where the raw data is still in the file if the
@@ -192,6 +242,7 @@ impl Store {
     /// caller can finish it.
     pub async fn store_normalized(
         &self,
+        writer: &mut BulkWriter,
         batch: &NormalizedBatch,
     ) -> Result<Vec<StoredDelivery>, StoreError> {
         let dialect = self.dialect();
@@ -218,30 +269,13 @@ impl Store {
                 prepared.grant_work.fresh = true;
                 write_outcomes_in!(tx, prepared, true);
                 tx.commit().await?;
-                Ok::<_, StoreError>(stored)
+                Ok(stored)
             }};
         }
-        match self {
-            Store::Postgres(pool) => store_in!(pool),
-            Store::Sqlite(pool) => {
-                // The commit does not stop to copy the WAL back into the database (and wait
-                // for the disk to sync it) at the usual threshold: the importer calls
-                // [`Store::checkpoint`] beside it instead. Past `BULK_WAL_PAGES` it still does,
-                // so the WAL stays bounded whoever calls this.
-                let mut conn = pool.acquire().await?;
-                sqlx::query(&format!("pragma wal_autocheckpoint = {BULK_WAL_PAGES}"))
-                    .execute(&mut *conn)
-                    .await?;
-                let stored = store_in!(conn);
-                let restored = sqlx::query(&format!("pragma wal_autocheckpoint = {WAL_PAGES}"))
-                    .execute(&mut *conn)
-                    .await;
-                if restored.is_err() {
-                    // Never back in the pool with the bulk threshold.
-                    conn.close_on_drop();
-                }
-                stored
-            }
+        match (self, writer.sqlite.as_mut()) {
+            (Store::Postgres(pool), _) => store_in!(pool),
+            (Store::Sqlite(_), Some(conn)) => store_in!(conn),
+            (Store::Sqlite(pool), None) => store_in!(pool),
         }
     }
 

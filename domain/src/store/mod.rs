@@ -17,7 +17,7 @@ mod tokens;
 pub(crate) mod write;
 
 pub use deliveries::{
-    IncomingDelivery, NormalizedBatch, Outcome as NormalizeOutcome, StoredDelivery,
+    BulkWriter, IncomingDelivery, NormalizedBatch, Outcome as NormalizeOutcome, StoredDelivery,
 };
 pub use events::DayCount;
 pub use tokens::TokenRecord;

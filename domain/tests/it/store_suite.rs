@@ -595,9 +595,12 @@ async fn a_retry_finishes_a_delivery_left_pending(store: &Store) {
     store.store_deliveries(&[pending.clone()]).await.unwrap();
     let batch = vec![pending.clone(), pending];
     let outcomes = ingest::normalize_all(&batch);
-    let (imported, _) = ingest::ingest_normalized(store, NormalizedBatch::new(batch, outcomes))
-        .await
-        .unwrap();
+    let mut writer = store.bulk_writer().await.unwrap();
+    let (imported, _) =
+        ingest::ingest_normalized(store, &mut writer, NormalizedBatch::new(batch, outcomes))
+            .await
+            .unwrap();
+    writer.finish().await.unwrap();
     assert!(
         matches!(
             imported.as_slice(),
