@@ -322,6 +322,11 @@ impl Backward {
         self.levels += 1;
     }
 
+    /// How many answer rows there are so far.
+    pub fn listed(&self) -> usize {
+        self.found.len()
+    }
+
     /// Whether the walk has gone past the resource's own grants (to members of its holders).
     pub fn above_first_level(&self) -> bool {
         self.levels > 0

@@ -11,12 +11,13 @@ use domain::grant::{GrantChange, GrantOp};
 use domain::import::{self, ImportKind, ImportOptions};
 use domain::ingest::{self, GithubRequest};
 use domain::signature::{github_signature, Secrets};
-use domain::store::access::ChangesOf;
+use domain::store::access::{ChangesOf, LIST_HOLDERS_UP_TO};
 use domain::store::Store;
 
 const SECRET: &str = "access-suite-secret";
 
 crate::on_both_engines!(
+    big_teams_are_counted_past_the_listing_budget,
     team_access_follows_membership_over_time,
     who_is_admin_of_the_cloudsplaining_account,
 );
@@ -367,4 +368,74 @@ async fn who_is_admin_of_the_cloudsplaining_account(store: &Store) {
     assert!(path_of("AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc/elad@codsec.io").contains(
         &"AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc/elad@codsec.io → privesc-AssumeRole-starting-role (sts:AssumeRole) → privesc-AssumeRole-intermediate-role (sts:AssumeRole) → privesc-AssumeRole-ending-role (sts:AssumeRole) → 200611803367 (admin via policy:privesc-AssumeRole-high-priv-policy)".to_owned()
     ));
+}
+
+/// A repository six teams of 180 reach (a generated org snapshot, imported as `attest import
+/// github-org` does): members are listed smallest team first while the answer stays within
+/// [`LIST_HOLDERS_UP_TO`] rows; the team that would pass it is a row with its count, and its
+/// own answer lists every one of them.
+async fn big_teams_are_counted_past_the_listing_budget(store: &Store) {
+    const TEAMS: usize = 6;
+    const MEMBERS: usize = 180;
+    let user = |n: usize| serde_json::json!({"login": format!("u{n}"), "id": 10_000 + n, "role": "member"});
+    let teams: Vec<serde_json::Value> = (0..TEAMS)
+        .map(|t| {
+            serde_json::json!({
+                "id": 500 + t, "slug": format!("team{t}"), "parent": null,
+                "members": (0..MEMBERS).map(|m| user(t * MEMBERS + m)).collect::<Vec<_>>(),
+                "repos": [{"id": 900, "full_name": "big/repo", "role_name": "write"}],
+            })
+        })
+        .collect();
+    let snapshot = serde_json::json!({
+        "org": {"login": "big", "id": 77, "default_repository_permission": "none"},
+        "members": (0..TEAMS * MEMBERS).map(user).collect::<Vec<_>>(),
+        "teams": teams,
+        "repos": [{"id": 900, "full_name": "big/repo", "collaborators": [], "deploy_keys": []}],
+        "outside_collaborators": [],
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("org.json");
+    std::fs::write(&file, serde_json::to_vec(&snapshot).unwrap()).unwrap();
+    let summary = import::import_files(
+        store,
+        ImportKind::GithubOrg,
+        &ImportOptions::default(),
+        &[file],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        summary.failed_files.is_empty(),
+        "{:?}",
+        summary.failed_files
+    );
+
+    let now = Utc::now();
+    let repo = &store.find_resources("big/repo").await.unwrap()[0];
+    let access = store.access_to(&repo.id, now).await.unwrap();
+    assert!(!access.truncated);
+    assert!(access.rows.len() as i64 <= LIST_HOLDERS_UP_TO);
+    let teams: Vec<(&str, Option<u64>)> = access
+        .rows
+        .iter()
+        .filter(|row| row.principal.kind == "team")
+        .map(|row| (row.principal.name.as_str(), row.members_not_listed))
+        .collect();
+    // Five teams' members fit (6 team rows + 900 people); the sixth (last by id) would not.
+    assert_eq!(teams.len(), TEAMS, "{teams:?}");
+    let counted: Vec<_> = teams.iter().filter(|(_, n)| n.is_some()).collect();
+    assert_eq!(counted.len(), 1, "{teams:?}");
+    assert_eq!(counted[0].1, Some(MEMBERS as u64));
+    let people = access
+        .rows
+        .iter()
+        .filter(|row| row.principal.kind == "user");
+    assert_eq!(people.count(), (TEAMS - 1) * MEMBERS);
+
+    // Asking about the counted team lists its members.
+    let team = &store.find_resources(counted[0].0).await.unwrap()[0];
+    let members = store.access_to(&team.id, now).await.unwrap();
+    assert_eq!(members.rows.len(), MEMBERS);
 }
