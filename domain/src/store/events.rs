@@ -11,9 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Bound values per event row of [`upsert_events`] and [`insert_new_events`] (the assigned id
-/// once, and the time received, or the delivery id twice on SQLite to look it up), and per
-/// target row of [`insert_targets`],
+/// Bound values per event row of [`upsert_events`] and [`insert_new_events`] (at most: the
+/// assigned id, and either the time received or the delivery id a second time to look it up),
+/// and per target row of [`insert_targets`],
 /// for [`Dialect::rows_per_statement`](super::sql::Dialect::rows_per_statement).
 pub(crate) const EVENT_ROW_VALUES: usize = 22;
 pub(crate) const TARGET_ROW_VALUES: usize = 5;

@@ -160,7 +160,8 @@ async fn cloudtrail_import_is_idempotent_and_reports_bad_files(store: &Store) {
         .iter()
         .find(|e| e.source_event_id == "cut-1")
         .expect("the record before the cut");
-    // An imported event was received when its delivery was (bound with the row, not looked up).
+    // An imported event was received when its delivery was (the import binds that time with
+    // the row; this checks the value, which a lookup would give too).
     let detail = store.event_detail(cut.id).await.unwrap().unwrap();
     assert_eq!(detail.event.received_at, detail.delivery.received_at);
     assert!(detail.delivery.received_at > Utc::now() - Duration::minutes(10));
