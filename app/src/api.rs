@@ -114,6 +114,8 @@ pub struct AccessView {
     pub at: Option<DateTime<Utc>>,
     /// The names the question matched (several accounts of one person, or one resource).
     pub matched: Vec<String>,
+    /// The person the question named by e-mail, when it did: (e-mail, name).
+    pub person: Option<(String, String)>,
     pub reaches: Option<Vec<domain::access::graph::Reach>>,
     pub holders: Option<Vec<domain::access::graph::Holder>>,
     pub truncated: bool,
@@ -204,6 +206,29 @@ pub async fn list_findings(
     answer(imp::list_findings(query).await)
 }
 
+/// People per page of the people list.
+pub const PEOPLE_PAGE: i64 = 100;
+
+/// A page of the people list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeopleList {
+    pub people: Vec<domain::people::Person>,
+    /// The e-mail the next page starts after, when there is one.
+    pub next_after: Option<String>,
+}
+
+/// People in e-mail order whose e-mail or name contains `q`, after `after`.
+#[server(prefix = "/_fn", endpoint = "list_people", input = leptos::server_fn::codec::Json)]
+pub async fn list_people(q: String, after: String) -> Result<PeopleList, AppError> {
+    answer(imp::list_people(q, after).await)
+}
+
+/// One person for their page; `None` when no people import names the e-mail.
+#[server(prefix = "/_fn", endpoint = "get_person", input = leptos::server_fn::codec::Json)]
+pub async fn get_person(email: String) -> Result<Option<domain::people::PersonProfile>, AppError> {
+    answer(imp::get_person(email).await)
+}
+
 #[cfg(feature = "ssr")]
 use crate::error::ssr::answer;
 
@@ -212,7 +237,8 @@ use crate::error::ssr::answer;
 mod imp {
     use super::{
         AccessGraph, AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView,
-        FindingsQuery, ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS, PAGE_SIZE,
+        FindingsQuery, PeopleList, ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS, PAGE_SIZE,
+        PEOPLE_PAGE,
     };
     use crate::error::ssr::{internal, store};
     use crate::error::AppError;
@@ -252,6 +278,23 @@ mod imp {
             event,
             delivery: detail.delivery,
         }))
+    }
+
+    pub async fn list_people(q: String, after: String) -> Result<PeopleList, AppError> {
+        let after = Some(after.trim()).filter(|a| !a.is_empty());
+        let people = store()?
+            .people(Some(q.as_str()), after, PEOPLE_PAGE)
+            .await?;
+        let next_after = (people.len() as i64 == PEOPLE_PAGE)
+            .then(|| people.last().map(|p| p.email.clone()))
+            .flatten();
+        Ok(PeopleList { people, next_after })
+    }
+
+    pub async fn get_person(
+        email: String,
+    ) -> Result<Option<domain::people::PersonProfile>, AppError> {
+        Ok(store()?.person_profile(&email).await?)
     }
 
     pub async fn list_recent_grant_changes() -> Result<Vec<domain::grant::GrantChange>, AppError> {
@@ -344,8 +387,14 @@ mod imp {
                     .take(MAX_ACTIVITY_QUERIES)
                     .map(|name| TimelineQuery::by_actor(name))
                     .collect();
+                let person = if query.who.contains('@') {
+                    store.person(&query.who).await?.map(|p| (p.email, p.name))
+                } else {
+                    None
+                };
                 Ok(Some(AccessView {
                     at,
+                    person,
                     matched: principals
                         .iter()
                         .map(|p| format!("{} ({})", p.name, p.kind))
@@ -365,6 +414,7 @@ mod imp {
                 let queries = vec![TimelineQuery::by_target(&resource.name)];
                 Ok(Some(AccessView {
                     at,
+                    person: None,
                     matched: vec![format!("{} ({})", resource.name, resource.kind)],
                     reaches: None,
                     holders: Some(found.rows),

@@ -21,7 +21,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
     access::AccessPage, access_graph::AccessGraphPage, event::EventPage, findings::FindingsPage,
-    ingest::IngestPage, not_found::NotFound, timeline::TimelinePage,
+    ingest::IngestPage, not_found::NotFound, people::PeoplePage, people::PersonPage,
+    timeline::TimelinePage,
 };
 
 /// The HTML document around the app, rendered only on the server.
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/access/graph") view=AccessGraphPage ssr=SsrMode::Async/>
                     <Route path=path!("/findings") view=FindingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/people") view=PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("/people/:email") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/ingest") view=IngestPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

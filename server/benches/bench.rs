@@ -12,7 +12,8 @@
 //! median is printed with the range: on a shared 2-core machine single runs vary by a third. Postgres runs
 //! when `ATTEST_TEST_POSTGRES_URL` is set. `ATTEST_BENCH_PARTS` picks parts by name, comma-separated
 //! (`import`, `api`: the webhook and query parts share one server, `access`), default all three.
-//! `ATTEST_BENCH_IMPORT_FILE` keeps the generated import file at that path and reuses it.
+//! `ATTEST_BENCH_IMPORT_FILE` keeps the generated import file at that path and reuses it;
+//! `ATTEST_BENCH_KEEP=1` keeps the bench's databases (their folder is printed) to look into.
 
 use anyhow::Context;
 use domain::demo::{self, DemoConfig, DemoDelivery, DemoOrg};
@@ -48,6 +49,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
+    let keep = std::env::var("ATTEST_BENCH_KEEP").is_ok_and(|v| v == "1");
     let records = env_number("ATTEST_BENCH_IMPORT", 100_000) as usize;
     let events = env_number("ATTEST_BENCH_EVENTS", 100_000) as usize;
     let rate = env_number("ATTEST_BENCH_RATE", 200);
@@ -77,6 +79,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
         access::access_part(dir.path(), Some(&base), &store).await?;
+    }
+    if keep {
+        println!("\nkept the bench's databases in {}", dir.keep().display());
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <A href="/" exact=true>"Timeline"</A>
                 <A href="/access">"Access"</A>
                 <A href="/findings">"Findings"</A>
+                <A href="/people">"People"</A>
                 <A href="/ingest">"Ingest health"</A>
             </nav>
         </header>

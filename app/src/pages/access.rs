@@ -91,7 +91,17 @@ fn AccessAnswer(view: AccessView, graph: String) -> impl IntoView {
         (Some(rows), _) => {
             let names = view.matched.join(", ");
             let count = rows.len();
+            let person = view.person.map(|(email, name)| {
+                view! {
+                    <p>
+                        "The accounts of "
+                        <a href=crate::pages::people::person_href(&email)>{name}</a>
+                        " (" {email.clone()} "), walked together."
+                    </p>
+                }
+            });
             view! {
+                {person}
                 <p class="subtle">{format!("{names} — {count} grants reachable {when}.")}</p>
                 <ReachTable rows/>
             }

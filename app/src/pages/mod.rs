@@ -1,5 +1,5 @@
-//! One module per route: the timeline, one event, access, findings, ingest health, and the
-//! page for unknown URLs.
+//! One module per route: the timeline, one event, access, findings, people, ingest health, and
+//! the page for unknown URLs.
 
 pub mod access;
 pub mod access_graph;
@@ -7,4 +7,5 @@ pub mod event;
 pub mod findings;
 pub mod ingest;
 pub mod not_found;
+pub mod people;
 pub mod timeline;

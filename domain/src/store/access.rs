@@ -278,19 +278,30 @@ impl Store {
     }
 
     /// The principals `text` names: an id as grants store it (`github:user:583231`), an ARN,
-    /// a login or name (any case), or a person's e-mail (every account the people import
-    /// links to them, and accounts named by that e-mail).
+    /// a login or name (any case), or a person's e-mail (every account that counts as theirs,
+    /// and accounts named by their e-mails: see [`Store::person`]).
     pub async fn find_principals(&self, text: &str) -> Result<Vec<Principal>, StoreError> {
         let text = text.trim();
         let mut names = vec![text.to_lowercase()];
+        let mut taken_away = Vec::new();
         if text.contains('@') {
-            if let Some(person) = self.person(text).await? {
+            if let Some((person, emails, taken)) = self.person_aliases(text).await? {
+                names.extend(emails);
                 names.extend(person.accounts.iter().map(|a| a.account_id.to_lowercase()));
+                taken_away = taken.iter().map(|a| a.account_id.to_lowercase()).collect();
             }
         }
+        names.sort();
+        names.dedup();
         let found = self.find_named("principal", text, &names).await?;
+        // An account unlinked from the person by hand is not theirs, even where it is named
+        // by one of their e-mails.
         Ok(found
             .into_iter()
+            .filter(|(_, id, name)| {
+                !taken_away.contains(&name.to_lowercase())
+                    && !taken_away.contains(&id.to_lowercase())
+            })
             .map(|(kind, id, name)| Principal { kind, id, name })
             .collect())
     }

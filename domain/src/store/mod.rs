@@ -20,6 +20,7 @@ pub use deliveries::{
     BulkWriter, IncomingDelivery, NormalizedBatch, Outcome as NormalizeOutcome, StoredDelivery,
 };
 pub use events::DayCount;
+pub use people::Decision;
 pub use tokens::TokenRecord;
 
 use chrono::{DateTime, Utc};
@@ -66,8 +67,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid database URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
+    /// A request that contradicts what is stored (already done, not the case).
     #[error("{0}")]
     Conflict(String),
+    /// Something a request names is not stored.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request that cannot be right whatever is stored.
+    #[error("{0}")]
+    Invalid(String),
     #[error("invalid cursor: {0}")]
     BadCursor(String),
     /// A row that this version cannot read (written by a newer version, or edited by hand).

@@ -10,14 +10,17 @@ use domain::access::graph::{Holder, Reach};
 use domain::grant::{GrantChange, GrantOp};
 use domain::import::{self, ImportKind, ImportOptions};
 use domain::ingest::{self, GithubRequest};
+use domain::model::Source;
+use domain::people::{AccountOrigin, LinkAction, PersonAccount};
 use domain::signature::{github_signature, Secrets};
 use domain::store::access::{ChangesOf, LIST_HOLDERS_UP_TO};
-use domain::store::Store;
+use domain::store::{Decision, Store, StoreError};
 
 const SECRET: &str = "access-suite-secret";
 
 crate::on_both_engines!(
     big_teams_are_counted_past_the_listing_budget,
+    people_corrected_by_hand_change_whose_accounts_are_walked,
     team_access_follows_membership_over_time,
     who_is_admin_of_the_cloudsplaining_account,
 );
@@ -438,4 +441,292 @@ async fn big_teams_are_counted_past_the_listing_budget(store: &Store) {
     let team = &store.find_resources(counted[0].0).await.unwrap()[0];
     let members = store.access_to(&team.id, now).await.unwrap();
     assert_eq!(members.rows.len(), MEMBERS);
+}
+
+/// The names of the accounts `who` names, sorted.
+async fn accounts_named(store: &Store, who: &str) -> Vec<String> {
+    let mut names: Vec<String> = store
+        .find_principals(who)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+async fn import_people(store: &Store, dir: &std::path::Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let summary = import::import_files(
+        store,
+        ImportKind::People,
+        &ImportOptions::default(),
+        &[path],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.tally.new, summary.tally.failed),
+        (1, 0),
+        "{summary:?}"
+    );
+}
+
+/// Over the cloudsplaining account's users: accounts linked, unlinked, people merged and split
+/// by hand decide whose accounts an e-mail walks; each decision is recorded, checked, and
+/// outlives a later people import.
+async fn people_corrected_by_hand_change_whose_accounts_are_walked(store: &Store) {
+    let path = fixtures().join("aws-iam/authorization-details/cloudsplaining-example.json");
+    import::import_files(
+        store,
+        ImportKind::AwsIam,
+        &ImportOptions::default(),
+        &[path],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let people = "email,name,manager,aws\n\
+                  alice@example.com,Alice,,obama\n\
+                  sre@example.com,Site Reliability,alice@example.com,privesc-sre-user\n";
+    import_people(store, dir.path(), "people.csv", people).await;
+    assert_eq!(accounts_named(store, "alice@example.com").await, ["obama"]);
+    assert_eq!(
+        accounts_named(store, "SRE@example.com").await,
+        ["privesc-sre-user"]
+    );
+
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let by = |reason: &'static str| Decision {
+        actor: "cli:tester",
+        reason,
+        at,
+    };
+    let aws = |id: &str| PersonAccount {
+        source: Source::Aws,
+        account_id: id.to_owned(),
+    };
+
+    // The same human under two e-mails: either finds both accounts.
+    let merged = store
+        .merge_people(
+            "alice@example.com",
+            "sre@example.com",
+            by("one person, two mailboxes"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.action, LinkAction::Merge);
+    assert_eq!(merged.other_email.as_deref(), Some("sre@example.com"));
+    for who in ["alice@example.com", "sre@example.com"] {
+        assert_eq!(
+            accounts_named(store, who).await,
+            ["obama", "privesc-sre-user"],
+            "{who}"
+        );
+    }
+    // Listed once with every account: the merged e-mail has none of its own.
+    let listed = store.people(None, None, 10).await.unwrap();
+    let listed: Vec<(&str, usize)> = listed
+        .iter()
+        .map(|p| (p.email.as_str(), p.accounts.len()))
+        .collect();
+    assert_eq!(listed, [("alice@example.com", 2), ("sre@example.com", 0)]);
+    let sre = store
+        .person_profile("sre@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sre.merged_into.as_deref(), Some("alice@example.com"));
+    assert!(sre.accounts.is_empty());
+    let alice = store
+        .person_profile("alice@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alice.merged, ["sre@example.com"]);
+    assert_eq!(
+        alice
+            .accounts
+            .iter()
+            .map(|a| (a.account.account_id.as_str(), a.origin.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "obama",
+                AccountOrigin::Import {
+                    email: "alice@example.com".into()
+                }
+            ),
+            (
+                "privesc-sre-user",
+                AccountOrigin::Import {
+                    email: "sre@example.com".into()
+                }
+            ),
+        ]
+    );
+    assert_eq!(alice.reports, ["sre@example.com"]);
+
+    // Unlinked: no longer hers, though the import lists it (and her e-mail still names her).
+    store
+        .unlink_account("alice@example.com", &aws("obama"), by("shared admin login"))
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts_named(store, "alice@example.com").await,
+        ["privesc-sre-user"]
+    );
+    let alice = store
+        .person_profile("alice@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alice.taken_away, [aws("obama")]);
+
+    // Split again: each e-mail walks its own accounts.
+    store
+        .split_people(
+            "alice@example.com",
+            "sre@example.com",
+            by("two people after all"),
+        )
+        .await
+        .unwrap();
+    assert!(accounts_named(store, "alice@example.com").await.is_empty());
+    assert_eq!(
+        accounts_named(store, "sre@example.com").await,
+        ["privesc-sre-user"]
+    );
+
+    // Linked by hand to the other person, and a later import that still lists it for Alice
+    // (with a new manager) changes the import's facts but not the decision.
+    let linked = store
+        .link_account("sre@example.com", &aws("obama"), by("the SRE rota owns it"))
+        .await
+        .unwrap();
+    assert_eq!(linked.other_email, None, "it was no one's after the unlink");
+    import_people(
+        store,
+        dir.path(),
+        "newer.csv",
+        &people.replace("Alice,,obama", "Alice,boss@example.com,obama"),
+    )
+    .await;
+    assert_eq!(
+        accounts_named(store, "sre@example.com").await,
+        ["obama", "privesc-sre-user"]
+    );
+    assert!(accounts_named(store, "alice@example.com").await.is_empty());
+    let alice = store.person("alice@example.com").await.unwrap().unwrap();
+    assert_eq!(alice.manager_email.as_deref(), Some("boss@example.com"));
+    assert!(alice.accounts.is_empty(), "{alice:?}");
+
+    // Taking it back records whose it was.
+    let back = store
+        .link_account("alice@example.com", &aws("obama"), by("rota ended"))
+        .await
+        .unwrap();
+    assert_eq!(back.other_email.as_deref(), Some("sre@example.com"));
+    assert_eq!(accounts_named(store, "alice@example.com").await, ["obama"]);
+
+    // What cannot be done changes nothing and says why.
+    let refused = [
+        store
+            .link_account("alice@example.com", &aws("obama"), by("again"))
+            .await,
+        store
+            .unlink_account("sre@example.com", &aws("obama"), by("not theirs"))
+            .await,
+        store
+            .split_people("alice@example.com", "sre@example.com", by("not merged"))
+            .await,
+        store
+            .merge_people("alice@example.com", "alice@example.com", by("self"))
+            .await,
+        store
+            .merge_people("alice@example.com", "nobody@example.com", by("who?"))
+            .await,
+        store
+            .merge_people("alice@example.com", "sre@example.com", by("  "))
+            .await,
+    ];
+    let kinds: Vec<&str> = refused
+        .iter()
+        .map(|r| match r {
+            Err(StoreError::Conflict(_)) => "conflict",
+            Err(StoreError::Invalid(_)) => "invalid",
+            Err(StoreError::NotFound(_)) => "not found",
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "conflict",
+            "conflict",
+            "conflict",
+            "invalid",
+            "not found",
+            "invalid"
+        ]
+    );
+    store
+        .merge_people(
+            "alice@example.com",
+            "sre@example.com",
+            by("merged for good"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .link_account("sre@example.com", &aws("someone"), by("act on the merged"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // The record, newest first: every decision, with who took it and why.
+    let alice = store
+        .person_profile("alice@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let record: Vec<(LinkAction, &str, &str)> = alice
+        .log
+        .iter()
+        .map(|e| (e.action, e.email.as_str(), e.reason.as_str()))
+        .collect();
+    assert_eq!(
+        record,
+        [
+            (LinkAction::Merge, "alice@example.com", "merged for good"),
+            (LinkAction::Link, "alice@example.com", "rota ended"),
+            (LinkAction::Link, "sre@example.com", "the SRE rota owns it"),
+            (
+                LinkAction::Split,
+                "alice@example.com",
+                "two people after all"
+            ),
+            (
+                LinkAction::Unlink,
+                "alice@example.com",
+                "shared admin login"
+            ),
+            (
+                LinkAction::Merge,
+                "alice@example.com",
+                "one person, two mailboxes"
+            ),
+        ]
+    );
+    assert!(alice
+        .log
+        .iter()
+        .all(|e| e.actor == "cli:tester" && e.at == at));
 }

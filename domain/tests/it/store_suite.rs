@@ -1153,16 +1153,33 @@ async fn people_imports_update_people_and_move_accounts(store: &Store) {
     );
     let carol = store.person("carol@example.com").await.unwrap().unwrap();
     assert_eq!(carol.accounts.len(), 1);
-    let everyone = store.people(None, 10).await.unwrap();
+    let everyone = store.people(None, None, 10).await.unwrap();
     let emails: Vec<&str> = everyone.iter().map(|p| p.email.as_str()).collect();
     assert_eq!(
         emails,
         ["alice@example.com", "bob@example.com", "carol@example.com"]
     );
     assert_eq!(
-        store.people(Some("alice@example.com"), 1).await.unwrap()[0].email,
+        store
+            .people(None, Some("alice@example.com"), 1)
+            .await
+            .unwrap()[0]
+            .email,
         "bob@example.com"
     );
+    // Searched by name or e-mail, any case; `%` and `_` are plain characters.
+    let found = |q: &'static str| async move {
+        let people = store.people(Some(q), None, 10).await.unwrap();
+        people.into_iter().map(|p| p.email).collect::<Vec<_>>()
+    };
+    assert_eq!(found("SMITH").await, ["alice@example.com"]);
+    assert_eq!(found("carol@").await, ["carol@example.com"]);
+    assert_eq!(
+        found("Alice-GH").await,
+        ["carol@example.com"],
+        "by an account"
+    );
+    assert!(found("%").await.is_empty());
 
     // A bad file is kept in the inbox with its reason and changes no one.
     let bad = import_people(

@@ -76,6 +76,8 @@ pub async fn run(store: Store, mut args: DemoArgs) -> anyhow::Result<ExitCode> {
             tally.failed,
             started.elapsed().as_secs_f64()
         );
+        let people = import_people(&store, &DemoOrg::generate(config.seed)).await?;
+        println!("people directory: {people} people with their managers and GitHub logins");
     }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
@@ -130,4 +132,43 @@ pub async fn load(store: &Store, secrets: &Secrets, config: &DemoConfig) -> anyh
         tally.add(&ingest::ingest(store, batch).await?);
     }
     Ok(tally)
+}
+
+/// The organisation's people directory (e-mail, name, manager, department, GitHub login),
+/// written as a people file and imported as a user would, so the people pages and "what can
+/// this person reach" by e-mail work on demo data.
+async fn import_people(store: &Store, org: &DemoOrg) -> anyhow::Result<usize> {
+    let email_of: std::collections::HashMap<&str, &str> = org
+        .people
+        .iter()
+        .map(|p| (p.login.as_str(), p.email.as_str()))
+        .collect();
+    let people: Vec<serde_json::Value> = org
+        .people
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "email": p.email,
+                "name": p.name,
+                "manager": p.manager.as_deref().and_then(|m| email_of.get(m)),
+                "department": p.department,
+                "github": p.login,
+            })
+        })
+        .collect();
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("demo-people.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&people)?)?;
+    let summary = domain::import::import_files(
+        store,
+        domain::import::ImportKind::People,
+        &domain::import::ImportOptions::default(),
+        &[path],
+        &mut |_| {},
+    )
+    .await?;
+    if let Some((_, reason)) = summary.failed_files.first() {
+        anyhow::bail!("the demo people directory did not import: {reason}");
+    }
+    Ok(org.people.len())
 }

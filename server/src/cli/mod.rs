@@ -3,6 +3,7 @@
 mod demo;
 pub use demo::load as demo_load;
 mod import;
+mod people;
 mod token;
 
 use crate::config::{DatabaseArgs, ServeArgs};
@@ -48,6 +49,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Who is who, corrected by hand: link or unlink accounts, merge or split people.
+    #[command(subcommand)]
+    People(people::PeopleCommand),
     /// Apply database migrations and exit (`serve` applies them too).
     Migrate,
 }
@@ -76,6 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Token(command) => token::run(&store, command).await?,
+        Command::People(command) => people::run(&store, command).await?,
         Command::Migrate => {
             println!(
                 "migrations applied to {}",

@@ -4,7 +4,7 @@
 use super::{ApiError, AppState};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::model::{EventDetail, EventFilter, EventPage, Role, Source};
@@ -20,6 +20,12 @@ pub fn router() -> Router<AppState> {
         .route("/access", get(super::access::get_access))
         .route("/access/history", get(super::access::get_history))
         .route("/findings", get(super::findings::get_findings))
+        .route("/people", get(super::people::list_people))
+        .route("/people/{email}", get(super::people::get_person))
+        .route("/people/{email}/link", post(super::people::link))
+        .route("/people/{email}/unlink", post(super::people::unlink))
+        .route("/people/{email}/merge", post(super::people::merge))
+        .route("/people/{email}/split", post(super::people::split))
         .route("/openapi.json", get(openapi))
 }
 
@@ -31,14 +37,25 @@ pub fn router() -> Router<AppState> {
         get_event,
         super::access::get_access,
         super::access::get_history,
-        super::findings::get_findings
+        super::findings::get_findings,
+        super::people::list_people,
+        super::people::get_person,
+        super::people::link,
+        super::people::unlink,
+        super::people::merge,
+        super::people::split
     ),
     components(schemas(
         EventPage,
         EventDetail,
         super::access::AccessAnswer,
         super::access::HistoryAnswer,
-        domain::access::findings::FindingsReport
+        domain::access::findings::FindingsReport,
+        super::people::PeoplePage,
+        super::people::AccountDecision,
+        super::people::PersonDecision,
+        domain::people::PersonProfile,
+        domain::people::LinkEntry
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

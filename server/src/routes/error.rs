@@ -20,6 +20,8 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
@@ -41,6 +43,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,7 +90,9 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::BadCursor(reason) => ApiError::BadRequest(format!("cursor: {reason}")),
-            StoreError::Conflict(reason) => ApiError::BadRequest(reason),
+            StoreError::Conflict(reason) => ApiError::Conflict(reason),
+            StoreError::Invalid(reason) => ApiError::BadRequest(reason),
+            StoreError::NotFound(reason) => ApiError::NotFound(reason),
             other => ApiError::Internal(other.to_string()),
         }
     }

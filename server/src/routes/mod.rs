@@ -6,6 +6,7 @@ mod api;
 mod error;
 mod findings;
 mod hooks;
+mod people;
 
 pub use error::ApiError;
 

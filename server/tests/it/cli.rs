@@ -29,6 +29,9 @@ fn every_subcommand_has_help() {
         vec!["import", "cloudtrail", "--help"],
         vec!["reprocess", "--help"],
         vec!["token", "create", "--help"],
+        vec!["people", "--help"],
+        vec!["people", "link", "--help"],
+        vec!["people", "merge", "--help"],
         vec!["migrate", "--help"],
     ] {
         let output = attest(&db, &args);
@@ -123,6 +126,7 @@ fn demo_loads_through_the_ingest_code_once() {
     let text = stdout(&first);
     assert!(text.contains("300 deliveries, 300 new"), "{text}");
     assert!(text.contains("0 failed to normalize"), "{text}");
+    assert!(text.contains("people directory: "), "{text}");
     let again = stdout(&attest(&db, &["demo", "--events", "300", "--no-serve"]));
     assert!(again.contains("not loaded again"), "{again}");
     let forced = stdout(&attest(
@@ -141,4 +145,58 @@ fn demo_loads_through_the_ingest_code_once() {
     let refused = attest(&db, &["demo", "--events", "1", "--listen", "0.0.0.0:3999"]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
+}
+
+#[test]
+fn people_are_linked_by_hand_on_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let file = dir.path().join("people.csv");
+    std::fs::write(
+        &file,
+        "email,name,github\nalice@example.com,Alice,alice-gh\n",
+    )
+    .unwrap();
+    let imported = attest(&db, &["import", "people", file.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stdout(&imported));
+    let link = [
+        "people",
+        "link",
+        "alice@example.com",
+        "github",
+        "alice-old",
+        "--reason",
+        "her login before the rename",
+    ];
+    let linked = attest(&db, &link);
+    assert!(linked.status.success());
+    assert!(
+        stdout(&linked).contains("recorded #1: linked github:alice-old to alice@example.com"),
+        "{}",
+        stdout(&linked)
+    );
+    let again = attest(&db, &link);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing changed: github account"));
+    let shown = stdout(&attest(&db, &["people", "show", "alice@example.com"]));
+    assert!(shown.contains("account github:alice-gh\timport"), "{shown}");
+    assert!(
+        shown.contains("account github:alice-old\tlinked by hand, #1"),
+        "{shown}"
+    );
+    assert!(shown.contains("her login before the rename"), "{shown}");
+    let unknown = attest(
+        &db,
+        &[
+            "people",
+            "link",
+            "x@example.com",
+            "nosuch",
+            "a",
+            "--reason",
+            "r",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("is not a source"));
 }

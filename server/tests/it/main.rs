@@ -8,5 +8,6 @@ mod api;
 mod cli;
 mod findings;
 mod hooks;
+mod people;
 mod push;
 mod support;

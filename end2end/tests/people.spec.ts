@@ -1,0 +1,67 @@
+// The people pages against demo data (`attest demo` imports its people directory): from a
+// recent access change to the person behind the login, their accounts, manager and reports, and
+// on to what they can reach. Names are read from the pages, never hard-coded.
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+const find = {
+  peopleRows: (page: Page): Locator => page.locator('table.people tbody tr'),
+  accountRows: (page: Page): Locator => page.locator('table.accounts tbody tr'),
+  field: (page: Page, label: string): Locator => page.getByLabel(label, { exact: true }),
+  alert: (page: Page): Locator => page.getByRole('alert'),
+  facts: (page: Page, term: string): Locator => page.locator('dl.facts dt', { hasText: term }).locator('+ dd'),
+};
+
+test.describe('people', () => {
+  test('finds the person behind a login and leads to what they reach', async ({ page }) => {
+    await page.goto('/access');
+    const login = (await page.locator('ul.changes li', { hasText: ' gained ' }).locator('a.who').first().innerText()).trim();
+
+    await page.goto('/people');
+    await expect(page.getByRole('heading', { name: 'People', level: 1 })).toBeVisible();
+    await find.field(page, 'E-mail, name or account').fill(login);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page).toHaveURL(new RegExp(`/people\\?q=`));
+    const row = find.peopleRows(page).filter({ hasText: login }).first();
+    await expect(row).toBeVisible();
+    const name = (await row.locator('td').first().innerText()).trim();
+    await row.locator('td').first().getByRole('link').click();
+
+    // Their page: the login among their accounts, from the people import.
+    await expect(page).toHaveURL(/\/people\/[^/?]+$/);
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+    const account = find.accountRows(page).filter({ hasText: login });
+    await expect(account).toContainText('people import');
+    await expect(page.locator('main')).toContainText('No decision by hand');
+    const email = (await find.facts(page, 'E-mail').innerText()).trim();
+    expect(email).toContain('@');
+
+    // What they reach, walked from every account of theirs, and back to their page.
+    await page.getByRole('link', { name: 'What they can reach' }).click();
+    await expect(page).toHaveURL(/\/access\?who=/);
+    await expect(page.locator('table.access tbody tr').first()).toBeVisible();
+    const starts = (await page.locator('table.access ul.paths .hop-from').allInnerTexts()).map((s) => s.trim());
+    expect(starts).toContain(login);
+    await page.getByRole('link', { name, exact: true }).click();
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  });
+
+  test('a manager lists their reports, who name them back', async ({ page }) => {
+    await page.goto('/people');
+    const managed = find.peopleRows(page).filter({ has: page.locator('td:nth-child(4) a') }).first();
+    await expect(managed).toBeVisible();
+    const name = (await managed.locator('td').first().innerText()).trim();
+    const email = (await managed.locator('td').nth(1).innerText()).trim();
+    await managed.locator('td:nth-child(4) a').click();
+    await expect(page).toHaveURL(/\/people\//);
+    await expect(find.facts(page, 'Reports').getByRole('link', { name: email })).toBeVisible();
+    await find.facts(page, 'Reports').getByRole('link', { name: email }).click();
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  });
+
+  test('answers an unknown person with 404 and a way on', async ({ page }) => {
+    const response = await page.goto('/people/nobody%40example.invalid');
+    expect(response?.status()).toBe(404);
+    await expect(find.alert(page)).toContainText('No people import names');
+    await expect(page.getByRole('link', { name: 'People' }).first()).toBeVisible();
+  });
+});
