@@ -246,15 +246,7 @@ fn change(
 /// 200611803367.
 async fn who_is_admin_of_the_cloudsplaining_account(store: &Store) {
     let path = fixtures().join("aws-iam/authorization-details/cloudsplaining-example.json");
-    let summary = import::import_files(
-        store,
-        ImportKind::AwsIam,
-        &ImportOptions::default(),
-        &[path],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_file(store, ImportKind::AwsIam, path).await;
     assert_eq!(summary.tally.failed, 0, "{summary:?}");
     let now = Utc::now();
 
@@ -400,15 +392,7 @@ async fn big_teams_are_counted_past_the_listing_budget(store: &Store) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("org.json");
     std::fs::write(&file, serde_json::to_vec(&snapshot).unwrap()).unwrap();
-    let summary = import::import_files(
-        store,
-        ImportKind::GithubOrg,
-        &ImportOptions::default(),
-        &[file],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_file(store, ImportKind::GithubOrg, file).await;
     assert!(
         summary.failed_files.is_empty(),
         "{:?}",
@@ -443,6 +427,17 @@ async fn big_teams_are_counted_past_the_listing_budget(store: &Store) {
     assert_eq!(members.rows.len(), MEMBERS);
 }
 
+/// Imports one file of `kind` as `attest import` does.
+async fn import_file(
+    store: &Store,
+    kind: ImportKind,
+    path: std::path::PathBuf,
+) -> import::ImportSummary {
+    import::import_files(store, kind, &ImportOptions::default(), &[path], &mut |_| {})
+        .await
+        .unwrap()
+}
+
 /// The names of the accounts `who` names, sorted.
 async fn accounts_named(store: &Store, who: &str) -> Vec<String> {
     let mut names: Vec<String> = store
@@ -460,15 +455,7 @@ async fn accounts_named(store: &Store, who: &str) -> Vec<String> {
 async fn import_people(store: &Store, dir: &std::path::Path, name: &str, text: &str) {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let summary = import::import_files(
-        store,
-        ImportKind::People,
-        &ImportOptions::default(),
-        &[path],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_file(store, ImportKind::People, path).await;
     assert_eq!(
         (summary.tally.new, summary.tally.failed),
         (1, 0),
@@ -481,15 +468,7 @@ async fn import_people(store: &Store, dir: &std::path::Path, name: &str, text: &
 /// outlives a later people import.
 async fn people_corrected_by_hand_change_whose_accounts_are_walked(store: &Store) {
     let path = fixtures().join("aws-iam/authorization-details/cloudsplaining-example.json");
-    import::import_files(
-        store,
-        ImportKind::AwsIam,
-        &ImportOptions::default(),
-        &[path],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    import_file(store, ImportKind::AwsIam, path).await;
     let dir = tempfile::tempdir().unwrap();
     let people = "email,name,manager,aws\n\
                   alice@example.com,Alice,,obama\n\

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use domain::model::{Role, Source};
-use domain::people::{LinkEntry, Person, PersonAccount, PersonProfile};
+use domain::people::{LinkAction, LinkEntry, Person, PersonAccount, PersonProfile};
 use domain::store::{Decision, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -159,10 +159,6 @@ fn account(decision: &AccountDecision) -> Result<PersonAccount, ApiError> {
     })
 }
 
-fn actor(caller: &Caller) -> String {
-    format!("token:{}", caller.0.name)
-}
-
 /// Links an account to the person by hand, taking it from whoever held it.
 #[utoipa::path(
     post,
@@ -185,14 +181,7 @@ pub async fn link(
     Path(email): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    caller.require(Role::Admin)?;
-    let decision: AccountDecision = body(&bytes)?;
-    let account = account(&decision)?;
-    let actor = actor(&caller);
-    let entry = store
-        .link_account(&email, &account, decide(&actor, &decision.reason))
-        .await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    decide_by_hand(LinkAction::Link, &caller, &store, &email, &bytes).await
 }
 
 /// Takes an account away from the person by hand: it then belongs to no one, whatever later
@@ -218,14 +207,7 @@ pub async fn unlink(
     Path(email): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    caller.require(Role::Admin)?;
-    let decision: AccountDecision = body(&bytes)?;
-    let account = account(&decision)?;
-    let actor = actor(&caller);
-    let entry = store
-        .unlink_account(&email, &account, decide(&actor, &decision.reason))
-        .await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    decide_by_hand(LinkAction::Unlink, &caller, &store, &email, &bytes).await
 }
 
 /// Merges another person into this one: the same human under two e-mails, whose accounts are
@@ -251,13 +233,7 @@ pub async fn merge(
     Path(email): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    caller.require(Role::Admin)?;
-    let decision: PersonDecision = body(&bytes)?;
-    let actor = actor(&caller);
-    let entry = store
-        .merge_people(&email, &decision.person, decide(&actor, &decision.reason))
-        .await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    decide_by_hand(LinkAction::Merge, &caller, &store, &email, &bytes).await
 }
 
 /// Splits a merged person off this one again.
@@ -282,19 +258,48 @@ pub async fn split(
     Path(email): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    caller.require(Role::Admin)?;
-    let decision: PersonDecision = body(&bytes)?;
-    let actor = actor(&caller);
-    let entry = store
-        .split_people(&email, &decision.person, decide(&actor, &decision.reason))
-        .await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    decide_by_hand(LinkAction::Split, &caller, &store, &email, &bytes).await
 }
 
-fn decide<'a>(actor: &'a str, reason: &'a str) -> Decision<'a> {
-    Decision {
-        actor,
-        reason,
-        at: Utc::now(),
-    }
+/// Takes one decision by hand for an admin: reads its body, records it with the token's name,
+/// and answers 201 with the recorded entry.
+async fn decide_by_hand(
+    action: LinkAction,
+    caller: &Caller,
+    store: &Store,
+    email: &str,
+    bytes: &Bytes,
+) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
+    caller.require(Role::Admin)?;
+    let actor = format!("token:{}", caller.0.name);
+    let entry = match action {
+        LinkAction::Link | LinkAction::Unlink => {
+            let body: AccountDecision = body(bytes)?;
+            let account = account(&body)?;
+            let decision = Decision {
+                actor: &actor,
+                reason: &body.reason,
+                at: Utc::now(),
+            };
+            if action == LinkAction::Link {
+                store.link_account(email, &account, decision).await?
+            } else {
+                store.unlink_account(email, &account, decision).await?
+            }
+        }
+        LinkAction::Merge | LinkAction::Split => {
+            let body: PersonDecision = body(bytes)?;
+            let decision = Decision {
+                actor: &actor,
+                reason: &body.reason,
+                at: Utc::now(),
+            };
+            if action == LinkAction::Merge {
+                store.merge_people(email, &body.person, decision).await?
+            } else {
+                store.split_people(email, &body.person, decision).await?
+            }
+        }
+    };
+    Ok((StatusCode::CREATED, Json(entry)))
 }
