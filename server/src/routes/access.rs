@@ -1,7 +1,7 @@
 //! `GET /api/v1/access`: what a principal can reach, or who can reach a resource, now or at
 //! any past instant, each answer with the paths that give it.
 
-use super::api::{parse_instant, Caller};
+use super::api::{parse_instant, parse_limit, Caller};
 use super::ApiError;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -207,17 +207,7 @@ pub async fn get_history(
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<HistoryAnswer>, ApiError> {
     caller.require(Role::Auditor)?;
-    let limit = match text(&query.limit) {
-        None => 100,
-        Some(limit) => match limit.parse::<i64>() {
-            Ok(n @ 1..=500) => n,
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "limit: {limit:?} is not a number from 1 to 500"
-                )))
-            }
-        },
-    };
+    let limit = parse_limit(text(&query.limit), 100, 500)?;
     Ok(Json(
         match subject(&store, &query.principal, &query.resource).await? {
             Subject::Principals(principals) => HistoryAnswer {

@@ -149,6 +149,19 @@ pub struct EventsQuery {
     cursor: Option<String>,
 }
 
+/// A `limit` query value: `default` when absent or blank, else a number from 1 to `max`.
+pub fn parse_limit(value: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(limit) => match limit.parse::<i64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::BadRequest(format!(
+                "limit: {limit:?} is not a number from 1 to {max}"
+            ))),
+        },
+    }
+}
+
 /// Parses an RFC 3339 instant, or a plain date as its UTC midnight.
 pub fn parse_instant(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
     let value = value.trim();

@@ -2,7 +2,7 @@
 //! corrects it by hand (link or unlink an account, merge two people who are one human, split
 //! them again), and every such decision is recorded with who took it and why.
 
-use super::api::Caller;
+use super::api::{parse_limit, Caller};
 use super::ApiError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -57,22 +57,7 @@ pub async fn list_people(
     Query(query): Query<PeopleQuery>,
 ) -> Result<Json<PeoplePage>, ApiError> {
     caller.require(Role::Auditor)?;
-    let limit = match query
-        .limit
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        None => 100,
-        Some(limit) => match limit.parse::<i64>() {
-            Ok(n @ 1..=1000) => n,
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "limit: {limit:?} is not a number from 1 to 1000"
-                )))
-            }
-        },
-    };
+    let limit = parse_limit(query.limit.as_deref(), 100, 1000)?;
     let people = store
         .people(query.q.as_deref(), query.after.as_deref(), limit)
         .await?;

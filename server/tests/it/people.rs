@@ -61,6 +61,15 @@ async fn people_are_read_by_auditors_and_corrected_by_admins_on_the_record() {
     assert_eq!(page["people"][0]["email"], "bob@example.com");
     assert_eq!(page["people"][0]["accounts"][0]["account_id"], "bob-gh");
     assert!(page.get("next_after").is_none(), "{page}");
+    let (status, problem) = get(&server, Some(&auditor), "/api/v1/people?limit=0").await;
+    assert_eq!(status, 400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("from 1 to 1000"),
+        "{problem}"
+    );
     let (status, page) = get(&server, Some(&auditor), "/api/v1/people?limit=1").await;
     assert_eq!(
         (status, &page["next_after"]),
