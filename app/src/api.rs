@@ -107,6 +107,92 @@ impl AccessQuery {
     }
 }
 
+/// Nodes whose own answers the graph page draws at most, and nodes it folds at most: a URL
+/// naming more keeps the first.
+pub const MAX_EXPANDED: usize = 8;
+pub const MAX_FOLDED: usize = 32;
+
+/// The graph page's question: the access question, and what the reader opened or folded
+/// while exploring it. Every state is a URL, so exploring works without wasm and can be shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GraphQuery {
+    pub question: AccessQuery,
+    /// Nodes whose own answers are drawn too: what each holds and who holds it.
+    pub expand: Vec<String>,
+    /// Nodes whose one-edge neighbours are folded into a count on them.
+    pub fold: Vec<String>,
+}
+
+impl GraphQuery {
+    /// Reads the question and the repeated `expand` and `fold` parameters.
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        get_all: impl Fn(&str) -> Vec<String>,
+    ) -> GraphQuery {
+        let ids = |key: &str, max: usize| {
+            let mut ids: Vec<String> = Vec::new();
+            for id in get_all(key) {
+                let id = id.trim().to_owned();
+                if !id.is_empty() && !ids.contains(&id) && ids.len() < max {
+                    ids.push(id);
+                }
+            }
+            ids
+        };
+        GraphQuery {
+            question: AccessQuery::from_lookup(get),
+            expand: ids("expand", MAX_EXPANDED),
+            fold: ids("fold", MAX_FOLDED),
+        }
+    }
+
+    /// The permalink of this state of the graph page.
+    pub fn href(&self) -> String {
+        let mut href = self.question.href("/access/graph");
+        let mut separator = if href.contains('?') { '&' } else { '?' };
+        for (key, ids) in [("expand", &self.expand), ("fold", &self.fold)] {
+            for id in ids {
+                href.push(separator);
+                href.push_str(&format!("{key}={}", crate::query::encode(id)));
+                separator = '&';
+            }
+        }
+        href
+    }
+
+    /// The same picture with `id`'s own answers drawn too (and unfolded).
+    pub fn expanding(&self, id: &str) -> GraphQuery {
+        let mut next = self.unfolding(id);
+        if !next.expand.iter().any(|e| e == id) && next.expand.len() < MAX_EXPANDED {
+            next.expand.push(id.to_owned());
+        }
+        next
+    }
+
+    /// The same picture without `id`'s own answers.
+    pub fn collapsing(&self, id: &str) -> GraphQuery {
+        let mut next = self.clone();
+        next.expand.retain(|e| e != id);
+        next
+    }
+
+    /// The same picture with `id`'s one-edge neighbours folded into it.
+    pub fn folding(&self, id: &str) -> GraphQuery {
+        let mut next = self.collapsing(id);
+        if !next.fold.iter().any(|f| f == id) && next.fold.len() < MAX_FOLDED {
+            next.fold.push(id.to_owned());
+        }
+        next
+    }
+
+    /// The same picture with `id`'s neighbours drawn again.
+    pub fn unfolding(&self, id: &str) -> GraphQuery {
+        let mut next = self.clone();
+        next.fold.retain(|f| f != id);
+        next
+    }
+}
+
 /// The access page's answer: rows of what was reached, or of who reaches it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessView {
@@ -194,7 +280,7 @@ pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppErr
 
 /// The access question's answer as a laid-out graph; `None` when nothing is asked.
 #[server(prefix = "/_fn", endpoint = "get_access_graph", input = leptos::server_fn::codec::Json)]
-pub async fn get_access_graph(query: AccessQuery) -> Result<Option<AccessGraph>, AppError> {
+pub async fn get_access_graph(query: GraphQuery) -> Result<Option<AccessGraph>, AppError> {
     answer(imp::get_access_graph(query).await)
 }
 
@@ -237,8 +323,8 @@ use crate::error::ssr::answer;
 mod imp {
     use super::{
         AccessGraph, AccessQuery, AccessView, ActivityChart, EventList, EventRow, EventView,
-        FindingsQuery, PeopleList, ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS, PAGE_SIZE,
-        PEOPLE_PAGE,
+        FindingsQuery, GraphQuery, PeopleList, ACTIVITY_ROWS, DEFAULT_CHART_DAYS, HISTORY_ROWS,
+        MAX_EXPANDED, MAX_FOLDED, PAGE_SIZE, PEOPLE_PAGE,
     };
     use crate::error::ssr::{internal, store};
     use crate::error::AppError;
@@ -427,10 +513,11 @@ mod imp {
         }
     }
 
-    pub async fn get_access_graph(query: AccessQuery) -> Result<Option<AccessGraph>, AppError> {
+    pub async fn get_access_graph(query: GraphQuery) -> Result<Option<AccessGraph>, AppError> {
         use domain::access::picture::Neighbourhood;
         let store = store()?;
-        let (at, walked) = walk(&store, &query).await?;
+        let (at, walked) = walk(&store, &query.question).await?;
+        let when = at.unwrap_or_else(Utc::now);
         let (matched, graph, truncated) = match walked {
             None => return Ok(None),
             Some(Walked::Of { principals, found }) => {
@@ -454,6 +541,9 @@ mod imp {
                 let mut graph = Neighbourhood::new(&focus, true);
                 for row in &found.rows {
                     row.paths.iter().for_each(|path| graph.add_path(path));
+                    if let Some(container) = &row.inherited_from {
+                        graph.add_containment(container, &resource.id);
+                    }
                     if let Some(members) = row.members_not_listed {
                         graph.add_unlisted_holders(&row.principal.id, members);
                     }
@@ -461,6 +551,32 @@ mod imp {
                 (vec![resource.name], graph, found.truncated)
             }
         };
+        let mut graph = graph;
+        let mut truncated = truncated;
+        for id in query.expand.iter().take(MAX_EXPANDED) {
+            // A node's own answers both ways: what it holds (for a principal) and who holds
+            // it (for a resource; a team is both).
+            let ids = [id.clone()];
+            let of = store.access_of(&ids, when).await?;
+            let to = store.access_to(id, when).await?;
+            truncated |= of.truncated || to.truncated;
+            for row in &of.rows {
+                row.paths.iter().for_each(|path| graph.add_path(path));
+            }
+            for row in &to.rows {
+                row.paths.iter().for_each(|path| graph.add_path(path));
+                if let Some(container) = &row.inherited_from {
+                    graph.add_containment(container, id);
+                }
+                if let Some(members) = row.members_not_listed {
+                    graph.add_unlisted_holders(&row.principal.id, members);
+                }
+            }
+            graph.mark_expanded(id);
+        }
+        for id in query.fold.iter().take(MAX_FOLDED) {
+            graph.fold_around(id);
+        }
         let picture = graph.picture().map_err(|err| internal(&err))?;
         Ok(Some(AccessGraph {
             at,
@@ -613,5 +729,80 @@ mod tests {
             chart_period((Some(future), None), today),
             (future, future, false)
         );
+    }
+}
+
+#[cfg(test)]
+mod graph_query_tests {
+    use super::{GraphQuery, MAX_EXPANDED};
+
+    fn read(pairs: &[(&str, &str)]) -> GraphQuery {
+        GraphQuery::from_lookup(
+            |key| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| (*v).to_owned())
+            },
+            |key| {
+                pairs
+                    .iter()
+                    .filter(|(k, _)| *k == key)
+                    .map(|(_, v)| (*v).to_owned())
+                    .collect()
+            },
+        )
+    }
+
+    #[test]
+    fn every_state_is_a_link_that_reads_back_the_same() {
+        let query = read(&[
+            ("what", "acme/infra"),
+            ("at", "2024-03-01"),
+            ("expand", "github:team:1"),
+            ("expand", " github:team:1 "),
+            ("expand", ""),
+            ("fold", "a&b=c"),
+        ]);
+        assert_eq!(query.expand, ["github:team:1"]);
+        assert_eq!(query.fold, ["a&b=c"]);
+        let href = query.href();
+        assert_eq!(
+            href,
+            "/access/graph?what=acme%2Finfra&at=2024-03-01&expand=github%3Ateam%3A1&fold=a%26b%3Dc"
+        );
+        // Undoing each step comes back to the question alone.
+        let bare = query.collapsing("github:team:1").unfolding("a&b=c");
+        assert_eq!(bare.href(), "/access/graph?what=acme%2Finfra&at=2024-03-01");
+        assert_eq!(GraphQuery::default().href(), "/access/graph");
+        assert_eq!(
+            GraphQuery::default().expanding("x").href(),
+            "/access/graph?expand=x"
+        );
+    }
+
+    #[test]
+    fn expanding_unfolds_and_folding_collapses() {
+        let query = read(&[("who", "alice"), ("fold", "t")]);
+        let expanded = query.expanding("t");
+        assert_eq!(
+            (expanded.expand.clone(), expanded.fold.clone()),
+            (vec!["t".to_owned()], vec![])
+        );
+        let folded = expanded.folding("t");
+        assert_eq!(
+            (folded.expand.clone(), folded.fold.clone()),
+            (vec![], vec!["t".to_owned()])
+        );
+        // Expanding twice is once; past the bound, nothing more is added.
+        assert_eq!(expanded.expanding("t"), expanded);
+        let mut many = GraphQuery::default();
+        for n in 0..MAX_EXPANDED + 3 {
+            many = many.expanding(&n.to_string());
+        }
+        assert_eq!(many.expand.len(), MAX_EXPANDED);
+        let from_url: Vec<(&str, String)> = (0..20).map(|n| ("expand", n.to_string())).collect();
+        let pairs: Vec<(&str, &str)> = from_url.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(read(&pairs).expand.len(), MAX_EXPANDED);
     }
 }

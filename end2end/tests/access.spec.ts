@@ -108,6 +108,55 @@ test.describe('access', () => {
     await expect(find.rows(page).first()).toBeVisible();
   });
 
+  test('explores the graph: expand, collapse and fold redraw in place', async ({ page }) => {
+    await act.openAccess(page);
+    await find.gainedChanges(page).first().locator('a.who').click();
+    await expect(page).toHaveURL(/\/access\?who=/);
+    await page.getByRole('link', { name: 'Show as a graph' }).click();
+    await expect(page).toHaveURL(/\/access\/graph\?who=/);
+    await expect(page.locator('main[data-hydrated="true"]')).toBeAttached();
+    // A mark on the window: it survives only if no click loads the page again.
+    await page.evaluate(() => { (window as unknown as { stayed: number }).stayed = 1; });
+    const stayed = (): Promise<unknown> => page.evaluate(() => (window as unknown as { stayed?: number }).stayed);
+    const graph = page.locator('figure.access-graph svg');
+    const boxes = graph.locator('a.node');
+    const before = await boxes.count();
+    const question = new URL(page.url()).searchParams.get('who');
+
+    // Expand the first box that can be: its own access is drawn too, and listed as expanded.
+    const expand = graph.locator('a.control.open').first();
+    const what = (await expand.locator('title').textContent()) ?? '';
+    const name = what.replace(/^Expand /, '').replace(/: also draw .*$/, '');
+    expect(name.length).toBeGreaterThan(0);
+    await expand.click();
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('expand').length).toBe(1);
+    expect(new URL(page.url()).searchParams.get('who')).toBe(question);
+    const explored = page.locator('.explored');
+    await expect(explored).toContainText(`expanded ${name}`);
+    await expect(graph.locator('a.control.close title', { hasText: `Collapse ${name}:` })).toHaveCount(1);
+    expect(await boxes.count()).toBeGreaterThanOrEqual(before);
+    expect(await stayed()).toBe(1);
+
+    // Collapse it with its own control: back to the answer alone.
+    await graph.locator('a.control.close', { has: page.locator('title', { hasText: `Collapse ${name}:` }) }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('expand').length).toBe(0);
+    await expect(explored).toHaveCount(0);
+    await expect(boxes).toHaveCount(before);
+
+    // Fold the boxes hanging on one box into it: fewer boxes, a count on it, undone from the list.
+    const fold = graph.locator('a.control.close', { has: page.locator('title', { hasText: /^Fold into / }) }).first();
+    // (What a person holds that nothing else on the picture reaches hangs on them alone.)
+    await expect(fold).toHaveCount(1);
+    await fold.click();
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('fold').length).toBe(1);
+    await expect(explored).toContainText('folded ');
+    expect(await boxes.count()).toBeLessThan(before);
+    await expect(graph.locator('a.node text.note').first()).toContainText('+');
+    await explored.getByRole('link', { name: 'Back to the answer alone' }).click();
+    await expect(boxes).toHaveCount(before);
+    expect(await stayed()).toBe(1);
+  });
+
   test('says what is wrong with a question it cannot answer', async ({ page }) => {
     const response = await page.goto('/access?who=nobody-by-this-name');
     expect(response?.status()).toBe(404);

@@ -227,6 +227,8 @@ struct Row {
     note: Option<String>,
     permission: String,
     everything: bool,
+    /// Held through a grant on a container of the resource: its kind and name.
+    inherited_from: Option<(String, String)>,
     paths: Vec<AccessPath>,
 }
 
@@ -241,6 +243,7 @@ fn ReachTable(rows: Vec<Reach>) -> impl IntoView {
             note: None,
             permission: row.permission,
             everything: row.everything,
+            inherited_from: None,
             paths: row.paths,
         })
         .collect();
@@ -260,6 +263,7 @@ fn HolderTable(rows: Vec<Holder>) -> impl IntoView {
                 .map(|n| format!(" and {n} members through it, not listed")),
             permission: row.permission,
             everything: row.everything,
+            inherited_from: row.inherited_from.map(|r| (r.kind, r.name)),
             paths: row.paths,
         })
         .collect();
@@ -277,6 +281,13 @@ fn AccessTable(heading: &'static str, rows: Vec<Row>, empty: &'static str) -> im
             let everything = row.everything.then(|| {
                 view! { <span class="badge warn" title="Admin of everything in its org or account">"everything"</span> }
             });
+            let inherited = row.inherited_from.map(|(kind, name)| {
+                view! {
+                    <span class="badge" title="Held on something that contains this resource, which covers everything in it">
+                        {format!("inherited from {kind} {name}")}
+                    </span>
+                }
+            });
             view! {
                 <tr>
                     <td>
@@ -284,7 +295,7 @@ fn AccessTable(heading: &'static str, rows: Vec<Row>, empty: &'static str) -> im
                         <span class="subtle">{format!(" {}", row.kind)}</span>
                         {row.note.map(|note| view! { <span class="subtle">{note}</span> })}
                     </td>
-                    <td>{row.permission} " " {everything}</td>
+                    <td>{row.permission} " " {everything} {inherited}</td>
                     <td><Paths paths=row.paths/></td>
                 </tr>
             }

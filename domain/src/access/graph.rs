@@ -99,6 +99,11 @@ pub struct Holder {
     /// A team, group, org or role with more members than are listed one by one: how many
     /// hold its access through it (they are not listed).
     pub members_not_listed: Option<u64>,
+    /// Held only through a grant on something that contains the resource (an Azure
+    /// subscription or resource group, a GCP project or key ring): that container, on which
+    /// every path of the row ends. `None` when some path ends on the resource itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<Resource>,
 }
 
 /// Kinds of resource that are containers of a whole scope: admin on one is admin of all in it.
@@ -135,6 +140,103 @@ pub fn passes_on(grant: &Grant) -> bool {
         "role" => permission.starts_with("sts:AssumeRole"),
         _ => false,
     }
+}
+
+/// The resources that contain `resource_id` and whose grants reach everything in them,
+/// nearest first, as far as the id itself says:
+/// - Azure: a role assignment at a scope covers every scope below it, so a resource's
+///   containers are its parent resources (`…/providers/ns/type/name` of a nested resource), its
+///   resource group, its subscription and the root `/`. Management groups are not in a
+///   resource's path: their assignments reach a subscription only through admin of the tenant.
+/// - GCP: a binding on a resource covers the resources below it (a key ring's keys, a bucket's
+///   objects), and a binding on a project every resource of that project. Folders and the
+///   organization above a project are not in its resources' names and are not followed.
+///
+/// Other sources have no such containment (a GitHub org's base permission and owners, and an
+/// AWS account's admins, are grants of their own).
+pub fn containers_of(resource_id: &str) -> Vec<String> {
+    if let Some(path) = resource_id.strip_prefix("azure:scope:") {
+        return azure_containers(path);
+    }
+    if let Some(full) = resource_id.strip_prefix("gcp://") {
+        let Some((service, path)) = full.split_once('/') else {
+            return Vec::new();
+        };
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if service == "storage.googleapis.com" {
+            // `bucket/objects/a/b.txt`: the bucket.
+            return match segments.as_slice() {
+                [bucket, "objects", _, ..] => vec![format!("gcp://{service}/{bucket}")],
+                _ => Vec::new(),
+            };
+        }
+        return gcp_containers(&segments, |prefix| format!("gcp://{service}/{prefix}"));
+    }
+    if let Some(path) = resource_id.strip_prefix("gcp:resource:") {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        return gcp_containers(&segments, |prefix| format!("gcp:resource:{prefix}"));
+    }
+    Vec::new()
+}
+
+/// `/subscriptions/s/resourcegroups/rg/providers/ns/type/name/sub/child` → the nested resource's
+/// parent, the resource group, the subscription, the root.
+fn azure_containers(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // How many segments each container keeps: a subscription 2, its resource group 4, then
+    // after `providers/<namespace>` a resource's type and name pairs.
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    if segments.first() == Some(&"subscriptions") && segments.len() > 2 {
+        cuts.push(2);
+        at = 2;
+        if segments.get(2) == Some(&"resourcegroups") && segments.len() > 4 {
+            cuts.push(4);
+            at = 4;
+        }
+    }
+    if segments.get(at) == Some(&"providers") {
+        // providers, namespace, then (type, name) pairs: each but the last pair is a parent.
+        let mut end = at + 4;
+        while end + 2 <= segments.len() {
+            cuts.push(end);
+            end += 2;
+        }
+    }
+    let mut containers: Vec<String> = cuts
+        .into_iter()
+        .rev()
+        .map(|n| format!("azure:scope:/{}", segments[..n].join("/")))
+        .collect();
+    if !segments.is_empty() {
+        containers.push("azure:scope:/".to_owned());
+    }
+    containers
+}
+
+/// `projects/p/locations/l/keyRings/r/cryptoKeys/k` → the key ring, the project (as
+/// `gcp:project:p`). Names alternate collection and id; each (collection, id) prefix longer than
+/// the project's is a container, named by `id_of`.
+fn gcp_containers(segments: &[&str], id_of: impl Fn(&str) -> String) -> Vec<String> {
+    let ["projects", project, _, ..] = segments else {
+        return Vec::new();
+    };
+    if *project == "-" || *project == "_" {
+        return Vec::new();
+    }
+    let mut containers = Vec::new();
+    // Prefixes of 4, 6, … segments that end before the resource's own (collection, id).
+    let mut end = 4;
+    while end < segments.len() {
+        // `locations/l` holds no policy of its own; skip it.
+        if segments[end - 2] != "locations" {
+            containers.push(id_of(&segments[..end].join("/")));
+        }
+        end += 2;
+    }
+    containers.reverse();
+    containers.push(format!("gcp:project:{project}"));
+    containers
 }
 
 /// A grant held at the instant asked about, as the caller loads it.
@@ -244,18 +346,29 @@ pub struct Backward {
     frontier: Vec<String>,
     paths: HashMap<String, Vec<Vec<Hop>>>,
     found: BTreeMap<(String, String), Holder>,
+    /// Rows with a path that ends on the target itself, not on one of its containers.
+    direct: HashSet<(String, String)>,
     scopes: Vec<String>,
     levels: usize,
 }
 
 impl Backward {
+    /// Starts from `resource` and its [`containers_of`]: a grant on a container reaches the
+    /// resource as well, and is its holder's path.
     pub fn new(resource: &str) -> Backward {
+        let mut start = vec![resource.to_owned()];
+        start.extend(containers_of(resource));
+        let start_paths: HashMap<String, Vec<Vec<Hop>>> = start
+            .iter()
+            .map(|id| (id.clone(), vec![Vec::new()]))
+            .collect();
         Backward {
             target: resource.to_owned(),
-            reached: HashMap::from([(resource.to_owned(), vec![Vec::new()])]),
-            frontier: vec![resource.to_owned()],
-            paths: HashMap::from([(resource.to_owned(), vec![Vec::new()])]),
+            reached: start_paths.clone(),
+            frontier: start,
+            paths: start_paths,
             found: BTreeMap::new(),
+            direct: HashSet::new(),
             scopes: Vec::new(),
             levels: 0,
         }
@@ -369,13 +482,19 @@ impl Backward {
             return;
         }
         let key = (principal.id.clone(), permission.clone());
+        let on_target = hops.last().is_none_or(|hop| hop.resource.id == self.target);
+        if everything || on_target {
+            self.direct.insert(key.clone());
+        }
         let row = self.found.entry(key).or_insert_with(|| Holder {
             principal: principal.clone(),
             permission,
             everything,
             paths: Vec::new(),
             members_not_listed: None,
+            inherited_from: None,
         });
+        row.everything |= everything;
         if row.paths.len() < MAX_PATHS && !row.paths.iter().any(|p| p.hops == hops) {
             row.paths.push(AccessPath { hops });
         }
@@ -384,7 +503,21 @@ impl Backward {
     /// Everyone found, people and other principals, by name; teams, groups and roles are
     /// listed too (with the members they pass access on to listed after them).
     pub fn finish(self) -> Vec<Holder> {
-        let mut rows: Vec<Holder> = self.found.into_values().collect();
+        let direct = self.direct;
+        let mut rows: Vec<Holder> = self
+            .found
+            .into_iter()
+            .map(|(key, mut row)| {
+                if !direct.contains(&key) {
+                    row.inherited_from = row
+                        .paths
+                        .first()
+                        .and_then(|path| path.hops.last())
+                        .map(|hop| hop.resource.clone());
+                }
+                row
+            })
+            .collect();
         rows.sort_by(|a, b| {
             a.principal
                 .name

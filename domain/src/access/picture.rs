@@ -9,6 +9,7 @@
 //! still too much is left out and counted.
 
 use crate::access::graph::AccessPath;
+use crate::grant::Resource;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -61,6 +62,15 @@ pub struct PictureNode {
     pub holders_folded: u64,
     /// Resources this node holds, folded into it.
     pub held_folded: u64,
+    /// Its own answers are drawn as well (see [`Neighbourhood::expand`]).
+    #[serde(default)]
+    pub expanded: bool,
+    /// Its one-edge neighbours were folded into it on request ([`Neighbourhood::fold_around`]).
+    #[serde(default)]
+    pub folded_by_hand: bool,
+    /// Neighbours drawn that have no other edge: what folding it would hide.
+    #[serde(default)]
+    pub leaves: usize,
     pub x: f64,
     pub y: f64,
     pub width: f64,
@@ -86,10 +96,25 @@ impl PictureNode {
     }
 }
 
+/// Where a box and its controls lead (see [`Picture::to_svg`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeLinks {
+    /// The box: the same question about this node.
+    pub focus: String,
+    /// A "+" control: the link and what it does, for its tooltip.
+    pub open: Option<(String, String)>,
+    /// A "−" control.
+    pub close: Option<(String, String)>,
+}
+
+/// The radius of a box's control, and the room it takes at the box's right.
+const CONTROL_RADIUS: f64 = 8.0;
+
 impl Picture {
     /// The picture as an SVG document: edges (each with its label and a tooltip), then one
-    /// box per node, a link to `href(node)`. Every name is escaped: they come from payloads.
-    pub fn to_svg(&self, href: impl Fn(&PictureNode) -> String) -> String {
+    /// box per node, a link to `links(node).focus`, with its "+" and "−" controls beside.
+    /// Every name is escaped: they come from payloads.
+    pub fn to_svg(&self, links: impl Fn(&PictureNode) -> NodeLinks) -> String {
         use std::fmt::Write as _;
         let (width, height) = (self.width.ceil(), self.height.ceil());
         let mut out = format!(
@@ -129,6 +154,7 @@ impl Picture {
         }
         out.push_str("</g><g class=\"nodes\">");
         for node in &self.nodes {
+            let links = links(node);
             let note = node.folded_note();
             let name_y = if note.is_some() {
                 node.y - 2.0
@@ -140,7 +166,7 @@ impl Picture {
                 "<a href=\"{}\" class=\"node{}\"><title>{} ({}) {}</title>\
                  <rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\"/>\
                  <text x=\"{:.1}\" y=\"{name_y:.1}\" text-anchor=\"middle\">{}</text>",
-                escape(&href(node)),
+                escape(&links.focus),
                 if node.focus { " focus" } else { "" },
                 escape(&node.name),
                 escape(&node.kind),
@@ -162,6 +188,31 @@ impl Picture {
                 );
             }
             out.push_str("</a>");
+            // Controls on the box's right edge, "+" above "−".
+            let right = node.x + node.width / 2.0;
+            for (n, (control, sign, class)) in
+                [(&links.open, "+", "open"), (&links.close, "−", "close")]
+                    .into_iter()
+                    .enumerate()
+            {
+                let Some((href, what)) = control else {
+                    continue;
+                };
+                let cy = node.y - node.height / 2.0
+                    + CONTROL_RADIUS
+                    + n as f64 * 2.0 * CONTROL_RADIUS
+                    + 2.0;
+                let _ = write!(
+                    out,
+                    "<a href=\"{}\" class=\"control {class}\" aria-label=\"{}\"><title>{}</title>\
+                     <circle cx=\"{right:.1}\" cy=\"{cy:.1}\" r=\"{CONTROL_RADIUS}\"/>\
+                     <text x=\"{right:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{sign}</text></a>",
+                    escape(href),
+                    escape(what),
+                    escape(what),
+                    cy + 4.0,
+                );
+            }
         }
         out.push_str("</g></svg>");
         out
@@ -238,6 +289,9 @@ impl Neighbourhood {
             held,
             holders_folded: 0,
             held_folded: 0,
+            expanded: false,
+            folded_by_hand: false,
+            leaves: 0,
             x: 0.0,
             y: 0.0,
             width: 0.0,
@@ -277,6 +331,80 @@ impl Neighbourhood {
         }
     }
 
+    /// Draws `container` holding `resource`: where a holder's paths end on a container of the
+    /// resource asked about (a GCP project, an Azure subscription), the picture still leads to
+    /// the resource.
+    /// `resource_id` is drawn already (the focus, or a node expanded); otherwise nothing is.
+    pub fn add_containment(&mut self, container: &Resource, resource_id: &str) {
+        let Some(&to) = self.index.get(resource_id) else {
+            return;
+        };
+        let from = self.node(&container.id, &container.name, &container.kind, true);
+        let label = "contains".to_owned();
+        if from != to && self.seen.insert((from, to, label.clone())) {
+            self.edges.push(PictureEdge { from, to, label });
+        }
+    }
+
+    /// Marks `id` as expanded: the caller has added the paths of its own answers (what it
+    /// holds and who holds it). Unknown ids are ignored.
+    pub fn mark_expanded(&mut self, id: &str) {
+        if let Some(&n) = self.index.get(id) {
+            self.nodes[n].expanded = true;
+        }
+    }
+
+    /// Folds the neighbours of `id` that have no other edge (a team's members, a team's
+    /// repositories) into its counts, as asked by whoever reads the picture. The focus is never
+    /// folded. Returns how many were folded.
+    #[cfg(feature = "store")]
+    pub fn fold_around(&mut self, id: &str) -> usize {
+        let Some(&into) = self.index.get(id) else {
+            return 0;
+        };
+        let degree = self.degrees();
+        let mut gone = vec![false; self.nodes.len()];
+        let (mut holders, mut held) = (0u64, 0u64);
+        for edge in &self.edges {
+            let (leaf, holding) = if edge.to == into {
+                (edge.from, true)
+            } else if edge.from == into {
+                (edge.to, false)
+            } else {
+                continue;
+            };
+            if leaf == into || degree[leaf] != 1 || self.nodes[leaf].focus || gone[leaf] {
+                continue;
+            }
+            gone[leaf] = true;
+            if holding {
+                holders += 1;
+            } else {
+                held += 1;
+            }
+        }
+        let node = &mut self.nodes[into];
+        node.holders_folded += holders;
+        node.held_folded += held;
+        node.folded_by_hand = true;
+        let folded = (holders + held) as usize;
+        if folded > 0 {
+            self.keep(|n| !gone[n]);
+        }
+        folded
+    }
+
+    /// How many edges each node has.
+    #[cfg(feature = "store")]
+    fn degrees(&self) -> Vec<usize> {
+        let mut degree = vec![0usize; self.nodes.len()];
+        for edge in &self.edges {
+            degree[edge.from] += 1;
+            degree[edge.to] += 1;
+        }
+        degree
+    }
+
     /// Counts `members` principals on `id` that were not listed (a crowded team).
     pub fn add_unlisted_holders(&mut self, id: &str, members: u64) {
         if let Some(&n) = self.index.get(id) {
@@ -301,6 +429,15 @@ impl Neighbourhood {
             0
         };
         let omitted = self.trim(MAX_NODES);
+        let degree = self.degrees();
+        for edge in &self.edges {
+            if degree[edge.from] == 1 && !self.nodes[edge.from].focus {
+                self.nodes[edge.to].leaves += 1;
+            }
+            if degree[edge.to] == 1 && !self.nodes[edge.to].focus {
+                self.nodes[edge.from].leaves += 1;
+            }
+        }
         let mut picture = layout(self.nodes, self.edges)?;
         picture.folded = folded;
         picture.omitted = omitted;
@@ -312,11 +449,7 @@ impl Neighbourhood {
     /// graph fits in `max`. Returns how many were folded.
     #[cfg(feature = "store")]
     fn fold_leaves(&mut self, max: usize) -> usize {
-        let mut degree = vec![0usize; self.nodes.len()];
-        for edge in &self.edges {
-            degree[edge.from] += 1;
-            degree[edge.to] += 1;
-        }
+        let degree = self.degrees();
         // Per neighbour and direction: its leaves that hold it (members), or that it holds.
         let mut groups: HashMap<(usize, bool), Vec<usize>> = HashMap::new();
         for edge in &self.edges {

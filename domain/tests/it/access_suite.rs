@@ -20,6 +20,7 @@ const SECRET: &str = "access-suite-secret";
 
 crate::on_both_engines!(
     big_teams_are_counted_past_the_listing_budget,
+    grants_on_a_subscription_or_project_reach_what_is_in_it,
     people_corrected_by_hand_change_whose_accounts_are_walked,
     team_access_follows_membership_over_time,
     who_is_admin_of_the_cloudsplaining_account,
@@ -708,4 +709,175 @@ async fn people_corrected_by_hand_change_whose_accounts_are_walked(store: &Store
         .log
         .iter()
         .all(|e| e.actor == "cli:tester" && e.at == at));
+}
+
+/// (principal name, permission, the container it is inherited from, paths) of each holder.
+fn inherited_rows(rows: &[Holder]) -> Vec<(String, String, Option<String>, Vec<String>)> {
+    rows.iter()
+        .map(|h| {
+            (
+                h.principal.name.clone(),
+                h.permission.clone(),
+                h.inherited_from.as_ref().map(|r| r.id.clone()),
+                h.paths.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Azure: Panther's Activity Log records 119–121 assign, on subscription 12345678-…, an
+/// unknown role (a GUID one letter off Owner's) to service principal 770797c4-… at 10:30 and
+/// Reader to user 22222222-… at 13:30, then Storage Blob Data Owner on storage account
+/// mystorageacct (resource group storage-rg) to service principal 33333333-… at 14:00, all on
+/// 17 December 2024. Who can reach the storage account is its own holder and, inherited, the
+/// subscription's, as of each instant.
+///
+/// GCP: gcpdiag's apigee1 project policy (four bindings, six members) and its KMS key policy
+/// (one binding, the Apigee service agent), imported for key `k` of key ring `r`: the key's
+/// holders are its own and, inherited, the project's; the project's owner is also its admin.
+async fn grants_on_a_subscription_or_project_reach_what_is_in_it(store: &Store) {
+    let activity = fixtures().join("azure/panther-analysis-tests/azure-monitor-activity.jsonl");
+    let summary = import_file(store, ImportKind::Azure, activity).await;
+    // The three role assignments (the file's other records are other operations, and one
+    // of Panther's test records is malformed on purpose).
+    assert_eq!(summary.tally.grant_changes, 3, "{summary:?}");
+    let subscription = "/subscriptions/12345678-1234-1234-1234-123456789abc";
+    let account = store.find_resources("mystorageacct").await.unwrap();
+    assert_eq!(account.len(), 1, "{account:?}");
+    assert_eq!(
+        account[0].id,
+        format!(
+            "azure:scope:{subscription}/resourcegroups/storage-rg/providers/\
+             microsoft.storage/storageaccounts/mystorageacct"
+        )
+    );
+    let at = |time: &str| -> DateTime<Utc> { format!("2024-12-17T{time}Z").parse().unwrap() };
+    let on_sub = Some(format!("azure:scope:{subscription}"));
+    let unknown_role = (
+        "770797c4-e05a-43f9-bda2-1f1f379987ae".to_owned(),
+        "8e3af657-a8ff-443c-a75c-2fe8c4bcb635".to_owned(),
+        on_sub.clone(),
+        vec![
+            "770797c4-e05a-43f9-bda2-1f1f379987ae → 12345678-1234-1234-1234-123456789abc \
+              (8e3af657-a8ff-443c-a75c-2fe8c4bcb635)"
+                .to_owned(),
+        ],
+    );
+    let reader = (
+        "22222222-3333-4444-5555-666666666666".to_owned(),
+        "Reader".to_owned(),
+        on_sub.clone(),
+        vec![
+            "22222222-3333-4444-5555-666666666666 → 12345678-1234-1234-1234-123456789abc \
+              (Reader)"
+                .to_owned(),
+        ],
+    );
+    let blob_owner = (
+        "33333333-4444-5555-6666-777777777777".to_owned(),
+        "Storage Blob Data Owner".to_owned(),
+        None,
+        vec![
+            "33333333-4444-5555-6666-777777777777 → mystorageacct (Storage Blob Data Owner)"
+                .to_owned(),
+        ],
+    );
+    let holders_at = |time: &'static str| {
+        let id = account[0].id.clone();
+        async move {
+            let found = store.access_to(&id, at(time)).await.unwrap();
+            inherited_rows(&found.rows)
+        }
+    };
+    assert_eq!(holders_at("10:00:00").await, vec![]);
+    assert_eq!(holders_at("12:00:00").await, vec![unknown_role.clone()]);
+    assert_eq!(
+        holders_at("13:45:00").await,
+        vec![reader.clone(), unknown_role.clone()]
+    );
+    assert_eq!(
+        holders_at("15:00:00").await,
+        vec![reader, blob_owner, unknown_role]
+    );
+
+    // GCP.
+    let dir = fixtures().join("gcp-iam/gcpdiag-test-data");
+    let project = "gcpdiag-apigee1-aaaa";
+    let key = format!(
+        "//cloudkms.googleapis.com/projects/{project}/locations/us-central1/keyRings/r/cryptoKeys/k"
+    );
+    for (file, resource) in [
+        ("apigee1.iam-policy.json", format!("projects/{project}")),
+        ("apigee1.kms-key-iam-policy.json", key.clone()),
+    ] {
+        let options = ImportOptions {
+            resource: Some(resource),
+            ..ImportOptions::default()
+        };
+        let summary = import::import_files(
+            store,
+            ImportKind::GcpIam,
+            &options,
+            &[dir.join(file)],
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (summary.tally.new, summary.tally.failed),
+            (1, 0),
+            "{file}: {summary:?}"
+        );
+    }
+    let found = store
+        .access_to(&format!("gcp:{key}"), Utc::now())
+        .await
+        .unwrap();
+    let on_project = Some(format!("gcp:project:{project}"));
+    let inherited = |name: &str, role: &str| {
+        (
+            name.to_owned(),
+            role.to_owned(),
+            on_project.clone(),
+            vec![format!("{name} → {project} ({role})")],
+        )
+    };
+    let mut owner = inherited("test@example.com", "roles/owner");
+    owner.2 = None;
+    assert_eq!(
+        inherited_rows(&found.rows),
+        vec![
+            inherited(
+                "12340005-compute@developer.gserviceaccount.com",
+                "roles/editor"
+            ),
+            inherited("12340005@cloudservices.gserviceaccount.com", "roles/editor"),
+            inherited(
+                "service-12340005@compute-system.iam.gserviceaccount.com",
+                "roles/compute.serviceAgent"
+            ),
+            (
+                "service-12340005@gcp-sa-apigee.iam.gserviceaccount.com".to_owned(),
+                "roles/cloudkms.cryptoKeyEncrypterDecrypter".to_owned(),
+                None,
+                vec![
+                    "service-12340005@gcp-sa-apigee.iam.gserviceaccount.com → k \
+                     (roles/cloudkms.cryptoKeyEncrypterDecrypter)"
+                        .to_owned()
+                ],
+            ),
+            inherited(
+                "service-12340005@service-networking.iam.gserviceaccount.com",
+                "roles/servicenetworking.serviceAgent"
+            ),
+            owner,
+        ]
+    );
+    // The project's owner is its admin: everything in it.
+    let owner_row = found
+        .rows
+        .iter()
+        .find(|h| h.permission == "roles/owner")
+        .unwrap();
+    assert!(owner_row.everything);
 }

@@ -334,3 +334,159 @@ fn what_passes_access_on() {
         assert_eq!(passes_on(&held.grant), expected, "{kind} {permission}");
     }
 }
+
+#[test]
+fn containers_come_from_the_resource_id() {
+    let sub = "azure:scope:/subscriptions/5a1d";
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        // Azure: resource → resource group → subscription → root.
+        (
+            "azure:scope:/subscriptions/5a1d/resourcegroups/rg/providers/microsoft.storage/storageaccounts/acct",
+            vec![
+                format!("{sub}/resourcegroups/rg"),
+                sub.to_owned(),
+                "azure:scope:/".to_owned(),
+            ],
+        ),
+        // A nested resource has its parent resource first.
+        (
+            "azure:scope:/subscriptions/5a1d/resourcegroups/rg/providers/microsoft.storage/storageaccounts/acct/blobservices/default",
+            vec![
+                format!("{sub}/resourcegroups/rg/providers/microsoft.storage/storageaccounts/acct"),
+                format!("{sub}/resourcegroups/rg"),
+                sub.to_owned(),
+                "azure:scope:/".to_owned(),
+            ],
+        ),
+        (
+            "azure:scope:/subscriptions/5a1d/resourcegroups/rg",
+            vec![sub.to_owned(), "azure:scope:/".to_owned()],
+        ),
+        (sub, vec!["azure:scope:/".to_owned()]),
+        (
+            "azure:scope:/providers/microsoft.management/managementgroups/mg",
+            vec!["azure:scope:/".to_owned()],
+        ),
+        ("azure:scope:/", vec![]),
+        // GCP: a key's key ring (not its location), then its project.
+        (
+            "gcp://cloudkms.googleapis.com/projects/p1/locations/us/keyRings/ring/cryptoKeys/key",
+            vec![
+                "gcp://cloudkms.googleapis.com/projects/p1/locations/us/keyRings/ring".to_owned(),
+                "gcp:project:p1".to_owned(),
+            ],
+        ),
+        (
+            "gcp://iam.googleapis.com/projects/p1/serviceAccounts/sa@p1.iam.gserviceaccount.com",
+            vec!["gcp:project:p1".to_owned()],
+        ),
+        (
+            "gcp:resource:projects/p1/builds",
+            vec!["gcp:project:p1".to_owned()],
+        ),
+        // An object's bucket; a bucket's project is not in its name.
+        (
+            "gcp://storage.googleapis.com/logs/objects/2024/01/a.json",
+            vec!["gcp://storage.googleapis.com/logs".to_owned()],
+        ),
+        ("gcp://storage.googleapis.com/logs", vec![]),
+        ("gcp://iam.googleapis.com/projects/-/serviceAccounts/x", vec![]),
+        ("gcp:project:p1", vec![]),
+        // Containment of other sources is held by grants of their own.
+        ("github:repo:100", vec![]),
+        ("aws:arn:aws:s3:::bucket", vec![]),
+    ];
+    for (id, expected) in cases {
+        assert_eq!(containers_of(id), expected, "{id}");
+    }
+}
+
+/// (name, permission, everything, inherited from, paths) of a holder row.
+type HolderSummary = (String, String, bool, Option<String>, Vec<String>);
+
+/// An Azure storage account: one assignment on it, one on its subscription (to a group with a
+/// member), the subscription's Owner, and one on another subscription that must not count.
+#[test]
+fn grants_on_containers_reach_what_they_contain() {
+    let acct_id =
+        "azure:scope:/subscriptions/s1/resourcegroups/rg/providers/microsoft.storage/storageaccounts/acct";
+    let acct = node("resource", acct_id, "acct");
+    let sub = node("subscription", "azure:scope:/subscriptions/s1", "s1");
+    let other = node("subscription", "azure:scope:/subscriptions/s2", "s2");
+    let app = node("service_principal", "azure:principal:a", "app");
+    let readers = node("group", "azure:principal:g", "readers");
+    let ann = node("user", "azure:principal:u1", "ann");
+    let bob = node("user", "azure:principal:u2", "bob");
+    let eve = node("user", "azure:principal:u3", "eve");
+    let with_scope = |mut held: HeldGrant, scope: &str| {
+        held.grant.scope = scope.to_owned();
+        held
+    };
+    let grants = vec![
+        with_scope(
+            grant(&app, &acct, "Storage Blob Data Owner"),
+            "azure:subscription:s1",
+        ),
+        with_scope(grant(&readers, &sub, "Reader"), "azure:subscription:s1"),
+        with_scope(grant(&ann, &readers, "member"), "azure:tenant:t"),
+        with_scope(grant(&bob, &sub, "Owner"), "azure:subscription:s1"),
+        // bob also holds Reader on the account itself: that row is direct.
+        with_scope(grant(&bob, &acct, "Reader"), "azure:subscription:s1"),
+        with_scope(grant(&eve, &other, "Owner"), "azure:subscription:s2"),
+    ];
+    let rows = backward(acct_id, &grants, None);
+    let summary: Vec<HolderSummary> = rows
+        .iter()
+        .map(|h| {
+            (
+                h.principal.name.clone(),
+                h.permission.clone(),
+                h.everything,
+                h.inherited_from.as_ref().map(|r| r.name.clone()),
+                h.paths.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect();
+    let s = |text: &str| text.to_owned();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                s("ann"),
+                s("Reader"),
+                false,
+                Some(s("s1")),
+                vec![s("ann → readers (member) → s1 (Reader)")]
+            ),
+            (
+                s("app"),
+                s("Storage Blob Data Owner"),
+                false,
+                None,
+                vec![s("app → acct (Storage Blob Data Owner)")]
+            ),
+            // Owner of the subscription: found as its admin too, so admin of everything.
+            (
+                s("bob"),
+                s("Owner"),
+                true,
+                None,
+                vec![s("bob → s1 (Owner)")]
+            ),
+            (
+                s("bob"),
+                s("Reader"),
+                false,
+                None,
+                vec![s("bob → acct (Reader)")]
+            ),
+            (
+                s("readers"),
+                s("Reader"),
+                false,
+                Some(s("s1")),
+                vec![s("readers → s1 (Reader)")]
+            ),
+        ]
+    );
+}

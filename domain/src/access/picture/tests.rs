@@ -267,7 +267,10 @@ fn the_svg_escapes_every_name_and_links_each_box() {
         "team:<b>",
     )]));
     let picture = graph.picture().unwrap();
-    let svg = picture.to_svg(|node| format!("/access/graph?what={}&x=\"", node.id));
+    let svg = picture.to_svg(|node| NodeLinks {
+        focus: format!("/access/graph?what={}&x=\"", node.id),
+        ..NodeLinks::default()
+    });
     assert!(!svg.contains("<script>"), "{svg}");
     assert!(!svg.contains("<b>"), "{svg}");
     assert!(
@@ -280,4 +283,93 @@ fn the_svg_escapes_every_name_and_links_each_box() {
     assert_eq!(svg.matches("<g class=\"edge\">").count(), 1);
     assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
     assert_eq!(escape("a\u{0}b"), "a\u{FFFD}b");
+}
+
+#[test]
+fn controls_are_links_beside_their_box_with_escaped_titles() {
+    let mut graph = Neighbourhood::new(&focus("alice", "user"), false);
+    graph.add_path(&path(&[(
+        "alice",
+        "user",
+        "acme/infra",
+        "repository",
+        "admin",
+        "",
+    )]));
+    let picture = graph.picture().unwrap();
+    let svg = picture.to_svg(|node| NodeLinks {
+        focus: format!("/focus/{}", node.id),
+        open: (!node.focus).then(|| ("/open?a=1&b=2".to_owned(), "Expand <it>".to_owned())),
+        close: Some(("/close".to_owned(), format!("Fold {}", node.name))),
+    });
+    // One "+" (not on the focus) and two "−".
+    assert_eq!(svg.matches("class=\"control open\"").count(), 1, "{svg}");
+    assert_eq!(svg.matches("class=\"control close\"").count(), 2, "{svg}");
+    assert!(svg.contains("href=\"/open?a=1&amp;b=2\""));
+    assert!(svg.contains("<title>Expand &lt;it&gt;</title>"));
+    assert!(!svg.contains("<it>"));
+    // Each control sits on its box's right edge, inside the picture.
+    let infra = node(&picture, "acme/infra");
+    let right = infra.x + infra.width / 2.0;
+    assert!(svg.contains(&format!("cx=\"{right:.1}\"")), "{svg}");
+    assert!(right + CONTROL_RADIUS <= picture.width);
+}
+
+/// A team with three members (one also in another team) and two repositories; alice asked.
+fn team_graph() -> Neighbourhood {
+    let mut graph = Neighbourhood::new(&focus("alice", "user"), false);
+    for member in ["alice", "bob", "carol", "dan"] {
+        graph.add_path(&path(&[(member, "user", "platform", "team", "member", "")]));
+    }
+    graph.add_path(&path(&[("dan", "user", "oncall", "team", "member", "")]));
+    for repo in ["acme/infra", "acme/web"] {
+        graph.add_path(&path(&[(
+            "platform",
+            "team",
+            repo,
+            "repository",
+            "write",
+            "",
+        )]));
+    }
+    graph
+}
+
+#[test]
+fn folding_by_hand_hides_the_boxes_linked_only_to_that_node() {
+    let mut graph = team_graph();
+    // bob and carol (not alice, the focus; not dan, who is in oncall too), and both
+    // repositories.
+    assert_eq!(graph.fold_around("platform"), 4);
+    let picture = graph.picture().unwrap();
+    let mut ids: Vec<&str> = picture.nodes.iter().map(|n| n.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["alice", "dan", "oncall", "platform"]);
+    let platform = node(&picture, "platform");
+    assert_eq!((platform.holders_folded, platform.held_folded), (2, 2));
+    assert!(platform.folded_by_hand);
+    assert_eq!(
+        platform.folded_note().as_deref(),
+        Some("+2 holders · +2 held")
+    );
+    // Nothing left to fold around it; unknown ids fold nothing.
+    let mut again = team_graph();
+    again.fold_around("platform");
+    assert_eq!(again.fold_around("platform"), 0);
+    assert_eq!(again.fold_around("nobody"), 0);
+}
+
+#[test]
+fn each_box_knows_how_many_boxes_folding_it_would_hide() {
+    let mut graph = team_graph();
+    graph.mark_expanded("oncall");
+    graph.mark_expanded("nobody");
+    let picture = graph.picture().unwrap();
+    let leaves = |id: &str| node(&picture, id).leaves;
+    // bob, carol and the two repositories hang on platform alone; alice is the focus.
+    assert_eq!(leaves("platform"), 4);
+    assert_eq!(leaves("oncall"), 0);
+    assert_eq!(leaves("bob"), 0);
+    assert!(node(&picture, "oncall").expanded);
+    assert!(!node(&picture, "platform").expanded);
 }
