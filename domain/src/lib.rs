@@ -22,6 +22,8 @@ pub mod ingest;
 #[cfg(feature = "store")]
 pub mod jwt;
 #[cfg(feature = "store")]
+pub mod ledger;
+#[cfg(feature = "store")]
 pub mod normalize;
 #[cfg(feature = "store")]
 pub mod record_files;
