@@ -197,6 +197,12 @@ pub enum Problem {
     /// The first `size` entries no longer have the tree head a checkpoint signed: some entry
     /// up to `size` was changed, even if the chain was rewritten to hide it.
     RootMismatch { size: u64 },
+    /// The record an entry names (`deliveries/12`) is no longer what was recorded.
+    RecordChanged { seq: u64, subject: String },
+    /// The record an entry names is gone.
+    RecordMissing { seq: u64, subject: String },
+    /// A record kept since the ledger began that no entry names: written around Attest.
+    Unrecorded { subject: String },
 }
 
 impl std::fmt::Display for Problem {
@@ -233,6 +239,16 @@ impl std::fmt::Display for Problem {
             Problem::RootMismatch { size } => write!(
                 f,
                 "the first {size} entries differ from what the checkpoint at size {size} signed"
+            ),
+            Problem::RecordChanged { seq, subject } => {
+                write!(f, "{subject} was changed after entry {seq} recorded it")
+            }
+            Problem::RecordMissing { seq, subject } => {
+                write!(f, "{subject}, recorded by entry {seq}, is gone")
+            }
+            Problem::Unrecorded { subject } => write!(
+                f,
+                "{subject} is in no ledger entry: it was written around Attest"
             ),
         }
     }
@@ -320,6 +336,11 @@ impl Verifier {
         } else {
             self.more += 1;
         }
+    }
+
+    /// Adds a problem the caller found about the records themselves.
+    pub fn record_problem(&mut self, problem: Problem) {
+        self.found(problem);
     }
 
     /// Every problem found, in the order found (the first [`MAX_PROBLEMS`]), and how many

@@ -11,6 +11,7 @@ pub(crate) mod deliveries;
 pub(crate) mod events;
 mod findings;
 pub(crate) mod grants;
+pub mod ledger;
 pub(crate) mod people;
 mod sql;
 mod tokens;

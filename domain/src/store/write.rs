@@ -129,8 +129,26 @@ macro_rules! insert_deliveries_in {
                 => query.execute(&mut *$tx), |_done: _| {});
         }
         let mut stored = Vec::with_capacity(deliveries.len());
-        for d in deliveries {
+        // Each delivery stored here is recorded in the ledger, in the same transaction.
+        let mut recorded = Vec::new();
+        for (i, d) in deliveries.iter().enumerate() {
             let key = key(d);
+            if let Some(&id) = new.get(&key) {
+                let body_sha256 = match digests.and_then(|h| h.get(i)) {
+                    Some(digest) => digest.clone(),
+                    None => $crate::store::deliveries::body_digest(&d.body),
+                };
+                recorded.push($crate::store::ledger::NewEntry {
+                    kind: $crate::store::ledger::DELIVERY,
+                    subject: $crate::store::ledger::delivery_subject(id),
+                    digest: $crate::store::ledger::delivery_digest(
+                        d.source.as_str(),
+                        &d.delivery_key,
+                        $crate::store::to_micros(d.received_at),
+                        &body_sha256,
+                    ),
+                });
+            }
             stored.push(match new.remove(&key) {
                 Some(id) => {
                     // Later copies in this batch are duplicates of this one.
@@ -152,6 +170,7 @@ macro_rules! insert_deliveries_in {
                 },
             });
         }
+        $crate::store::ledger::append_ledger_in!($tx, dialect, recorded);
         stored
     }};
 }

@@ -4,5 +4,6 @@
 
 mod access_suite;
 mod findings_suite;
+mod ledger_suite;
 mod store_suite;
 mod support;

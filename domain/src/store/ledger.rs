@@ -1,0 +1,429 @@
+//! The ledger in the store (table `ledger`, migration 0011): entries appended in the same
+//! transaction as what they record, so a record and its entry are written together or not at
+//! all; signed checkpoints beside them; and the check `attest verify` runs, which recomputes
+//! the chain and each recorded delivery from its stored bytes.
+
+use super::sql::{bind_all, Arg, Sql};
+use super::{from_micros, on_engine, Store, StoreError};
+use crate::ledger::{self, Checkpoint, Entry, Hash, Problem, Verifier};
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+/// Values per ledger row, for sizing multi-row inserts.
+pub(crate) const LEDGER_ROW_VALUES: usize = 7;
+
+/// Entries read per query while verifying.
+const VERIFY_PAGE: i64 = 5_000;
+
+/// Something to record: its kind, which record it is, and the digest of its canonical bytes.
+pub(crate) struct NewEntry {
+    pub kind: &'static str,
+    pub subject: String,
+    pub digest: Hash,
+}
+
+/// The kind of the entries that record stored deliveries.
+pub(crate) const DELIVERY: &str = "delivery";
+
+/// `deliveries/<id>`: the subject of a delivery's entry.
+pub(crate) fn delivery_subject(id: i64) -> String {
+    format!("deliveries/{id}")
+}
+
+/// What a delivery is recorded by: its source, key, when it was received and the SHA-256 of
+/// its body (hex), each length-prefixed.
+pub(crate) fn delivery_digest(
+    source: &str,
+    delivery_key: &str,
+    received_at_us: i64,
+    body_sha256: &str,
+) -> Hash {
+    ledger::digest_of(&[
+        source.as_bytes(),
+        delivery_key.as_bytes(),
+        &received_at_us.to_be_bytes(),
+        body_sha256.as_bytes(),
+    ])
+}
+
+pub(crate) fn insert_entries(insert: &str, entries: &[Entry]) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "{insert} ledger (seq, at_us, kind, subject, digest, prev, hash) values "
+    ));
+    for (i, entry) in entries.iter().enumerate() {
+        sql.row(
+            i == 0,
+            vec![
+                Arg::I64(entry.seq as i64),
+                Arg::I64(entry.at.timestamp_micros()),
+                Arg::Text(entry.kind.clone()),
+                Arg::Text(entry.subject.clone()),
+                Arg::Text(hex::encode(entry.digest)),
+                Arg::Text(hex::encode(entry.prev)),
+                Arg::Text(hex::encode(entry.hash)),
+            ],
+        );
+    }
+    sql
+}
+
+/// A stored hash read back, or why it cannot be.
+pub(crate) fn parse_hash(table: &'static str, id: i64, text: &str) -> Result<Hash, StoreError> {
+    let mut hash = [0u8; 32];
+    hex::decode_to_slice(text, &mut hash).map_err(|err| StoreError::Corrupt {
+        table,
+        id,
+        reason: format!("{text:?} is not a SHA-256 in hex: {err}"),
+    })?;
+    Ok(hash)
+}
+
+/// Appends `$entries` (a `Vec<NewEntry>`) to the ledger inside `$tx`, after the last entry.
+/// On Postgres the ledger is locked first, so concurrent writers append one after the other;
+/// SQLite's write transactions already hold the only write lock from their start. Call it
+/// last in a transaction, so the lock is held briefly and always taken after any other.
+macro_rules! append_ledger_in {
+    ($tx:expr, $dialect:expr, $entries:expr) => {{
+        use $crate::store::ledger::{insert_entries, parse_hash, LEDGER_ROW_VALUES};
+        use $crate::store::sql::run_each;
+        let dialect: $crate::store::sql::Dialect = $dialect;
+        let new: Vec<$crate::store::ledger::NewEntry> = $entries;
+        if !new.is_empty() {
+            if !dialect.assign_ids {
+                sqlx::query("lock table ledger in exclusive mode")
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            let last: Option<(i64, String)> =
+                sqlx::query_as("select seq, hash from ledger order by seq desc limit 1")
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let (mut seq, mut prev) = match last {
+                Some((seq, hash)) => (seq as u64, parse_hash("ledger", seq, &hash)?),
+                None => (0, $crate::ledger::GENESIS),
+            };
+            let at = chrono::Utc::now();
+            let mut entries = Vec::with_capacity(new.len());
+            for entry in new {
+                seq += 1;
+                let entry = $crate::ledger::Entry::next(
+                    seq,
+                    prev,
+                    at,
+                    entry.kind,
+                    &entry.subject,
+                    entry.digest,
+                );
+                prev = entry.hash;
+                entries.push(entry);
+            }
+            let per_statement = dialect.rows_per_statement(LEDGER_ROW_VALUES);
+            run_each!(dialect, entries
+                .chunks(per_statement)
+                .map(|chunk| insert_entries(dialect.insert, chunk))
+                => query.execute(&mut *$tx), |_done: _| {});
+        }
+    }};
+}
+pub(crate) use append_ledger_in;
+
+/// What `attest verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerReport {
+    /// Entries read.
+    pub size: u64,
+    /// Checkpoints checked (stored and exported), and the largest size they covered.
+    pub checkpoints: usize,
+    pub checkpointed_size: u64,
+    /// Stored checkpoints not checked, for want of the public key.
+    pub checkpoints_unchecked: usize,
+    /// Deliveries compared with their entries.
+    pub deliveries_checked: u64,
+    /// Deliveries stored before the ledger began (no entry names them, rightly).
+    pub deliveries_before_ledger: u64,
+    /// In the order found; at most [`ledger::MAX_PROBLEMS`], with `more_problems` counted.
+    pub problems: Vec<Problem>,
+    pub more_problems: u64,
+}
+
+impl LedgerReport {
+    pub fn is_sound(&self) -> bool {
+        self.problems.is_empty() && self.more_problems == 0
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    seq: i64,
+    at_us: i64,
+    kind: String,
+    subject: String,
+    digest: String,
+    prev: String,
+    hash: String,
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<Entry, StoreError> {
+        Ok(Entry {
+            seq: u64::try_from(self.seq).map_err(|_| StoreError::Corrupt {
+                table: "ledger",
+                id: self.seq,
+                reason: "negative sequence number".into(),
+            })?,
+            at: from_micros("ledger", self.seq, self.at_us)?,
+            digest: parse_hash("ledger", self.seq, &self.digest)?,
+            prev: parse_hash("ledger", self.seq, &self.prev)?,
+            hash: parse_hash("ledger", self.seq, &self.hash)?,
+            kind: self.kind,
+            subject: self.subject,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckpointRow {
+    size: i64,
+    root: String,
+    at_us: i64,
+    public_key: String,
+    signature: String,
+}
+
+impl CheckpointRow {
+    fn into_checkpoint(self) -> Result<Checkpoint, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            table: "ledger_checkpoints",
+            id: self.size,
+            reason,
+        };
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(&self.public_key, &mut key)
+            .map_err(|err| corrupt(format!("public key: {err}")))?;
+        let mut signature = [0u8; 64];
+        hex::decode_to_slice(&self.signature, &mut signature)
+            .map_err(|err| corrupt(format!("signature: {err}")))?;
+        Ok(Checkpoint {
+            size: u64::try_from(self.size).map_err(|_| corrupt("negative size".into()))?,
+            root: parse_hash("ledger_checkpoints", self.size, &self.root)?,
+            at: from_micros("ledger_checkpoints", self.size, self.at_us)?,
+            key,
+            signature,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: i64,
+    source: String,
+    delivery_key: String,
+    received_at_us: i64,
+    body: Vec<u8>,
+}
+
+impl Store {
+    /// Signs the ledger's tree head as it stands with `key`, stores the checkpoint and returns
+    /// it (to be exported: kept outside the database, it shows a cut tail even if these rows
+    /// are deleted too).
+    pub async fn checkpoint_ledger(
+        &self,
+        key: &SigningKey,
+        at: DateTime<Utc>,
+    ) -> Result<Checkpoint, StoreError> {
+        let mut hashes = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let page: Vec<(i64, String)> = on_engine!(self, pool => {
+                sqlx::query_as("select seq, hash from ledger where seq > $1 order by seq limit $2")
+                    .bind(after)
+                    .bind(VERIFY_PAGE)
+                    .fetch_all(pool)
+                    .await?
+            });
+            let Some(&(last, _)) = page.last() else {
+                break;
+            };
+            for (seq, hash) in &page {
+                hashes.push(parse_hash("ledger", *seq, hash)?);
+            }
+            after = last;
+        }
+        let checkpoint = Checkpoint::sign(&hashes, at, key);
+        on_engine!(self, pool => {
+            sqlx::query(
+                "insert into ledger_checkpoints (size, root, at_us, public_key, signature) \
+                 values ($1, $2, $3, $4, $5) on conflict (size) do nothing",
+            )
+            .bind(checkpoint.size as i64)
+            .bind(hex::encode(checkpoint.root))
+            .bind(checkpoint.at.timestamp_micros())
+            .bind(hex::encode(checkpoint.key))
+            .bind(hex::encode(checkpoint.signature))
+            .execute(pool)
+            .await?;
+        });
+        Ok(checkpoint)
+    }
+
+    /// The checkpoints stored beside the ledger, smallest first.
+    pub async fn ledger_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows: Vec<CheckpointRow> = on_engine!(self, pool => {
+            sqlx::query_as(
+                "select size, root, at_us, public_key, signature from ledger_checkpoints \
+                 order by size",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(CheckpointRow::into_checkpoint)
+            .collect()
+    }
+
+    /// Recomputes the ledger from its first entry: each entry's hash and link, each recorded
+    /// delivery from its stored bytes, deliveries no entry names, and the checkpoints stored
+    /// and `exported` against `key` (stored ones are left unchecked without a key).
+    pub async fn verify_ledger(
+        &self,
+        key: Option<&VerifyingKey>,
+        exported: &[Checkpoint],
+    ) -> Result<LedgerReport, StoreError> {
+        let mut verifier = Verifier::new();
+        let mut recorded: HashSet<i64> = HashSet::new();
+        let mut first_recorded: Option<i64> = None;
+        let mut deliveries_checked = 0u64;
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<EntryRow> = on_engine!(self, pool => {
+                sqlx::query_as(
+                    "select seq, at_us, kind, subject, digest, prev, hash from ledger \
+                     where seq > $1 order by seq limit $2",
+                )
+                .bind(after)
+                .bind(VERIFY_PAGE)
+                .fetch_all(pool)
+                .await?
+            });
+            let Some(last) = rows.last().map(|row| row.seq) else {
+                break;
+            };
+            after = last;
+            let entries = rows
+                .into_iter()
+                .map(EntryRow::into_entry)
+                .collect::<Result<Vec<_>, _>>()?;
+            // The deliveries this page records, by id.
+            let mut wanted: Vec<(i64, &Entry)> = Vec::new();
+            for entry in &entries {
+                verifier.entry(entry);
+                if entry.kind == DELIVERY {
+                    match entry
+                        .subject
+                        .strip_prefix("deliveries/")
+                        .and_then(|id| id.parse::<i64>().ok())
+                    {
+                        Some(id) => wanted.push((id, entry)),
+                        None => verifier.record_problem(Problem::RecordMissing {
+                            seq: entry.seq,
+                            subject: entry.subject.clone(),
+                        }),
+                    }
+                }
+            }
+            let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
+            let mut stored = std::collections::HashMap::new();
+            for chunk in ids.chunks(500) {
+                let mut sql = Sql::new(
+                    "select id, source, delivery_key, received_at_us, body from deliveries \
+                     where id in ",
+                );
+                sql.id_list(chunk);
+                let rows: Vec<DeliveryRow> = on_engine!(self, pool => {
+                    bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                });
+                stored.extend(rows.into_iter().map(|row| (row.id, row)));
+            }
+            for (id, entry) in wanted {
+                first_recorded = Some(first_recorded.map_or(id, |first| first.min(id)));
+                recorded.insert(id);
+                deliveries_checked += 1;
+                let Some(row) = stored.get(&id) else {
+                    verifier.record_problem(Problem::RecordMissing {
+                        seq: entry.seq,
+                        subject: entry.subject.clone(),
+                    });
+                    continue;
+                };
+                let digest = delivery_digest(
+                    &row.source,
+                    &row.delivery_key,
+                    row.received_at_us,
+                    &hex::encode(Sha256::digest(&row.body)),
+                );
+                if digest != entry.digest {
+                    verifier.record_problem(Problem::RecordChanged {
+                        seq: entry.seq,
+                        subject: entry.subject.clone(),
+                    });
+                }
+            }
+        }
+        // Every delivery stored since the first one recorded must be recorded.
+        let mut deliveries_before_ledger = 0u64;
+        let mut after = 0i64;
+        loop {
+            let ids: Vec<(i64,)> = on_engine!(self, pool => {
+                sqlx::query_as("select id from deliveries where id > $1 order by id limit $2")
+                    .bind(after)
+                    .bind(VERIFY_PAGE * 4)
+                    .fetch_all(pool)
+                    .await?
+            });
+            let Some(&(last,)) = ids.last() else {
+                break;
+            };
+            after = last;
+            for (id,) in ids {
+                match first_recorded {
+                    Some(first) if id >= first => {
+                        if !recorded.contains(&id) {
+                            verifier.record_problem(Problem::Unrecorded {
+                                subject: delivery_subject(id),
+                            });
+                        }
+                    }
+                    _ => deliveries_before_ledger += 1,
+                }
+            }
+        }
+        let stored_checkpoints = self.ledger_checkpoints().await?;
+        let mut checked = 0;
+        let mut checkpointed_size = 0;
+        let mut unchecked = 0;
+        for checkpoint in stored_checkpoints.iter().chain(exported) {
+            match key {
+                Some(key) => {
+                    verifier.checkpoint(checkpoint, key);
+                    checked += 1;
+                    checkpointed_size = checkpointed_size.max(checkpoint.size);
+                }
+                None => unchecked += 1,
+            }
+        }
+        let size = verifier.size();
+        let (problems, more_problems) = verifier.finish();
+        Ok(LedgerReport {
+            size,
+            checkpoints: checked,
+            checkpointed_size,
+            checkpoints_unchecked: unchecked,
+            deliveries_checked,
+            deliveries_before_ledger,
+            problems,
+            more_problems,
+        })
+    }
+}

@@ -1,0 +1,285 @@
+//! The ledger suite, on both engines: every stored delivery is recorded in the same
+//! transaction, and `verify_ledger` finds each kind of tampering done to the database directly,
+//! naming the entry or record.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::support::fixtures;
+use chrono::{TimeZone, Utc};
+use domain::import;
+use domain::ingest::{self, GithubRequest};
+use domain::ledger::{Problem, SigningKey};
+use domain::signature::{github_signature, Secrets};
+use domain::store::ledger::LedgerReport;
+use domain::store::Store;
+
+const SECRET: &str = "ledger-suite-secret";
+
+crate::on_both_engines!(
+    every_stored_delivery_is_recorded_once,
+    edited_and_missing_records_are_named,
+    edited_removed_and_reordered_entries_are_named,
+    deliveries_written_around_attest_are_found,
+    a_cut_tail_is_found_against_an_exported_checkpoint,
+);
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[7; 32])
+}
+
+/// Runs SQL on the store's own connection, as someone with database access would.
+async fn tamper(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        Store::Postgres(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+    }
+}
+
+async fn webhook(store: &Store, delivery: &str, fixture: &str) {
+    let body = std::fs::read(fixtures().join("github/webhooks").join(fixture)).unwrap();
+    let request = GithubRequest {
+        event: Some("push".to_owned()),
+        delivery: Some(delivery.to_owned()),
+        signature: Some(github_signature(SECRET.as_bytes(), &body)),
+        headers: Vec::new(),
+        received_at: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+        body,
+    };
+    let delivery =
+        ingest::github_delivery(&Secrets::from_comma_separated(SECRET), request).unwrap();
+    ingest::ingest(store, vec![delivery]).await.unwrap();
+}
+
+/// Three webhooks, then a CloudTrail file import (29 records): the ledger's deliveries 1–3
+/// and 4–32, the first time. Returns how many entries were added.
+async fn fill(store: &Store) -> u64 {
+    let before = store.verify_ledger(None, &[]).await.unwrap().size;
+    for n in 1..=3 {
+        webhook(store, &format!("d-{n}"), "push/payload.json").await;
+    }
+    let file = fixtures().join(
+        "aws-cloudtrail/stratus-red-team-detonation-logs/aws.execution.ssm-start-session.json",
+    );
+    import::import_cloudtrail(store, &[file], &mut |_| {})
+        .await
+        .unwrap();
+    store.verify_ledger(None, &[]).await.unwrap().size - before
+}
+
+async fn verify(store: &Store) -> LedgerReport {
+    store
+        .verify_ledger(Some(&key().verifying_key()), &[])
+        .await
+        .unwrap()
+}
+
+async fn every_stored_delivery_is_recorded_once(store: &Store) {
+    let empty = verify(store).await;
+    assert!(empty.is_sound() && empty.size == 0, "{empty:?}");
+    let stored = fill(store).await;
+    assert_eq!(stored, 32);
+    // A redelivery and a re-import store nothing, and record nothing.
+    webhook(store, "d-2", "push/payload.json").await;
+    assert_eq!(fill(store).await, 0);
+    let report = verify(store).await;
+    assert!(report.is_sound(), "{report:?}");
+    assert_eq!(report.size, stored);
+    assert_eq!(report.deliveries_checked, stored);
+    assert_eq!(report.deliveries_before_ledger, 0);
+
+    // A checkpoint signs the head; the ledger goes on and both still verify.
+    let checkpoint = store.checkpoint_ledger(&key(), Utc::now()).await.unwrap();
+    assert_eq!(checkpoint.size, stored);
+    webhook(store, "d-9", "push/payload.json").await;
+    let report = verify(store).await;
+    assert!(report.is_sound(), "{report:?}");
+    assert_eq!((report.size, report.checkpoints), (stored + 1, 1));
+    // Without the public key the checkpoint is not checked, and the report says so.
+    let keyless = store.verify_ledger(None, &[]).await.unwrap();
+    assert_eq!((keyless.checkpoints, keyless.checkpoints_unchecked), (0, 1));
+    // Signed by another key, the stored checkpoint is refused.
+    let other = SigningKey::from_bytes(&[8; 32]).verifying_key();
+    let report = store.verify_ledger(Some(&other), &[]).await.unwrap();
+    assert_eq!(
+        report.problems,
+        vec![Problem::BadSignature { size: stored }]
+    );
+}
+
+async fn edited_and_missing_records_are_named(store: &Store) {
+    fill(store).await;
+    // A delivery's body edited (its stored digest too, to hide it).
+    tamper(
+        store,
+        "update deliveries set body = body || body, body_sha256 = 'x' where id = 2",
+    )
+    .await;
+    // Another's key changed.
+    tamper(
+        store,
+        "update deliveries set delivery_key = 'forged' where id = 5",
+    )
+    .await;
+    let report = verify(store).await;
+    assert_eq!(
+        report.problems,
+        vec![
+            Problem::RecordChanged {
+                seq: 2,
+                subject: "deliveries/2".into()
+            },
+            Problem::RecordChanged {
+                seq: 5,
+                subject: "deliveries/5".into()
+            },
+        ]
+    );
+    // A delivery deleted, with its events.
+    tamper(
+        store,
+        "delete from event_targets where event_id in (select id from events where delivery_id = 3)",
+    )
+    .await;
+    tamper(store, "delete from events where delivery_id = 3").await;
+    tamper(store, "delete from deliveries where id = 3").await;
+    let report = verify(store).await;
+    assert_eq!(
+        report.problems[1],
+        Problem::RecordMissing {
+            seq: 3,
+            subject: "deliveries/3".into()
+        }
+    );
+    assert_eq!(
+        report.problems[1].to_string(),
+        "deliveries/3, recorded by entry 3, is gone"
+    );
+}
+
+async fn edited_removed_and_reordered_entries_are_named(store: &Store) {
+    let size = fill(store).await;
+    tamper(
+        store,
+        "update ledger set subject = 'deliveries/999' where seq = 2",
+    )
+    .await;
+    assert_eq!(
+        verify(store).await.problems,
+        vec![
+            Problem::Edited { seq: 2 },
+            Problem::RecordMissing {
+                seq: 2,
+                subject: "deliveries/999".into()
+            },
+            // And delivery 2 is recorded nowhere now.
+            Problem::Unrecorded {
+                subject: "deliveries/2".into()
+            },
+        ]
+    );
+    tamper(
+        store,
+        "update ledger set subject = 'deliveries/2' where seq = 2",
+    )
+    .await;
+    assert!(verify(store).await.is_sound());
+
+    // Entry 4 removed: a gap, and delivery 4 no longer recorded.
+    tamper(store, "delete from ledger where seq = 4").await;
+    assert_eq!(
+        verify(store).await.problems,
+        vec![
+            Problem::Missing {
+                expected: 4,
+                found: 5
+            },
+            Problem::Unrecorded {
+                subject: "deliveries/4".into()
+            },
+        ]
+    );
+
+    // Two entries swapped (each keeping its number).
+    tamper(store, "update ledger set seq = -6 where seq = 6").await;
+    tamper(store, "update ledger set seq = 6 where seq = 7").await;
+    tamper(store, "update ledger set seq = 7 where seq = -6").await;
+    let problems = verify(store).await.problems;
+    assert!(
+        problems.contains(&Problem::Edited { seq: 6 }),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&Problem::Edited { seq: 7 }),
+        "{problems:?}"
+    );
+    assert_eq!(size, 32);
+}
+
+async fn deliveries_written_around_attest_are_found(store: &Store) {
+    fill(store).await;
+    let (id,): (i64,) = match store {
+        Store::Sqlite(pool) => sqlx::query_as("select max(id) + 1 from deliveries")
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        Store::Postgres(pool) => sqlx::query_as("select max(id) + 1 from deliveries")
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+    };
+    tamper(
+        store,
+        &format!(
+            "insert into deliveries (id, source, delivery_key, received_at_us, headers, body, \
+             body_sha256, status) values ({id}, 'github', 'slipped-in', 0, '{{}}', '', '', 'normalized')"
+        ),
+    )
+    .await;
+    assert_eq!(
+        verify(store).await.problems,
+        vec![Problem::Unrecorded {
+            subject: format!("deliveries/{id}")
+        }]
+    );
+}
+
+async fn a_cut_tail_is_found_against_an_exported_checkpoint(store: &Store) {
+    let size = fill(store).await;
+    let exported = store.checkpoint_ledger(&key(), Utc::now()).await.unwrap();
+    // The last two entries, their deliveries (with events) and the stored checkpoint removed:
+    // what is left is a sound chain.
+    for id in [size - 1, size] {
+        tamper(
+            store,
+            &format!(
+                "delete from event_targets where event_id in \
+                 (select id from events where delivery_id = {id})"
+            ),
+        )
+        .await;
+        tamper(
+            store,
+            &format!("delete from events where delivery_id = {id}"),
+        )
+        .await;
+        tamper(store, &format!("delete from deliveries where id = {id}")).await;
+        tamper(store, &format!("delete from ledger where seq = {id}")).await;
+    }
+    tamper(store, "delete from ledger_checkpoints").await;
+    assert!(verify(store).await.is_sound());
+    let report = store
+        .verify_ledger(Some(&key().verifying_key()), &[exported])
+        .await
+        .unwrap();
+    assert_eq!(
+        report.problems,
+        vec![Problem::Truncated {
+            checkpoint_size: size,
+            ledger_size: size - 2
+        }]
+    );
+}
