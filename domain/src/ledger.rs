@@ -165,6 +165,54 @@ impl Checkpoint {
         }
     }
 
+    /// The checkpoint as a small text file, to keep outside the database: the signed
+    /// statement, then the key and the signature in hex.
+    pub fn to_text(&self) -> String {
+        format!(
+            "{}key {}\nsignature {}\n",
+            Checkpoint::statement(self.size, &self.root, self.at),
+            hex::encode(self.key),
+            hex::encode(self.signature)
+        )
+    }
+
+    /// Reads [`Checkpoint::to_text`] back, or says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Checkpoint, String> {
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        let [tag, size, root, at, key, signature] = lines.as_slice() else {
+            return Err(format!(
+                "a checkpoint file has six lines ({CHECKPOINT_TAG}, size, root, time, key, \
+                 signature); this one has {}",
+                lines.len()
+            ));
+        };
+        if *tag != CHECKPOINT_TAG {
+            return Err(format!(
+                "the first line must be {CHECKPOINT_TAG}, not {tag:?}"
+            ));
+        }
+        let size = size
+            .parse::<u64>()
+            .map_err(|_| format!("size {size:?} is not a number"))?;
+        let root = hex_array::<32>("root", root)?;
+        let at = DateTime::parse_from_rfc3339(at)
+            .map_err(|err| format!("time {at:?}: {err}"))?
+            .with_timezone(&Utc);
+        let key = key
+            .strip_prefix("key ")
+            .ok_or("the fifth line must be `key <hex>`")?;
+        let signature = signature
+            .strip_prefix("signature ")
+            .ok_or("the sixth line must be `signature <hex>`")?;
+        Ok(Checkpoint {
+            size,
+            root,
+            at,
+            key: hex_array::<32>("key", key)?,
+            signature: hex_array::<64>("signature", signature)?,
+        })
+    }
+
     /// Whether `key` signed this checkpoint as it stands.
     pub fn signed_by(&self, key: &VerifyingKey) -> bool {
         self.key == key.to_bytes()
@@ -175,6 +223,32 @@ impl Checkpoint {
                 )
                 .is_ok()
     }
+}
+
+fn hex_array<const N: usize>(what: &str, text: &str) -> Result<[u8; N], String> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(text.trim(), &mut out)
+        .map_err(|err| format!("{what}: expected {N} bytes in hex ({err})"))?;
+    Ok(out)
+}
+
+/// A new Ed25519 signing key from the operating system's random source.
+pub fn generate_key() -> SigningKey {
+    SigningKey::generate(&mut rand::rngs::OsRng)
+}
+
+/// A signing key from its file: the 32-byte secret in hex.
+pub fn signing_key_from_hex(text: &str) -> Result<SigningKey, String> {
+    Ok(SigningKey::from_bytes(&hex_array::<32>(
+        "signing key",
+        text,
+    )?))
+}
+
+/// A public key from its hex form, as `attest ledger key` prints it.
+pub fn public_key_from_hex(text: &str) -> Result<VerifyingKey, String> {
+    VerifyingKey::from_bytes(&hex_array::<32>("public key", text)?)
+        .map_err(|err| format!("public key: {err}"))
 }
 
 /// Something wrong with a stored ledger, and where.

@@ -317,3 +317,42 @@ fn a_ledger_rewritten_from_the_start_lists_the_first_problems_and_counts_the_res
     assert_eq!(problems[0], Problem::Edited { seq: 1 });
     assert_eq!(more, 20);
 }
+
+#[test]
+fn checkpoints_and_keys_round_trip_through_their_text() {
+    let checkpoint = Checkpoint::sign(&hashes(&ledger(3)), at(3), &key(1));
+    let text = checkpoint.to_text();
+    assert!(
+        text.starts_with("attest-ledger-checkpoint-v1\n3\n"),
+        "{text}"
+    );
+    assert_eq!(Checkpoint::parse(&text), Ok(checkpoint.clone()));
+    assert!(Checkpoint::parse(&text)
+        .unwrap()
+        .signed_by(&key(1).verifying_key()));
+    for (bad, says) in [
+        ("", "six lines"),
+        (
+            &text.replace("attest-ledger-checkpoint-v1", "other"),
+            "first line",
+        ),
+        (&text.replacen("\n3\n", "\nthree\n", 1), "not a number"),
+        (&text.replace("key ", "kee "), "key <hex>"),
+        (&text.replace("signature ", "signature zz"), "signature"),
+    ] {
+        let err = Checkpoint::parse(bad).unwrap_err();
+        assert!(err.contains(says), "{err}");
+    }
+    let secret = hex::encode(key(1).to_bytes());
+    assert_eq!(
+        signing_key_from_hex(&secret).unwrap().to_bytes(),
+        key(1).to_bytes()
+    );
+    let public = hex::encode(key(1).verifying_key().to_bytes());
+    assert_eq!(
+        public_key_from_hex(&public).unwrap(),
+        key(1).verifying_key()
+    );
+    assert!(public_key_from_hex("abc").is_err());
+    assert_ne!(generate_key().to_bytes(), generate_key().to_bytes());
+}

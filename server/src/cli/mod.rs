@@ -3,6 +3,7 @@
 mod demo;
 pub use demo::load as demo_load;
 mod import;
+mod ledger;
 mod people;
 mod token;
 
@@ -52,6 +53,12 @@ pub enum Command {
     /// Who is who, corrected by hand: link or unlink accounts, merge or split people.
     #[command(subcommand)]
     People(people::PeopleCommand),
+    /// Check the ledger: recompute the hash chain and every recorded delivery, and check the
+    /// signed checkpoints; names each entry or record that changed. Exit code 1 if any did.
+    Verify(ledger::VerifyArgs),
+    /// The ledger's signing key and checkpoints.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
     /// Apply database migrations and exit (`serve` applies them too).
     Migrate,
 }
@@ -81,6 +88,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(command) => token::run(&store, command).await?,
         Command::People(command) => people::run(&store, command).await?,
+        Command::Verify(args) => ledger::verify(&store, args).await?,
+        Command::Ledger(command) => ledger::run(&store, command).await?,
         Command::Migrate => {
             println!(
                 "migrations applied to {}",

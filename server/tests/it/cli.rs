@@ -32,6 +32,9 @@ fn every_subcommand_has_help() {
         vec!["people", "--help"],
         vec!["people", "link", "--help"],
         vec!["people", "merge", "--help"],
+        vec!["verify", "--help"],
+        vec!["ledger", "key", "--help"],
+        vec!["ledger", "checkpoint", "--help"],
         vec!["migrate", "--help"],
     ] {
         let output = attest(&db, &args);
@@ -199,4 +202,120 @@ fn people_are_linked_by_hand_on_the_record() {
     );
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("is not a source"));
+}
+
+/// The ledger from the command line: a key, an import recorded, a checkpoint exported, a
+/// sound verify; then the database cut short and edited by hand, and verify says where.
+#[test]
+fn verify_finds_what_was_changed_behind_attests_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let db = format!("sqlite://{}", path.display());
+    let key_file = dir.path().join("ledger.key");
+    let key = attest(&db, &["ledger", "key", "--out", key_file.to_str().unwrap()]);
+    assert!(key.status.success());
+    let public = stdout(&key).trim().to_owned();
+    assert_eq!(public.len(), 64, "{public}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A key file is never overwritten.
+    assert!(
+        !attest(&db, &["ledger", "key", "--out", key_file.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let file = fixtures().join(
+        "aws-cloudtrail/stratus-red-team-detonation-logs/aws.execution.ssm-start-session.json",
+    );
+    assert!(
+        attest(&db, &["import", "cloudtrail", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let exported = dir.path().join("checkpoint.txt");
+    let signed = attest(
+        &db,
+        &[
+            "ledger",
+            "checkpoint",
+            "--key-file",
+            key_file.to_str().unwrap(),
+            "--export",
+            exported.to_str().unwrap(),
+        ],
+    );
+    assert!(signed.status.success());
+    assert!(stdout(&signed).starts_with("attest-ledger-checkpoint-v1\n29\n"));
+
+    let sound = attest(
+        &db,
+        &[
+            "verify",
+            "--public-key",
+            &public,
+            "--checkpoint",
+            exported.to_str().unwrap(),
+        ],
+    );
+    assert!(sound.status.success(), "{}", stdout(&sound));
+    let text = stdout(&sound);
+    assert!(
+        text.contains("ledger: 29 entries; 29 deliveries checked"),
+        "{text}"
+    );
+    assert!(
+        text.contains("checkpoints: 2 checked, covering up to entry 29"),
+        "{text}"
+    );
+    assert!(text.contains("sound:"), "{text}");
+
+    // Someone with the database file edits a delivery and removes the last entry.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = domain::store::Store::connect(&db).await.unwrap();
+        let domain::store::Store::Sqlite(pool) = &store else {
+            panic!("an SQLite store")
+        };
+        for sql in [
+            "update deliveries set body = x'7b7d' where id = 7",
+            "delete from ledger where seq = 29",
+            "delete from ledger_checkpoints",
+        ] {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        store.close().await;
+    });
+    let caught = attest(
+        &db,
+        &[
+            "verify",
+            "--public-key",
+            &public,
+            "--checkpoint",
+            exported.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(caught.status.code(), Some(1));
+    let text = stdout(&caught);
+    assert!(
+        text.contains("problem: deliveries/7 was changed after entry 7 recorded it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("problem: deliveries/29 is in no ledger entry"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "problem: the ledger was cut short: a checkpoint covers 29 entries, 28 are left"
+        ),
+        "{text}"
+    );
+    // An exported checkpoint cannot be checked without the key.
+    let keyless = attest(&db, &["verify", "--checkpoint", exported.to_str().unwrap()]);
+    assert!(!keyless.status.success());
 }
