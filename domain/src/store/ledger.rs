@@ -48,6 +48,47 @@ pub(crate) fn delivery_digest(
     ])
 }
 
+/// `person_link_log/<id>`: the subject of a decision by hand about who is who.
+pub(crate) fn decision_subject(id: i64) -> String {
+    format!("person_link_log/{id}")
+}
+
+/// A row of `person_link_log`, as its entry records it.
+pub(crate) struct DecisionFields<'a> {
+    pub at_us: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub email: &'a str,
+    pub source: Option<&'a str>,
+    pub account_id: Option<&'a str>,
+    pub other_email: Option<&'a str>,
+    pub reason: &'a str,
+}
+
+/// What a decision is recorded by: every column of its row, absent ones as empty with a
+/// marker so that none can stand for another.
+pub(crate) fn decision_digest(row: &DecisionFields<'_>) -> Hash {
+    let optional = |value: Option<&str>| match value {
+        Some(text) => format!("+{text}"),
+        None => "-".to_owned(),
+    };
+    let (source, account_id, other) = (
+        optional(row.source),
+        optional(row.account_id),
+        optional(row.other_email),
+    );
+    ledger::digest_of(&[
+        &row.at_us.to_be_bytes(),
+        row.actor.as_bytes(),
+        row.action.as_bytes(),
+        row.email.as_bytes(),
+        source.as_bytes(),
+        account_id.as_bytes(),
+        other.as_bytes(),
+        row.reason.as_bytes(),
+    ])
+}
+
 pub(crate) fn insert_entries(insert: &str, entries: &[Entry]) -> Sql {
     let mut sql = Sql::new(&format!(
         "{insert} ledger (seq, at_us, kind, subject, digest, prev, hash) values "
@@ -216,6 +257,19 @@ impl CheckpointRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct DecisionRow {
+    id: i64,
+    at_us: i64,
+    actor: String,
+    action: String,
+    email: String,
+    source: Option<String>,
+    account_id: Option<String>,
+    other_email: Option<String>,
+    reason: String,
+}
+
+#[derive(sqlx::FromRow)]
 struct DeliveryRow {
     id: i64,
     source: String,
@@ -268,6 +322,56 @@ impl Store {
         Ok(checkpoint)
     }
 
+    /// Compares decisions by hand with the entries that recorded them.
+    async fn check_decisions(
+        &self,
+        decisions: &[(i64, &Entry)],
+        verifier: &mut Verifier,
+        recorded: &mut HashSet<i64>,
+    ) -> Result<(), StoreError> {
+        for chunk in decisions.chunks(500) {
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+            let mut sql = Sql::new(
+                "select id, at_us, actor, action, email, source, account_id, other_email, reason \
+                 from person_link_log where id in ",
+            );
+            sql.id_list(&ids);
+            let rows: Vec<DecisionRow> = on_engine!(self, pool => {
+                bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+            });
+            let rows: std::collections::HashMap<i64, DecisionRow> =
+                rows.into_iter().map(|row| (row.id, row)).collect();
+            for (id, entry) in chunk {
+                recorded.insert(*id);
+                let same = rows.get(id).map(|row| {
+                    decision_digest(&DecisionFields {
+                        at_us: row.at_us,
+                        actor: &row.actor,
+                        action: &row.action,
+                        email: &row.email,
+                        source: row.source.as_deref(),
+                        account_id: row.account_id.as_deref(),
+                        other_email: row.other_email.as_deref(),
+                        reason: &row.reason,
+                    }) == entry.digest
+                });
+                let subject = entry.subject.clone();
+                match same {
+                    None => verifier.record_problem(Problem::RecordMissing {
+                        seq: entry.seq,
+                        subject,
+                    }),
+                    Some(false) => verifier.record_problem(Problem::RecordChanged {
+                        seq: entry.seq,
+                        subject,
+                    }),
+                    Some(true) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The checkpoints stored beside the ledger, smallest first.
     pub async fn ledger_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows: Vec<CheckpointRow> = on_engine!(self, pool => {
@@ -295,6 +399,7 @@ impl Store {
         let mut recorded: HashSet<i64> = HashSet::new();
         let mut first_recorded: Option<i64> = None;
         let mut deliveries_checked = 0u64;
+        let mut decisions_recorded: HashSet<i64> = HashSet::new();
         let mut after = 0i64;
         loop {
             let rows: Vec<EntryRow> = on_engine!(self, pool => {
@@ -315,11 +420,24 @@ impl Store {
                 .into_iter()
                 .map(EntryRow::into_entry)
                 .collect::<Result<Vec<_>, _>>()?;
-            // The deliveries this page records, by id.
+            // The deliveries and decisions this page records, by id.
             let mut wanted: Vec<(i64, &Entry)> = Vec::new();
+            let mut decisions: Vec<(i64, &Entry)> = Vec::new();
             for entry in &entries {
                 verifier.entry(entry);
-                if entry.kind == DELIVERY {
+                if entry.kind.starts_with("person.") {
+                    match entry
+                        .subject
+                        .strip_prefix("person_link_log/")
+                        .and_then(|id| id.parse::<i64>().ok())
+                    {
+                        Some(id) => decisions.push((id, entry)),
+                        None => verifier.record_problem(Problem::RecordMissing {
+                            seq: entry.seq,
+                            subject: entry.subject.clone(),
+                        }),
+                    }
+                } else if entry.kind == DELIVERY {
                     match entry
                         .subject
                         .strip_prefix("deliveries/")
@@ -346,6 +464,8 @@ impl Store {
                 });
                 stored.extend(rows.into_iter().map(|row| (row.id, row)));
             }
+            self.check_decisions(&decisions, &mut verifier, &mut decisions_recorded)
+                .await?;
             for (id, entry) in wanted {
                 first_recorded = Some(first_recorded.map_or(id, |first| first.min(id)));
                 recorded.insert(id);
@@ -396,6 +516,23 @@ impl Store {
                         }
                     }
                     _ => deliveries_before_ledger += 1,
+                }
+            }
+        }
+        // Decisions are all recorded since the ledger began (none were made before it could
+        // record them but on databases older than the ledger).
+        if let Some(&first) = decisions_recorded.iter().min() {
+            let ids: Vec<(i64,)> = on_engine!(self, pool => {
+                sqlx::query_as("select id from person_link_log where id >= $1 order by id")
+                    .bind(first)
+                    .fetch_all(pool)
+                    .await?
+            });
+            for (id,) in ids {
+                if !decisions_recorded.contains(&id) {
+                    verifier.record_problem(Problem::Unrecorded {
+                        subject: decision_subject(id),
+                    });
                 }
             }
         }

@@ -734,6 +734,22 @@ impl Store {
             .bind(reason)
             .fetch_one(&mut *tx)
             .await?;
+            let source = account.as_ref().map(|a| a.source.as_str());
+            let account_id = account.as_ref().map(|a| a.account_id.as_str());
+            let recorded = vec![crate::store::ledger::NewEntry {
+                kind: decision_kind(action),
+                subject: crate::store::ledger::decision_subject(id),
+                digest: crate::store::ledger::decision_digest(&crate::store::ledger::DecisionFields {
+                    at_us,
+                    actor: decision.actor,
+                    action: action.as_str(),
+                    email: &email,
+                    source,
+                    account_id,
+                    other_email: other_email.as_deref(),
+                    reason,
+                }),
+            }];
             match (action, &account, &other) {
                 (LinkAction::Link | LinkAction::Unlink, Some(account), _) => {
                     let holder = (action == LinkAction::Link).then_some(&email);
@@ -773,6 +789,7 @@ impl Store {
                 }
                 _ => {}
             }
+            crate::store::ledger::append_ledger_in!(tx, self.dialect(), recorded);
             tx.commit().await?;
             (id, other_email)
         });
@@ -786,6 +803,16 @@ impl Store {
             other_email,
             reason: reason.to_owned(),
         })
+    }
+}
+
+/// The ledger kind of a decision by hand: `person.link`, `person.merge`, ….
+fn decision_kind(action: LinkAction) -> &'static str {
+    match action {
+        LinkAction::Link => "person.link",
+        LinkAction::Unlink => "person.unlink",
+        LinkAction::Merge => "person.merge",
+        LinkAction::Split => "person.split",
     }
 }
 

@@ -11,7 +11,7 @@ use domain::ingest::{self, GithubRequest};
 use domain::ledger::{Problem, SigningKey};
 use domain::signature::{github_signature, Secrets};
 use domain::store::ledger::LedgerReport;
-use domain::store::Store;
+use domain::store::{Decision, Store};
 
 const SECRET: &str = "ledger-suite-secret";
 
@@ -21,6 +21,7 @@ crate::on_both_engines!(
     edited_removed_and_reordered_entries_are_named,
     deliveries_written_around_attest_are_found,
     a_cut_tail_is_found_against_an_exported_checkpoint,
+    decisions_by_hand_are_recorded_and_checked,
 );
 
 fn key() -> SigningKey {
@@ -282,4 +283,67 @@ async fn a_cut_tail_is_found_against_an_exported_checkpoint(store: &Store) {
             ledger_size: size - 2
         }]
     );
+}
+
+/// A people import (one delivery), then two decisions by hand: each recorded after it, and a
+/// decision's reason rewritten afterwards is named.
+async fn decisions_by_hand_are_recorded_and_checked(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "email,name,github\nalice@example.com,Alice,alice\nali@example.com,Ali,ali-gh\n",
+    )
+    .unwrap();
+    let summary = import::import_files(
+        store,
+        import::ImportKind::People,
+        &import::ImportOptions::default(),
+        &[people],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.tally.new, 1);
+    let decision = |reason| Decision {
+        actor: "cli:auditor",
+        reason,
+        at: Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
+    };
+    store
+        .merge_people(
+            "alice@example.com",
+            "ali@example.com",
+            decision("same person"),
+        )
+        .await
+        .unwrap();
+    store
+        .split_people(
+            "alice@example.com",
+            "ali@example.com",
+            decision("not after all"),
+        )
+        .await
+        .unwrap();
+    // A refused decision records nothing.
+    assert!(store
+        .split_people("alice@example.com", "ali@example.com", decision("again"))
+        .await
+        .is_err());
+    let report = verify(store).await;
+    assert!(report.is_sound(), "{report:?}");
+    assert_eq!(report.size, 3);
+
+    tamper(
+        store,
+        "update person_link_log set reason = 'typo fixed' where action = 'merge'",
+    )
+    .await;
+    let problems = verify(store).await.problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let Problem::RecordChanged { seq: 2, subject } = &problems[0] else {
+        panic!("{problems:?}")
+    };
+    assert!(subject.starts_with("person_link_log/"), "{subject}");
 }
