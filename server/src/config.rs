@@ -20,6 +20,17 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: String,
 
+    /// The ledger's signing key (the file `attest ledger key` wrote). With it, `serve` signs a
+    /// checkpoint of the ledger at start and then every `--ledger-checkpoint-minutes` while
+    /// the ledger grows.
+    #[arg(long, env = "ATTEST_LEDGER_KEY_FILE", value_name = "FILE")]
+    pub ledger_key_file: Option<PathBuf>,
+
+    /// Minutes between the ledger's checkpoints (with `--ledger-key-file`).
+    #[arg(long, env = "ATTEST_LEDGER_CHECKPOINT_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub ledger_checkpoint_minutes: u64,
+
     /// Folder with the built front end (`pkg/` with the wasm bundle and CSS), as cargo-leptos
     /// writes it.
     #[arg(long, env = "ATTEST_SITE_ROOT", default_value = "target/site")]

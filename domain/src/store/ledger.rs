@@ -372,6 +372,26 @@ impl Store {
         Ok(())
     }
 
+    /// Signs a checkpoint when the ledger has grown since the last one stored (or has entries
+    /// and none is stored); `None` when there is nothing new to sign.
+    pub async fn checkpoint_if_grown(
+        &self,
+        key: &SigningKey,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Checkpoint>, StoreError> {
+        let (size, signed): (Option<i64>, Option<i64>) = on_engine!(self, pool => {
+            sqlx::query_as(
+                "select (select max(seq) from ledger), (select max(size) from ledger_checkpoints)",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        if size.unwrap_or(0) <= signed.unwrap_or(0) {
+            return Ok(None);
+        }
+        self.checkpoint_ledger(key, at).await.map(Some)
+    }
+
     /// The checkpoints stored beside the ledger, smallest first.
     pub async fn ledger_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows: Vec<CheckpointRow> = on_engine!(self, pool => {

@@ -81,6 +81,10 @@ async fn verify(store: &Store) -> LedgerReport {
 async fn every_stored_delivery_is_recorded_once(store: &Store) {
     let empty = verify(store).await;
     assert!(empty.is_sound() && empty.size == 0, "{empty:?}");
+    assert_eq!(
+        store.checkpoint_if_grown(&key(), Utc::now()).await.unwrap(),
+        None
+    );
     let stored = fill(store).await;
     assert_eq!(stored, 32);
     // A redelivery and a re-import store nothing, and record nothing.
@@ -92,9 +96,17 @@ async fn every_stored_delivery_is_recorded_once(store: &Store) {
     assert_eq!(report.deliveries_checked, stored);
     assert_eq!(report.deliveries_before_ledger, 0);
 
-    // A checkpoint signs the head; the ledger goes on and both still verify.
-    let checkpoint = store.checkpoint_ledger(&key(), Utc::now()).await.unwrap();
+    // A checkpoint signs the head, once: the ledger has not grown since.
+    let checkpoint = store
+        .checkpoint_if_grown(&key(), Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(checkpoint.size, stored);
+    assert_eq!(
+        store.checkpoint_if_grown(&key(), Utc::now()).await.unwrap(),
+        None
+    );
     webhook(store, "d-9", "push/payload.json").await;
     let report = verify(store).await;
     assert!(report.is_sound(), "{report:?}");

@@ -107,10 +107,7 @@ pub async fn run(store: &Store, command: LedgerCommand) -> anyhow::Result<ExitCo
             println!("{}", hex::encode(key.verifying_key().to_bytes()));
         }
         LedgerCommand::Checkpoint { key_file, export } => {
-            let text = std::fs::read_to_string(&key_file)
-                .with_context(|| format!("reading the signing key {}", key_file.display()))?;
-            let key = signing_key_from_hex(&text)
-                .map_err(|err| anyhow::anyhow!("{}: {err}", key_file.display()))?;
+            let key = read_signing_key(&key_file)?;
             let checkpoint = store.checkpoint_ledger(&key, Utc::now()).await?;
             if let Some(path) = export {
                 std::fs::write(&path, checkpoint.to_text())
@@ -138,4 +135,32 @@ fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
     file.write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// The signing key in `path`, as `attest ledger key` wrote it.
+pub fn read_signing_key(path: &Path) -> anyhow::Result<domain::ledger::SigningKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the ledger's signing key {}", path.display()))?;
+    signing_key_from_hex(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
+}
+
+/// `serve`'s checkpoints: one at start, then one each `every` while the ledger grows. A
+/// failure is logged and tried again next time; the ledger itself is never at risk.
+pub async fn checkpoint_every(
+    store: Store,
+    key: domain::ledger::SigningKey,
+    every: std::time::Duration,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.checkpoint_if_grown(&key, Utc::now()).await {
+            Ok(Some(checkpoint)) => {
+                tracing::info!(size = checkpoint.size, "ledger checkpoint signed")
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "ledger checkpoint failed"),
+        }
+    }
 }

@@ -150,6 +150,15 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
             "no built front end here (run `cargo leptos build`); pages render without wasm and CSS"
         );
     }
+    if let Some(path) = &args.ledger_key_file {
+        let key = ledger::read_signing_key(path)?;
+        let every = std::time::Duration::from_secs(args.ledger_checkpoint_minutes * 60);
+        tokio::spawn(ledger::checkpoint_every(store.clone(), key, every));
+        tracing::info!(
+            minutes = args.ledger_checkpoint_minutes,
+            "the ledger is checkpointed while it grows"
+        );
+    }
     let state = AppState {
         store,
         hooks: Arc::new(hooks),
