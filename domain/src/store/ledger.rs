@@ -89,6 +89,31 @@ pub(crate) fn decision_digest(row: &DecisionFields<'_>) -> Hash {
     ])
 }
 
+/// The kinds of the entries that record API tokens created and revoked.
+pub(crate) const TOKEN_CREATED: &str = "token.created";
+pub(crate) const TOKEN_REVOKED: &str = "token.revoked";
+
+/// `api_tokens/<id>`.
+pub(crate) fn token_subject(id: i64) -> String {
+    format!("api_tokens/{id}")
+}
+
+/// What a token's creation is recorded by: its name, role, hash and creation time (what
+/// never changes about it afterwards).
+pub(crate) fn token_created_digest(name: &str, role: &str, token_hash: &str, at_us: i64) -> Hash {
+    ledger::digest_of(&[
+        name.as_bytes(),
+        role.as_bytes(),
+        token_hash.as_bytes(),
+        &at_us.to_be_bytes(),
+    ])
+}
+
+/// What a token's revocation is recorded by: its name and when.
+pub(crate) fn token_revoked_digest(name: &str, at_us: i64) -> Hash {
+    ledger::digest_of(&[name.as_bytes(), &at_us.to_be_bytes()])
+}
+
 pub(crate) fn insert_entries(insert: &str, entries: &[Entry]) -> Sql {
     let mut sql = Sql::new(&format!(
         "{insert} ledger (seq, at_us, kind, subject, digest, prev, hash) values "
@@ -270,6 +295,16 @@ struct DecisionRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    role: String,
+    token_hash: String,
+    created_at_us: i64,
+    revoked_at_us: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
 struct DeliveryRow {
     id: i64,
     source: String,
@@ -392,6 +427,59 @@ impl Store {
         self.checkpoint_ledger(key, at).await.map(Some)
     }
 
+    /// Compares API tokens with the entries that recorded their creation and revocation.
+    async fn check_tokens(
+        &self,
+        tokens: &[(i64, &Entry)],
+        verifier: &mut Verifier,
+        created: &mut HashSet<i64>,
+    ) -> Result<(), StoreError> {
+        for chunk in tokens.chunks(500) {
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+            let mut sql = Sql::new(
+                "select id, name, role, token_hash, created_at_us, revoked_at_us \
+                 from api_tokens where id in ",
+            );
+            sql.id_list(&ids);
+            let rows: Vec<TokenRow> = on_engine!(self, pool => {
+                bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+            });
+            let rows: std::collections::HashMap<i64, TokenRow> =
+                rows.into_iter().map(|row| (row.id, row)).collect();
+            for (id, entry) in chunk {
+                let same = rows.get(id).map(|row| {
+                    if entry.kind == TOKEN_CREATED {
+                        token_created_digest(
+                            &row.name,
+                            &row.role,
+                            &row.token_hash,
+                            row.created_at_us,
+                        ) == entry.digest
+                    } else {
+                        row.revoked_at_us
+                            .is_some_and(|at| token_revoked_digest(&row.name, at) == entry.digest)
+                    }
+                });
+                if entry.kind == TOKEN_CREATED {
+                    created.insert(*id);
+                }
+                let subject = entry.subject.clone();
+                match same {
+                    None => verifier.record_problem(Problem::RecordMissing {
+                        seq: entry.seq,
+                        subject,
+                    }),
+                    Some(false) => verifier.record_problem(Problem::RecordChanged {
+                        seq: entry.seq,
+                        subject,
+                    }),
+                    Some(true) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The checkpoints stored beside the ledger, smallest first.
     pub async fn ledger_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows: Vec<CheckpointRow> = on_engine!(self, pool => {
@@ -420,6 +508,7 @@ impl Store {
         let mut first_recorded: Option<i64> = None;
         let mut deliveries_checked = 0u64;
         let mut decisions_recorded: HashSet<i64> = HashSet::new();
+        let mut tokens_recorded: HashSet<i64> = HashSet::new();
         let mut after = 0i64;
         loop {
             let rows: Vec<EntryRow> = on_engine!(self, pool => {
@@ -443,9 +532,22 @@ impl Store {
             // The deliveries and decisions this page records, by id.
             let mut wanted: Vec<(i64, &Entry)> = Vec::new();
             let mut decisions: Vec<(i64, &Entry)> = Vec::new();
+            let mut tokens: Vec<(i64, &Entry)> = Vec::new();
             for entry in &entries {
                 verifier.entry(entry);
-                if entry.kind.starts_with("person.") {
+                if entry.kind == TOKEN_CREATED || entry.kind == TOKEN_REVOKED {
+                    match entry
+                        .subject
+                        .strip_prefix("api_tokens/")
+                        .and_then(|id| id.parse::<i64>().ok())
+                    {
+                        Some(id) => tokens.push((id, entry)),
+                        None => verifier.record_problem(Problem::RecordMissing {
+                            seq: entry.seq,
+                            subject: entry.subject.clone(),
+                        }),
+                    }
+                } else if entry.kind.starts_with("person.") {
                     match entry
                         .subject
                         .strip_prefix("person_link_log/")
@@ -485,6 +587,8 @@ impl Store {
                 stored.extend(rows.into_iter().map(|row| (row.id, row)));
             }
             self.check_decisions(&decisions, &mut verifier, &mut decisions_recorded)
+                .await?;
+            self.check_tokens(&tokens, &mut verifier, &mut tokens_recorded)
                 .await?;
             for (id, entry) in wanted {
                 first_recorded = Some(first_recorded.map_or(id, |first| first.min(id)));
@@ -552,6 +656,23 @@ impl Store {
                 if !decisions_recorded.contains(&id) {
                     verifier.record_problem(Problem::Unrecorded {
                         subject: decision_subject(id),
+                    });
+                }
+            }
+        }
+        // A token made around Attest would let its maker in: every token since the first
+        // recorded must have been recorded.
+        if let Some(&first) = tokens_recorded.iter().min() {
+            let ids: Vec<(i64,)> = on_engine!(self, pool => {
+                sqlx::query_as("select id from api_tokens where id >= $1 order by id")
+                    .bind(first)
+                    .fetch_all(pool)
+                    .await?
+            });
+            for (id,) in ids {
+                if !tokens_recorded.contains(&id) {
+                    verifier.record_problem(Problem::Unrecorded {
+                        subject: token_subject(id),
                     });
                 }
             }

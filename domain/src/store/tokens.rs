@@ -1,5 +1,9 @@
 //! API tokens at rest: only a SHA-256 of each token is stored, with its name, role and use.
 
+use super::ledger::{
+    append_ledger_in, token_created_digest, token_revoked_digest, token_subject, NewEntry,
+    TOKEN_CREATED, TOKEN_REVOKED,
+};
 use super::{from_micros, is_unique_violation, on_engine, to_micros, Store, StoreError};
 use crate::model::Role;
 use chrono::{DateTime, Utc};
@@ -38,6 +42,7 @@ fn into_record(
 }
 
 impl Store {
+    /// Stores a token (by its hash) and records its creation in the ledger, together.
     pub async fn create_token(
         &self,
         name: &str,
@@ -45,25 +50,38 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let result: Result<(i64,), sqlx::Error> = on_engine!(self, pool => {
-            sqlx::query_as(
+        let dialect = self.dialect();
+        let created_us = to_micros(now);
+        let result: Result<i64, StoreError> = on_engine!(self, pool => {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
                 "insert into api_tokens (name, role, token_hash, created_at_us) \
                  values ($1, $2, $3, $4) returning id",
             )
             .bind(name)
             .bind(role.as_str())
             .bind(token_hash)
-            .bind(to_micros(now))
-            .fetch_one(pool)
-            .await
+            .bind(created_us)
+            .fetch_one(&mut *tx)
+            .await;
+            match inserted {
+                Ok((id,)) => {
+                    let recorded = vec![NewEntry {
+                        kind: TOKEN_CREATED,
+                        subject: token_subject(id),
+                        digest: token_created_digest(name, role.as_str(), token_hash, created_us),
+                    }];
+                    append_ledger_in!(tx, dialect, recorded);
+                    tx.commit().await?;
+                    Ok(id)
+                }
+                Err(err) if is_unique_violation(&err) => Err(StoreError::Conflict(format!(
+                    "a token named {name:?} already exists"
+                ))),
+                Err(err) => Err(err.into()),
+            }
         });
-        match result {
-            Ok((id,)) => Ok(id),
-            Err(err) if is_unique_violation(&err) => Err(StoreError::Conflict(format!(
-                "a token named {name:?} already exists"
-            ))),
-            Err(err) => Err(err.into()),
-        }
+        result
     }
 
     /// The live token with this hash, if any, and marks it used (at most once a minute, so
@@ -115,18 +133,38 @@ impl Store {
         rows.into_iter().map(into_record).collect()
     }
 
-    /// Revokes the token named `name`; false when there is no live token of that name.
+    /// Revokes the token named `name` and records it in the ledger; false when there is no
+    /// live token of that name.
     pub async fn revoke_token(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let dialect = self.dialect();
+        let revoked_us = to_micros(now);
         let done = on_engine!(self, pool => {
-            sqlx::query(
-                "update api_tokens set revoked_at_us = $1 where name = $2 and revoked_at_us is null",
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let live: Option<(i64,)> = sqlx::query_as(
+                "select id from api_tokens where name = $1 and revoked_at_us is null",
             )
-            .bind(to_micros(now))
             .bind(name)
-            .execute(pool)
-            .await?
-            .rows_affected()
+            .fetch_optional(&mut *tx)
+            .await?;
+            match live {
+                None => false,
+                Some((id,)) => {
+                    sqlx::query("update api_tokens set revoked_at_us = $1 where id = $2")
+                        .bind(revoked_us)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let recorded = vec![NewEntry {
+                        kind: TOKEN_REVOKED,
+                        subject: token_subject(id),
+                        digest: token_revoked_digest(name, revoked_us),
+                    }];
+                    append_ledger_in!(tx, dialect, recorded);
+                    tx.commit().await?;
+                    true
+                }
+            }
         });
-        Ok(done > 0)
+        Ok(done)
     }
 }

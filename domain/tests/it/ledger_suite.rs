@@ -9,6 +9,7 @@ use chrono::{TimeZone, Utc};
 use domain::import;
 use domain::ingest::{self, GithubRequest};
 use domain::ledger::{Problem, SigningKey};
+use domain::model::Role;
 use domain::signature::{github_signature, Secrets};
 use domain::store::ledger::LedgerReport;
 use domain::store::{Decision, Store};
@@ -22,6 +23,7 @@ crate::on_both_engines!(
     deliveries_written_around_attest_are_found,
     a_cut_tail_is_found_against_an_exported_checkpoint,
     decisions_by_hand_are_recorded_and_checked,
+    tokens_made_or_revived_around_attest_are_found,
 );
 
 fn key() -> SigningKey {
@@ -38,6 +40,15 @@ async fn tamper(store: &Store, sql: &str) {
             sqlx::query(sql).execute(pool).await.unwrap();
         }
     }
+}
+
+/// The one number `sql` selects.
+async fn number(store: &Store, sql: &str) -> i64 {
+    let (n,): (i64,) = match store {
+        Store::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await.unwrap(),
+    };
+    n
 }
 
 async fn webhook(store: &Store, delivery: &str, fixture: &str) {
@@ -234,16 +245,7 @@ async fn edited_removed_and_reordered_entries_are_named(store: &Store) {
 
 async fn deliveries_written_around_attest_are_found(store: &Store) {
     fill(store).await;
-    let (id,): (i64,) = match store {
-        Store::Sqlite(pool) => sqlx::query_as("select max(id) + 1 from deliveries")
-            .fetch_one(pool)
-            .await
-            .unwrap(),
-        Store::Postgres(pool) => sqlx::query_as("select max(id) + 1 from deliveries")
-            .fetch_one(pool)
-            .await
-            .unwrap(),
-    };
+    let id = number(store, "select max(id) + 1 from deliveries").await;
     tamper(
         store,
         &format!(
@@ -358,4 +360,54 @@ async fn decisions_by_hand_are_recorded_and_checked(store: &Store) {
         panic!("{problems:?}")
     };
     assert!(subject.starts_with("person_link_log/"), "{subject}");
+}
+
+/// Tokens created and revoked through the store are recorded; one slipped into the table, and
+/// a revoked one brought back to life, are named.
+async fn tokens_made_or_revived_around_attest_are_found(store: &Store) {
+    let now = Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap();
+    store
+        .create_token("ci", Role::Auditor, "hash-ci", now)
+        .await
+        .unwrap();
+    store
+        .create_token("old", Role::Admin, "hash-old", now)
+        .await
+        .unwrap();
+    assert!(store.revoke_token("old", now).await.unwrap());
+    // A refused creation (the name is taken) and a revocation of nothing record nothing.
+    assert!(store
+        .create_token("ci", Role::Admin, "hash-x", now)
+        .await
+        .is_err());
+    assert!(!store.revoke_token("nobody", now).await.unwrap());
+    let report = verify(store).await;
+    assert!(report.is_sound(), "{report:?}");
+    assert_eq!(report.size, 3);
+
+    tamper(
+        store,
+        "insert into api_tokens (name, role, token_hash, created_at_us) \
+         values ('backdoor', 'admin', 'hash-backdoor', 0)",
+    )
+    .await;
+    tamper(
+        store,
+        "update api_tokens set revoked_at_us = null where name = 'old'",
+    )
+    .await;
+    let problems = verify(store).await.problems;
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        matches!(&problems[0], Problem::RecordChanged { seq: 3, subject } if subject == "api_tokens/2"),
+        "{problems:?}"
+    );
+    // (Postgres spent an id on the refused creation; SQLite did not.)
+    let backdoor = number(store, "select id from api_tokens where name = 'backdoor'").await;
+    assert_eq!(
+        problems[1],
+        Problem::Unrecorded {
+            subject: format!("api_tokens/{backdoor}")
+        }
+    );
 }
