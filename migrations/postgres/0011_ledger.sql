@@ -12,7 +12,6 @@ create table ledger (
     prev text not null,
     hash text not null
 );
-create index ledger_subject on ledger (kind, subject);
 
 -- Signed tree heads: the ledger's size and Merkle root at a moment, signed with an Ed25519
 -- key kept outside the database (`attest ledger checkpoint`). Exported copies let a cut tail
