@@ -9,7 +9,7 @@ use crate::ledger::{self, Checkpoint, Entry, Hash, Problem, Verifier};
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Values per ledger row, for sizing multi-row inserts.
 pub(crate) const LEDGER_ROW_VALUES: usize = 7;
@@ -27,9 +27,10 @@ pub(crate) struct NewEntry {
 /// The kind of the entries that record stored deliveries.
 pub(crate) const DELIVERY: &str = "delivery";
 
-/// `deliveries/<id>`: the subject of a delivery's entry.
+/// `deliveries/<id>`: the subject of a delivery's entry (each subject is its table's name,
+/// then the row's id).
 pub(crate) fn delivery_subject(id: i64) -> String {
-    format!("deliveries/{id}")
+    format!("{}/{id}", Table::Deliveries.name())
 }
 
 /// What a delivery is recorded by: its source, key, when it was received and the SHA-256 of
@@ -50,7 +51,7 @@ pub(crate) fn delivery_digest(
 
 /// `person_link_log/<id>`: the subject of a decision by hand about who is who.
 pub(crate) fn decision_subject(id: i64) -> String {
-    format!("person_link_log/{id}")
+    format!("{}/{id}", Table::Decisions.name())
 }
 
 /// A row of `person_link_log`, as its entry records it.
@@ -95,7 +96,7 @@ pub(crate) const TOKEN_REVOKED: &str = "token.revoked";
 
 /// `api_tokens/<id>`.
 pub(crate) fn token_subject(id: i64) -> String {
-    format!("api_tokens/{id}")
+    format!("{}/{id}", Table::Tokens.name())
 }
 
 /// What a token's creation is recorded by: its name, role, hash and creation time (what
@@ -357,56 +358,6 @@ impl Store {
         Ok(checkpoint)
     }
 
-    /// Compares decisions by hand with the entries that recorded them.
-    async fn check_decisions(
-        &self,
-        decisions: &[(i64, &Entry)],
-        verifier: &mut Verifier,
-        recorded: &mut HashSet<i64>,
-    ) -> Result<(), StoreError> {
-        for chunk in decisions.chunks(500) {
-            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-            let mut sql = Sql::new(
-                "select id, at_us, actor, action, email, source, account_id, other_email, reason \
-                 from person_link_log where id in ",
-            );
-            sql.id_list(&ids);
-            let rows: Vec<DecisionRow> = on_engine!(self, pool => {
-                bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
-            });
-            let rows: std::collections::HashMap<i64, DecisionRow> =
-                rows.into_iter().map(|row| (row.id, row)).collect();
-            for (id, entry) in chunk {
-                recorded.insert(*id);
-                let same = rows.get(id).map(|row| {
-                    decision_digest(&DecisionFields {
-                        at_us: row.at_us,
-                        actor: &row.actor,
-                        action: &row.action,
-                        email: &row.email,
-                        source: row.source.as_deref(),
-                        account_id: row.account_id.as_deref(),
-                        other_email: row.other_email.as_deref(),
-                        reason: &row.reason,
-                    }) == entry.digest
-                });
-                let subject = entry.subject.clone();
-                match same {
-                    None => verifier.record_problem(Problem::RecordMissing {
-                        seq: entry.seq,
-                        subject,
-                    }),
-                    Some(false) => verifier.record_problem(Problem::RecordChanged {
-                        seq: entry.seq,
-                        subject,
-                    }),
-                    Some(true) => {}
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Signs a checkpoint when the ledger has grown since the last one stored (or has entries
     /// and none is stored); `None` when there is nothing new to sign.
     pub async fn checkpoint_if_grown(
@@ -427,59 +378,6 @@ impl Store {
         self.checkpoint_ledger(key, at).await.map(Some)
     }
 
-    /// Compares API tokens with the entries that recorded their creation and revocation.
-    async fn check_tokens(
-        &self,
-        tokens: &[(i64, &Entry)],
-        verifier: &mut Verifier,
-        created: &mut HashSet<i64>,
-    ) -> Result<(), StoreError> {
-        for chunk in tokens.chunks(500) {
-            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-            let mut sql = Sql::new(
-                "select id, name, role, token_hash, created_at_us, revoked_at_us \
-                 from api_tokens where id in ",
-            );
-            sql.id_list(&ids);
-            let rows: Vec<TokenRow> = on_engine!(self, pool => {
-                bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
-            });
-            let rows: std::collections::HashMap<i64, TokenRow> =
-                rows.into_iter().map(|row| (row.id, row)).collect();
-            for (id, entry) in chunk {
-                let same = rows.get(id).map(|row| {
-                    if entry.kind == TOKEN_CREATED {
-                        token_created_digest(
-                            &row.name,
-                            &row.role,
-                            &row.token_hash,
-                            row.created_at_us,
-                        ) == entry.digest
-                    } else {
-                        row.revoked_at_us
-                            .is_some_and(|at| token_revoked_digest(&row.name, at) == entry.digest)
-                    }
-                });
-                if entry.kind == TOKEN_CREATED {
-                    created.insert(*id);
-                }
-                let subject = entry.subject.clone();
-                match same {
-                    None => verifier.record_problem(Problem::RecordMissing {
-                        seq: entry.seq,
-                        subject,
-                    }),
-                    Some(false) => verifier.record_problem(Problem::RecordChanged {
-                        seq: entry.seq,
-                        subject,
-                    }),
-                    Some(true) => {}
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// The checkpoints stored beside the ledger, smallest first.
     pub async fn ledger_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows: Vec<CheckpointRow> = on_engine!(self, pool => {
@@ -495,20 +393,18 @@ impl Store {
             .collect()
     }
 
-    /// Recomputes the ledger from its first entry: each entry's hash and link, each recorded
-    /// delivery from its stored bytes, deliveries no entry names, and the checkpoints stored
-    /// and `exported` against `key` (stored ones are left unchecked without a key).
+    /// Recomputes the ledger from its first entry: each entry's hash and link, each record
+    /// it names from that record's stored bytes, records no entry names, and the checkpoints
+    /// stored and `exported` against `key` (stored ones are left unchecked without a key).
     pub async fn verify_ledger(
         &self,
         key: Option<&VerifyingKey>,
         exported: &[Checkpoint],
     ) -> Result<LedgerReport, StoreError> {
         let mut verifier = Verifier::new();
-        let mut recorded: HashSet<i64> = HashSet::new();
-        let mut first_recorded: Option<i64> = None;
+        // Per table, the rows whose creation an entry records.
+        let mut created: HashMap<Table, HashSet<i64>> = HashMap::new();
         let mut deliveries_checked = 0u64;
-        let mut decisions_recorded: HashSet<i64> = HashSet::new();
-        let mut tokens_recorded: HashSet<i64> = HashSet::new();
         let mut after = 0i64;
         loop {
             let rows: Vec<EntryRow> = on_engine!(self, pool => {
@@ -529,152 +425,72 @@ impl Store {
                 .into_iter()
                 .map(EntryRow::into_entry)
                 .collect::<Result<Vec<_>, _>>()?;
-            // The deliveries and decisions this page records, by id.
-            let mut wanted: Vec<(i64, &Entry)> = Vec::new();
-            let mut decisions: Vec<(i64, &Entry)> = Vec::new();
-            let mut tokens: Vec<(i64, &Entry)> = Vec::new();
+            // The records this page names, per table.
+            let mut named: HashMap<Table, Vec<(i64, &Entry)>> = HashMap::new();
             for entry in &entries {
                 verifier.entry(entry);
-                if entry.kind == TOKEN_CREATED || entry.kind == TOKEN_REVOKED {
-                    match entry
-                        .subject
-                        .strip_prefix("api_tokens/")
-                        .and_then(|id| id.parse::<i64>().ok())
-                    {
-                        Some(id) => tokens.push((id, entry)),
-                        None => verifier.record_problem(Problem::RecordMissing {
-                            seq: entry.seq,
-                            subject: entry.subject.clone(),
-                        }),
-                    }
-                } else if entry.kind.starts_with("person.") {
-                    match entry
-                        .subject
-                        .strip_prefix("person_link_log/")
-                        .and_then(|id| id.parse::<i64>().ok())
-                    {
-                        Some(id) => decisions.push((id, entry)),
-                        None => verifier.record_problem(Problem::RecordMissing {
-                            seq: entry.seq,
-                            subject: entry.subject.clone(),
-                        }),
-                    }
-                } else if entry.kind == DELIVERY {
-                    match entry
-                        .subject
-                        .strip_prefix("deliveries/")
-                        .and_then(|id| id.parse::<i64>().ok())
-                    {
-                        Some(id) => wanted.push((id, entry)),
-                        None => verifier.record_problem(Problem::RecordMissing {
-                            seq: entry.seq,
-                            subject: entry.subject.clone(),
-                        }),
-                    }
-                }
-            }
-            let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
-            let mut stored = std::collections::HashMap::new();
-            for chunk in ids.chunks(500) {
-                let mut sql = Sql::new(
-                    "select id, source, delivery_key, received_at_us, body from deliveries \
-                     where id in ",
-                );
-                sql.id_list(chunk);
-                let rows: Vec<DeliveryRow> = on_engine!(self, pool => {
-                    bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
-                });
-                stored.extend(rows.into_iter().map(|row| (row.id, row)));
-            }
-            self.check_decisions(&decisions, &mut verifier, &mut decisions_recorded)
-                .await?;
-            self.check_tokens(&tokens, &mut verifier, &mut tokens_recorded)
-                .await?;
-            for (id, entry) in wanted {
-                first_recorded = Some(first_recorded.map_or(id, |first| first.min(id)));
-                recorded.insert(id);
-                deliveries_checked += 1;
-                let Some(row) = stored.get(&id) else {
-                    verifier.record_problem(Problem::RecordMissing {
-                        seq: entry.seq,
-                        subject: entry.subject.clone(),
-                    });
+                let Some(table) = Table::of(&entry.kind) else {
                     continue;
                 };
-                let digest = delivery_digest(
-                    &row.source,
-                    &row.delivery_key,
-                    row.received_at_us,
-                    &hex::encode(Sha256::digest(&row.body)),
-                );
-                if digest != entry.digest {
-                    verifier.record_problem(Problem::RecordChanged {
+                match entry
+                    .subject
+                    .strip_prefix(table.name())
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .and_then(|id| id.parse::<i64>().ok())
+                {
+                    Some(id) => named.entry(table).or_default().push((id, entry)),
+                    None => verifier.record_problem(Problem::RecordMissing {
                         seq: entry.seq,
                         subject: entry.subject.clone(),
-                    });
+                    }),
                 }
             }
-        }
-        // Every delivery stored since the first one recorded must be recorded.
-        let mut deliveries_before_ledger = 0u64;
-        let mut after = 0i64;
-        loop {
-            let ids: Vec<(i64,)> = on_engine!(self, pool => {
-                sqlx::query_as("select id from deliveries where id > $1 order by id limit $2")
-                    .bind(after)
-                    .bind(VERIFY_PAGE * 4)
-                    .fetch_all(pool)
-                    .await?
-            });
-            let Some(&(last,)) = ids.last() else {
-                break;
-            };
-            after = last;
-            for (id,) in ids {
-                match first_recorded {
-                    Some(first) if id >= first => {
-                        if !recorded.contains(&id) {
-                            verifier.record_problem(Problem::Unrecorded {
-                                subject: delivery_subject(id),
-                            });
-                        }
+            for table in Table::ALL {
+                let Some(named) = named.remove(&table) else {
+                    continue;
+                };
+                let ids: Vec<i64> = named.iter().map(|(id, _)| *id).collect();
+                let current = self.current_digests(table, &ids).await?;
+                for (id, entry) in named {
+                    if table.records_creation(&entry.kind) {
+                        created.entry(table).or_default().insert(id);
                     }
-                    _ => deliveries_before_ledger += 1,
+                    if table == Table::Deliveries {
+                        deliveries_checked += 1;
+                    }
+                    let expected = current.get(&id).map(|digests| {
+                        if entry.kind == TOKEN_REVOKED {
+                            digests.revoked
+                        } else {
+                            Some(digests.created)
+                        }
+                    });
+                    let subject = entry.subject.clone();
+                    match expected {
+                        None => verifier.record_problem(Problem::RecordMissing {
+                            seq: entry.seq,
+                            subject,
+                        }),
+                        Some(digest) if digest != Some(entry.digest) => {
+                            verifier.record_problem(Problem::RecordChanged {
+                                seq: entry.seq,
+                                subject,
+                            })
+                        }
+                        Some(_) => {}
+                    }
                 }
             }
         }
-        // Decisions are all recorded since the ledger began (none were made before it could
-        // record them but on databases older than the ledger).
-        if let Some(&first) = decisions_recorded.iter().min() {
-            let ids: Vec<(i64,)> = on_engine!(self, pool => {
-                sqlx::query_as("select id from person_link_log where id >= $1 order by id")
-                    .bind(first)
-                    .fetch_all(pool)
-                    .await?
-            });
-            for (id,) in ids {
-                if !decisions_recorded.contains(&id) {
-                    verifier.record_problem(Problem::Unrecorded {
-                        subject: decision_subject(id),
-                    });
-                }
-            }
-        }
-        // A token made around Attest would let its maker in: every token since the first
-        // recorded must have been recorded.
-        if let Some(&first) = tokens_recorded.iter().min() {
-            let ids: Vec<(i64,)> = on_engine!(self, pool => {
-                sqlx::query_as("select id from api_tokens where id >= $1 order by id")
-                    .bind(first)
-                    .fetch_all(pool)
-                    .await?
-            });
-            for (id,) in ids {
-                if !tokens_recorded.contains(&id) {
-                    verifier.record_problem(Problem::Unrecorded {
-                        subject: token_subject(id),
-                    });
-                }
+        // Every row made since the first one recorded must be recorded: a delivery or a token
+        // written around Attest would otherwise pass for one it stored.
+        let mut deliveries_before_ledger = 0u64;
+        for table in Table::ALL {
+            let none = HashSet::new();
+            let recorded = created.get(&table).unwrap_or(&none);
+            let before = self.find_unrecorded(table, recorded, &mut verifier).await?;
+            if table == Table::Deliveries {
+                deliveries_before_ledger = before;
             }
         }
         let stored_checkpoints = self.ledger_checkpoints().await?;
@@ -703,5 +519,184 @@ impl Store {
             problems,
             more_problems,
         })
+    }
+
+    /// The digests the rows `ids` of `table` have now, computed from their stored columns.
+    async fn current_digests(
+        &self,
+        table: Table,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, RowDigests>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new(table.select());
+            sql.id_list(chunk);
+            match table {
+                Table::Deliveries => {
+                    let rows: Vec<DeliveryRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    out.extend(rows.into_iter().map(|row| {
+                        let digest = delivery_digest(
+                            &row.source,
+                            &row.delivery_key,
+                            row.received_at_us,
+                            &hex::encode(Sha256::digest(&row.body)),
+                        );
+                        (row.id, RowDigests::once(digest))
+                    }));
+                }
+                Table::Decisions => {
+                    let rows: Vec<DecisionRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    out.extend(rows.into_iter().map(|row| {
+                        let digest = decision_digest(&DecisionFields {
+                            at_us: row.at_us,
+                            actor: &row.actor,
+                            action: &row.action,
+                            email: &row.email,
+                            source: row.source.as_deref(),
+                            account_id: row.account_id.as_deref(),
+                            other_email: row.other_email.as_deref(),
+                            reason: &row.reason,
+                        });
+                        (row.id, RowDigests::once(digest))
+                    }));
+                }
+                Table::Tokens => {
+                    let rows: Vec<TokenRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    out.extend(rows.into_iter().map(|row| {
+                        let digests = RowDigests {
+                            created: token_created_digest(
+                                &row.name,
+                                &row.role,
+                                &row.token_hash,
+                                row.created_at_us,
+                            ),
+                            revoked: row
+                                .revoked_at_us
+                                .map(|at| token_revoked_digest(&row.name, at)),
+                        };
+                        (row.id, digests)
+                    }));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reports each row of `table` from the first `recorded` one on that no entry recorded;
+    /// returns how many rows come before it (made before the ledger began).
+    async fn find_unrecorded(
+        &self,
+        table: Table,
+        recorded: &HashSet<i64>,
+        verifier: &mut Verifier,
+    ) -> Result<u64, StoreError> {
+        let first = recorded.iter().min().copied();
+        let mut before = 0u64;
+        let mut after = 0i64;
+        let sql = format!(
+            "select id from {} where id > $1 order by id limit $2",
+            table.name()
+        );
+        loop {
+            let ids: Vec<(i64,)> = on_engine!(self, pool => {
+                sqlx::query_as(&sql)
+                    .bind(after)
+                    .bind(VERIFY_PAGE * 4)
+                    .fetch_all(pool)
+                    .await?
+            });
+            let Some(&(last,)) = ids.last() else {
+                break;
+            };
+            after = last;
+            for (id,) in ids {
+                match first {
+                    Some(first) if id >= first => {
+                        if !recorded.contains(&id) {
+                            verifier.record_problem(Problem::Unrecorded {
+                                subject: format!("{}/{id}", table.name()),
+                            });
+                        }
+                    }
+                    _ => before += 1,
+                }
+            }
+        }
+        Ok(before)
+    }
+}
+
+/// The tables whose rows the ledger records, by the subjects' prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Table {
+    Deliveries,
+    Decisions,
+    Tokens,
+}
+
+impl Table {
+    const ALL: [Table; 3] = [Table::Deliveries, Table::Decisions, Table::Tokens];
+
+    /// The table an entry of `kind` names a row of.
+    fn of(kind: &str) -> Option<Table> {
+        match kind {
+            DELIVERY => Some(Table::Deliveries),
+            TOKEN_CREATED | TOKEN_REVOKED => Some(Table::Tokens),
+            _ if kind.starts_with("person.") => Some(Table::Decisions),
+            _ => None,
+        }
+    }
+
+    /// The table's name, which is also its entries' subject prefix (`deliveries/12`).
+    fn name(self) -> &'static str {
+        match self {
+            Table::Deliveries => "deliveries",
+            Table::Decisions => "person_link_log",
+            Table::Tokens => "api_tokens",
+        }
+    }
+
+    /// Whether an entry of `kind` records a row's creation (rather than a later change).
+    fn records_creation(self, kind: &str) -> bool {
+        kind != TOKEN_REVOKED
+    }
+
+    /// The columns its digests are computed from, for `id in (…)`.
+    fn select(self) -> &'static str {
+        match self {
+            Table::Deliveries => {
+                "select id, source, delivery_key, received_at_us, body from deliveries where id in "
+            }
+            Table::Decisions => {
+                "select id, at_us, actor, action, email, source, account_id, other_email, reason \
+                 from person_link_log where id in "
+            }
+            Table::Tokens => {
+                "select id, name, role, token_hash, created_at_us, revoked_at_us \
+                 from api_tokens where id in "
+            }
+        }
+    }
+}
+
+/// A row's digests as they would be recorded now: at its creation, and (tokens) at its
+/// revocation.
+struct RowDigests {
+    created: Hash,
+    revoked: Option<Hash>,
+}
+
+impl RowDigests {
+    fn once(digest: Hash) -> RowDigests {
+        RowDigests {
+            created: digest,
+            revoked: None,
+        }
     }
 }
