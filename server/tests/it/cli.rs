@@ -252,16 +252,19 @@ fn verify_finds_what_was_changed_behind_attests_back() {
     assert!(signed.status.success());
     assert!(stdout(&signed).starts_with("attest-ledger-checkpoint-v1\n29\n"));
 
-    let sound = attest(
-        &db,
-        &[
-            "verify",
-            "--public-key",
-            &public,
-            "--checkpoint",
-            exported.to_str().unwrap(),
-        ],
-    );
+    let verify = || {
+        attest(
+            &db,
+            &[
+                "verify",
+                "--public-key",
+                &public,
+                "--checkpoint",
+                exported.to_str().unwrap(),
+            ],
+        )
+    };
+    let sound = verify();
     assert!(sound.status.success(), "{}", stdout(&sound));
     let text = stdout(&sound);
     assert!(
@@ -289,16 +292,7 @@ fn verify_finds_what_was_changed_behind_attests_back() {
         }
         store.close().await;
     });
-    let caught = attest(
-        &db,
-        &[
-            "verify",
-            "--public-key",
-            &public,
-            "--checkpoint",
-            exported.to_str().unwrap(),
-        ],
-    );
+    let caught = verify();
     assert_eq!(caught.status.code(), Some(1));
     let text = stdout(&caught);
     assert!(
