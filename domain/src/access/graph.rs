@@ -147,7 +147,7 @@ pub fn passes_on(grant: &Grant) -> bool {
 /// - Azure: a role assignment at a scope covers every scope below it, so a resource's
 ///   containers are its parent resources (`…/providers/ns/type/name` of a nested resource), its
 ///   resource group, its subscription and the root `/`. Management groups are not in a
-///   resource's path: their assignments reach a subscription only through admin of the tenant.
+///   resource's path, so their assignments are not followed down to it.
 /// - GCP: a binding on a resource covers the resources below it (a key ring's keys, a bucket's
 ///   objects), and a binding on a project every resource of that project. Folders and the
 ///   organization above a project are not in its resources' names and are not followed.
