@@ -76,7 +76,7 @@ pub async fn verify(store: &Store, args: VerifyArgs) -> anyhow::Result<ExitCode>
         );
     }
     if report.is_sound() {
-        println!("sound: every entry, and every delivery it records, is as it was recorded");
+        println!("sound: every entry, and every delivery, decision and token it records, is as it was recorded");
         return Ok(ExitCode::SUCCESS);
     }
     for problem in &report.problems {
