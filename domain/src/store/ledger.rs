@@ -1,7 +1,8 @@
 //! The ledger in the store (table `ledger`, migration 0011): entries appended in the same
 //! transaction as what they record, so a record and its entry are written together or not at
 //! all; signed checkpoints beside them; and the check `attest verify` runs, which recomputes
-//! the chain and each recorded delivery from its stored bytes.
+//! the chain and each recorded row (deliveries, decisions about people, API tokens) from its
+//! stored columns.
 
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
