@@ -91,6 +91,11 @@ fn GraphAnswer(graph: AccessGraph, query: GraphQuery) -> impl IntoView {
         picture.nodes.len(),
         picture.edges.len()
     );
+    // Folding every box into the focus leaves no lines, but still something to draw.
+    let folded_by_hand = picture
+        .nodes
+        .iter()
+        .any(|node| node.holders_folded + node.held_folded > 0);
     let explored = Explored {
         query: query.clone(),
         picture: &picture,
@@ -100,7 +105,7 @@ fn GraphAnswer(graph: AccessGraph, query: GraphQuery) -> impl IntoView {
         <p class="subtle">{summary} " " <a href=table>"Show as a table"</a></p>
         {notes}
         {explored}
-        {if picture.edges.is_empty() {
+        {if picture.edges.is_empty() && !folded_by_hand {
             view! { <p class="empty">"Nothing is held at that time."</p> }.into_any()
         } else {
             view! { <GraphFigure picture query/> }.into_any()

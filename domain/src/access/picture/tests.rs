@@ -373,3 +373,19 @@ fn each_box_knows_how_many_boxes_folding_it_would_hide() {
     assert!(node(&picture, "oncall").expanded);
     assert!(!node(&picture, "platform").expanded);
 }
+
+#[test]
+fn folding_everything_into_the_focus_leaves_one_box_to_draw() {
+    let mut graph = Neighbourhood::new(&focus("alice", "user"), false);
+    for repo in ["acme/infra", "acme/web", "acme/docs"] {
+        graph.add_path(&path(&[("alice", "user", repo, "repository", "write", "")]));
+    }
+    assert_eq!(graph.fold_around("alice"), 3);
+    let picture = graph.picture().unwrap();
+    assert_eq!(picture.nodes.len(), 1);
+    assert!(picture.edges.is_empty());
+    let alice = node(&picture, "alice");
+    assert_eq!(alice.held_folded, 3);
+    assert!(alice.width > 0.0 && picture.width >= alice.width);
+    assert_drawable(&picture);
+}
