@@ -91,8 +91,8 @@ fn GraphAnswer(graph: AccessGraph, query: GraphQuery) -> impl IntoView {
         picture.nodes.len(),
         picture.edges.len()
     );
-    // Folding every box into the focus leaves no lines, but still something to draw.
-    let folded_by_hand = picture
+    // Folding every box into the focus leaves no lines, but still a box with counts to draw.
+    let counted = picture
         .nodes
         .iter()
         .any(|node| node.holders_folded + node.held_folded > 0);
@@ -105,7 +105,7 @@ fn GraphAnswer(graph: AccessGraph, query: GraphQuery) -> impl IntoView {
         <p class="subtle">{summary} " " <a href=table>"Show as a table"</a></p>
         {notes}
         {explored}
-        {if picture.edges.is_empty() && !folded_by_hand {
+        {if picture.edges.is_empty() && !counted {
             view! { <p class="empty">"Nothing is held at that time."</p> }.into_any()
         } else {
             view! { <GraphFigure picture query/> }.into_any()

@@ -64,7 +64,19 @@ macro_rules! insert_deliveries_in {
         let dialect: $crate::store::sql::Dialect = $dialect;
         let deliveries: &[$crate::store::IncomingDelivery] = $deliveries;
         let outcomes: Option<&[$crate::store::NormalizeOutcome]> = $outcomes;
-        let digests: Option<&[String]> = $digests;
+        // Each body's SHA-256, worked out once here when the caller has not: the row stores
+        // it and the ledger entry records it.
+        let computed: Vec<String>;
+        let digests: &[String] = match $digests {
+            Some(digests) => digests,
+            None => {
+                computed = deliveries
+                    .iter()
+                    .map(|d| $crate::store::deliveries::body_digest(&d.body))
+                    .collect();
+                &computed
+            }
+        };
         let per_statement = dialect.rows_per_statement(DELIVERY_ROW_VALUES);
         let key = |d: &$crate::store::IncomingDelivery| {
             (d.source.as_str().to_owned(), d.delivery_key.clone())
@@ -76,7 +88,7 @@ macro_rules! insert_deliveries_in {
                 (
                     d,
                     outcomes.and_then(|o| o.get(i)),
-                    digests.and_then(|h| h.get(i)).map(String::as_str),
+                    digests.get(i).map(String::as_str),
                 )
             })
             .collect();
@@ -134,7 +146,7 @@ macro_rules! insert_deliveries_in {
         for (i, d) in deliveries.iter().enumerate() {
             let key = key(d);
             if let Some(&id) = new.get(&key) {
-                let body_sha256 = match digests.and_then(|h| h.get(i)) {
+                let body_sha256 = match digests.get(i) {
                     Some(digest) => digest.clone(),
                     None => $crate::store::deliveries::body_digest(&d.body),
                 };
