@@ -241,47 +241,55 @@ pub struct FindingsQuery {
 
 // Each server function hands its result to `answer`, which sets the HTTP status its error calls
 // for: a page rendered on the server, or a call from the browser, both get a 400 or 404 or 500.
+// Each runs its work only for the role `crate::auth::server_fn_needs` names for its endpoint
+// (`as_role`): the guard checked it for calls over HTTP, this checks calls made in-process.
 
 #[server(prefix = "/_fn", endpoint = "list_events", input = leptos::server_fn::codec::Json)]
 pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
-    answer(imp::list_events(query).await)
+    answer(as_role("list_events", imp::list_events(query)).await)
 }
 
 /// `None` when there is no event with this id.
 #[server(prefix = "/_fn", endpoint = "get_event", input = leptos::server_fn::codec::Json)]
 pub async fn get_event(id: i64) -> Result<Option<EventView>, AppError> {
-    answer(imp::get_event(id).await)
+    answer(as_role("get_event", imp::get_event(id)).await)
 }
 
 /// Deliveries per source and the 50 most recent failures.
 #[server(prefix = "/_fn", endpoint = "get_ingest_health", input = leptos::server_fn::codec::Json)]
 pub async fn get_ingest_health() -> Result<IngestHealth, AppError> {
-    answer(imp::get_ingest_health().await)
+    answer(as_role("get_ingest_health", imp::get_ingest_health()).await)
 }
 
 /// Events per day and source over the filter's period (`since`/`until`, UTC days), or the last
 /// 30 days when it names none.
 #[server(prefix = "/_fn", endpoint = "get_activity_chart", input = leptos::server_fn::codec::Json)]
 pub async fn get_activity_chart(since: String, until: String) -> Result<ActivityChart, AppError> {
-    answer(imp::get_activity_chart(since, until).await)
+    answer(as_role("get_activity_chart", imp::get_activity_chart(since, until)).await)
 }
 
 /// The last 20 grant changes recorded, newest first.
 #[server(prefix = "/_fn", endpoint = "list_recent_grant_changes", input = leptos::server_fn::codec::Json)]
 pub async fn list_recent_grant_changes() -> Result<Vec<domain::grant::GrantChange>, AppError> {
-    answer(imp::list_recent_grant_changes().await)
+    answer(
+        as_role(
+            "list_recent_grant_changes",
+            imp::list_recent_grant_changes(),
+        )
+        .await,
+    )
 }
 
 /// Effective access with paths; `None` when the question names nobody and nothing.
 #[server(prefix = "/_fn", endpoint = "get_access", input = leptos::server_fn::codec::Json)]
 pub async fn get_access(query: AccessQuery) -> Result<Option<AccessView>, AppError> {
-    answer(imp::get_access(query).await)
+    answer(as_role("get_access", imp::get_access(query)).await)
 }
 
 /// The access question's answer as a laid-out graph; `None` when nothing is asked.
 #[server(prefix = "/_fn", endpoint = "get_access_graph", input = leptos::server_fn::codec::Json)]
 pub async fn get_access_graph(query: GraphQuery) -> Result<Option<AccessGraph>, AppError> {
-    answer(imp::get_access_graph(query).await)
+    answer(as_role("get_access_graph", imp::get_access_graph(query)).await)
 }
 
 /// The findings at the query's day (or now), of its kind when it names one.
@@ -289,7 +297,7 @@ pub async fn get_access_graph(query: GraphQuery) -> Result<Option<AccessGraph>, 
 pub async fn list_findings(
     query: FindingsQuery,
 ) -> Result<domain::access::findings::FindingsReport, AppError> {
-    answer(imp::list_findings(query).await)
+    answer(as_role("list_findings", imp::list_findings(query)).await)
 }
 
 /// People per page of the people list.
@@ -306,17 +314,51 @@ pub struct PeopleList {
 /// People in e-mail order whose e-mail or name contains `q`, after `after`.
 #[server(prefix = "/_fn", endpoint = "list_people", input = leptos::server_fn::codec::Json)]
 pub async fn list_people(q: String, after: String) -> Result<PeopleList, AppError> {
-    answer(imp::list_people(q, after).await)
+    answer(as_role("list_people", imp::list_people(q, after)).await)
 }
 
 /// One person for their page; `None` when no people import names the e-mail.
 #[server(prefix = "/_fn", endpoint = "get_person", input = leptos::server_fn::codec::Json)]
 pub async fn get_person(email: String) -> Result<Option<domain::people::PersonProfile>, AppError> {
-    answer(imp::get_person(email).await)
+    answer(as_role("get_person", imp::get_person(email)).await)
+}
+
+/// Who is signed in, if anyone.
+#[server(prefix = "/_fn", endpoint = "get_signed_in", input = leptos::server_fn::codec::Json)]
+pub async fn get_signed_in() -> Result<Option<crate::auth::SignedIn>, AppError> {
+    Ok(crate::auth::signed_in())
+}
+
+/// What the sign-in page offers: the provider, and the personas of demo mode.
+#[server(prefix = "/_fn", endpoint = "get_signin_options", input = leptos::server_fn::codec::Json)]
+pub async fn get_signin_options() -> Result<crate::auth::SigninOptions, AppError> {
+    Ok(use_context::<crate::auth::SigninOptions>().unwrap_or_default())
+}
+
+/// Actions per page of the audit log.
+pub const ACTIONS_PAGE: i64 = 100;
+
+/// Attest's own audit log: a page of recorded actions, newest first.
+#[server(prefix = "/_fn", endpoint = "list_actions", input = leptos::server_fn::codec::Json)]
+pub async fn list_actions(
+    filter: domain::audit::ActionFilter,
+) -> Result<domain::audit::ActionPage, AppError> {
+    answer(as_role("list_actions", imp::list_actions(filter)).await)
 }
 
 #[cfg(feature = "ssr")]
 use crate::error::ssr::answer;
+
+/// `work`'s answer if the signed-in person has the role the server function `endpoint` needs,
+/// else the refusal (without starting it).
+#[cfg(feature = "ssr")]
+async fn as_role<T>(
+    endpoint: &str,
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    crate::auth::require(crate::auth::server_fn_needs(endpoint))?;
+    work.await
+}
 
 /// What the server functions do, on the server.
 #[cfg(feature = "ssr")]
@@ -332,6 +374,12 @@ mod imp {
     use chrono::{Days, NaiveDate, Utc};
     use domain::model::{ConfiguredSources, IngestHealth};
     use domain::store::access::ChangesOf;
+
+    pub async fn list_actions(
+        filter: domain::audit::ActionFilter,
+    ) -> Result<domain::audit::ActionPage, AppError> {
+        Ok(store()?.actions(&filter, super::ACTIONS_PAGE).await?)
+    }
 
     pub async fn list_events(query: TimelineQuery) -> Result<EventList, AppError> {
         let filter = query

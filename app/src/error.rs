@@ -10,6 +10,12 @@ pub enum AppError {
     /// A value in the URL the page cannot use (a date that is not a date, an edited cursor).
     #[error("{0}")]
     BadRequest(String),
+    /// Nobody is signed in (the session ended).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The signed-in person's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -42,6 +48,8 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest(_) => 400,
+            AppError::Unauthorized(_) => 401,
+            AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Internal(_) | AppError::ServerFn(_) => 500,
         }
@@ -51,6 +59,8 @@ impl AppError {
     pub fn title(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "Check the filters",
+            AppError::Unauthorized(_) => "Sign in again",
+            AppError::Forbidden(_) => "Not for your role",
             AppError::NotFound(_) => "Not found",
             AppError::Internal(_) => "Something went wrong on the server",
             AppError::ServerFn(_) => "The server could not be reached",

@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod auth;
 mod components;
 pub mod error;
 mod format;
@@ -20,13 +21,21 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
-    access::AccessPage, access_graph::AccessGraphPage, event::EventPage, findings::FindingsPage,
-    ingest::IngestPage, not_found::NotFound, people::PeoplePage, people::PersonPage,
-    timeline::TimelinePage,
+    access::AccessPage, access_graph::AccessGraphPage, audit::AuditPage, event::EventPage,
+    findings::FindingsPage, ingest::IngestPage, not_found::NotFound, people::PeoplePage,
+    people::PersonPage, signin::SigninPage, timeline::TimelinePage,
 };
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The server's security headers allow inline scripts with this request's nonce only: hand
+    // it to the hydration script.
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<auth::CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -72,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people") view=PeoplePage ssr=SsrMode::Async/>
                     <Route path=path!("/people/:email") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/ingest") view=IngestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=SigninPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

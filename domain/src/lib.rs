@@ -7,6 +7,7 @@
 #![recursion_limit = "256"]
 
 pub mod access;
+pub mod audit;
 pub mod grant;
 pub mod model;
 pub mod people;

@@ -344,19 +344,30 @@ pub struct IngestHealth {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfiguredSources(pub Vec<Source>);
 
-/// Roles of API tokens (and, later, of signed-in people).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+/// Roles of signed-in people and of API tokens, in increasing order of what they may do: each
+/// role may do everything the roles before it may.
+/// - `viewer`: the timeline, events and search;
+/// - `reviewer`: also the access pages (who holds what), and their own review items;
+/// - `auditor`: also read everything else (findings, people, ingest health, Attest's own audit
+///   log) and export;
+/// - `admin`: also change things (sources, tokens, people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,
+    Reviewer,
     Auditor,
     Admin,
 }
 
 impl Role {
+    /// Every role, from the least to the most.
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Reviewer, Role::Auditor, Role::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
+            Role::Reviewer => "reviewer",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
         }
@@ -364,7 +375,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?} (expected one of: admin, auditor, viewer)")]
+#[error("unknown role {0:?} (expected one of: admin, auditor, reviewer, viewer)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -372,6 +383,7 @@ impl FromStr for Role {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "viewer" => Ok(Role::Viewer),
+            "reviewer" => Ok(Role::Reviewer),
             "auditor" => Ok(Role::Auditor),
             "admin" => Ok(Role::Admin),
             other => Err(UnknownRole(other.to_owned())),

@@ -16,11 +16,13 @@
 //! `ATTEST_BENCH_KEEP=1` keeps the bench's databases (their folder is printed) to look into.
 
 use anyhow::Context;
+use app::auth::Persona;
 use domain::demo::{self, DemoConfig, DemoDelivery, DemoOrg};
 use domain::model::Role;
 use domain::signature::{github_signature, HookSecrets, Secrets};
 use domain::store::Store;
 use flate2::write::GzEncoder;
+use server::auth::{limits::RateLimit, Auth};
 use server::cli::leptos_options;
 use server::{router, AppState};
 use sqlx::postgres::PgConnectOptions;
@@ -272,10 +274,40 @@ async fn serve(store: Store, secrets: Secrets, dir: &Path) -> anyhow::Result<Str
             ..HookSecrets::default()
         }),
         gcp_oidc: None,
+        // Pages are timed signed in as a demo admin; the webhook rate is the bench's own.
+        auth: Arc::new(Auth {
+            personas: vec![Persona {
+                key: "admin".into(),
+                name: "Bench Admin".into(),
+                email: "admin@bench.test".into(),
+                title: "Admin".into(),
+                role: Role::Admin,
+            }],
+            hook_limit: RateLimit::per_minute(0),
+            ..Auth::closed()
+        }),
         leptos_options: leptos_options(&dir.join("site"), addr),
     };
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
     Ok(format!("http://{addr}"))
+}
+
+/// A client signed in to the server at `base` as its demo admin.
+pub async fn signed_in_client(base: &str) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let response = client
+        .post(format!("{base}/auth/demo"))
+        .header("Origin", base)
+        .form(&[("persona", "admin")])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "demo sign-in: {}",
+        response.status()
+    );
+    Ok(client)
 }
 
 /// Sends signed demo deliveries at a fixed rate (open loop: a slow answer does not slow the

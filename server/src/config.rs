@@ -31,6 +31,78 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=10_080))]
     pub ledger_checkpoint_minutes: u64,
 
+    /// The URL people reach Attest at (`https://attest.example.com`), when it is not
+    /// `http://<listen address>`: sign-in callbacks are built on it, writes must come from it,
+    /// and with `https://` cookies are Secure and HSTS is sent.
+    #[arg(long, env = "ATTEST_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
+
+    /// OpenID Connect issuer to sign in with (`https://gitlab.com`, an Okta or Keycloak realm
+    /// URL, `https://login.microsoftonline.com/<tenant>/v2.0`, `https://accounts.google.com`);
+    /// its discovery document is read from `<issuer>/.well-known/openid-configuration`.
+    #[arg(long, env = "ATTEST_OIDC_ISSUER", default_value = "")]
+    pub oidc_issuer: String,
+
+    /// The client id Attest is registered under at the issuer.
+    #[arg(long, env = "ATTEST_OIDC_CLIENT_ID", default_value = "")]
+    pub oidc_client_id: String,
+
+    /// The client secret (the redirect URI to register is `<public URL>/auth/callback`).
+    #[arg(
+        long,
+        env = "ATTEST_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub oidc_client_secret: String,
+
+    /// What the sign-in button calls the provider.
+    #[arg(long, env = "ATTEST_OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
+
+    /// Scopes to ask for besides `openid email profile`, comma-separated (`groups` for
+    /// Keycloak and Okta group claims).
+    #[arg(long, env = "ATTEST_OIDC_SCOPES", default_value = "")]
+    pub oidc_scopes: String,
+
+    /// The ID token claim that lists a person's groups.
+    #[arg(long, env = "ATTEST_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    pub oidc_groups_claim: String,
+
+    /// Who gets which role: `role:kind:value` items, comma-separated; kinds `email`, `domain`,
+    /// `group` (e.g. `admin:group:attest-admins,auditor:email:bob@example.com,
+    /// viewer:domain:example.com`). Roles: viewer, reviewer, auditor, admin. A person no rule
+    /// matches cannot sign in.
+    #[arg(long, env = "ATTEST_ROLES", default_value = "")]
+    pub roles: String,
+
+    /// E-mail domains allowed to sign in at all, comma-separated (empty: any a rule admits).
+    #[arg(long, env = "ATTEST_ALLOWED_EMAIL_DOMAINS", default_value = "")]
+    pub allowed_email_domains: String,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "ATTEST_SESSION_IDLE_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub session_idle_minutes: u64,
+
+    /// Hours after sign-in after which a session ends, however active.
+    #[arg(long, env = "ATTEST_SESSION_MAX_HOURS", default_value_t = 12,
+          value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_max_hours: u64,
+
+    /// Requests per minute one client may make to the sign-in endpoints (0: no limit).
+    #[arg(long, env = "ATTEST_SIGNIN_RATE_LIMIT", default_value_t = 30)]
+    pub signin_rate_limit: u32,
+
+    /// Requests per minute one client may make to the webhook endpoints (0: no limit).
+    #[arg(long, env = "ATTEST_HOOK_RATE_LIMIT", default_value_t = 6_000)]
+    pub hook_rate_limit: u32,
+
+    /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`):
+    /// its last address is used for rate limits and the audit log. Unset, the peer's address.
+    #[arg(long, env = "ATTEST_CLIENT_IP_HEADER", default_value = "")]
+    pub client_ip_header: String,
+
     /// Folder with the built front end (`pkg/` with the wasm bundle and CSS), as cargo-leptos
     /// writes it.
     #[arg(long, env = "ATTEST_SITE_ROOT", default_value = "target/site")]
@@ -149,6 +221,78 @@ impl ServeArgs {
                 Ok(Some(crate::jwks::PubsubOidc::new(keys, audience, accounts)))
             }
         }
+    }
+
+    /// Sign-in and sessions as configured (no demo personas: `attest demo` adds them).
+    pub fn auth(&self) -> anyhow::Result<crate::auth::Auth> {
+        use crate::auth::{limits::RateLimit, oidc, roles::RoleRules, Auth};
+        let public = self.public_url.trim().trim_end_matches('/');
+        let public_origin = if public.is_empty() {
+            None
+        } else {
+            let (scheme, rest) = public.split_once("://").ok_or_else(|| {
+                anyhow::anyhow!("ATTEST_PUBLIC_URL {public:?} is not a URL like https://host")
+            })?;
+            if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains('/') {
+                anyhow::bail!(
+                    "ATTEST_PUBLIC_URL {public:?} must be http(s)://host[:port], without a path"
+                );
+            }
+            Some(public.to_owned())
+        };
+        let secure_cookies = public.starts_with("https://");
+        let rules = RoleRules::parse(&self.roles, &self.allowed_email_domains)
+            .map_err(anyhow::Error::msg)?;
+        let issuer = self.oidc_issuer.trim();
+        let oidc = if issuer.is_empty() {
+            None
+        } else {
+            if self.oidc_client_id.trim().is_empty() || self.oidc_client_secret.is_empty() {
+                anyhow::bail!(
+                    "ATTEST_OIDC_ISSUER is set: ATTEST_OIDC_CLIENT_ID and                      ATTEST_OIDC_CLIENT_SECRET are needed too"
+                );
+            }
+            if rules.is_empty() {
+                anyhow::bail!(
+                    "ATTEST_OIDC_ISSUER is set but ATTEST_ROLES is empty: nobody could sign in                      (e.g. ATTEST_ROLES=admin:email:you@example.com)"
+                );
+            }
+            Some(
+                oidc::Oidc::new(oidc::OidcConfig {
+                    name: self.oidc_name.trim().to_owned(),
+                    issuer: issuer.to_owned(),
+                    client_id: self.oidc_client_id.trim().to_owned(),
+                    client_secret: self.oidc_client_secret.clone(),
+                    groups_claim: self.oidc_groups_claim.trim().to_owned(),
+                    extra_scopes: self
+                        .oidc_scopes
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                })
+                .map_err(anyhow::Error::msg)?,
+            )
+        };
+        let client_ip_header = match self.client_ip_header.trim() {
+            "" => None,
+            name => Some(name.parse().map_err(|_| {
+                anyhow::anyhow!("ATTEST_CLIENT_IP_HEADER {name:?} is not a header name")
+            })?),
+        };
+        Ok(Auth {
+            public_origin,
+            secure_cookies,
+            oidc,
+            rules,
+            personas: Vec::new(),
+            idle: std::time::Duration::from_secs(self.session_idle_minutes * 60),
+            absolute: std::time::Duration::from_secs(self.session_max_hours * 3600),
+            signin_limit: RateLimit::per_minute(self.signin_rate_limit),
+            hook_limit: RateLimit::per_minute(self.hook_rate_limit),
+            client_ip_header,
+        })
     }
 
     /// The secrets of every push endpoint; an empty one means that endpoint answers 503.

@@ -1,11 +1,13 @@
 //! One module per route: the timeline, one event, access, findings, people, ingest health, and
-//! the page for unknown URLs.
+//! sign-in, Attest's own audit log, and the page for unknown URLs.
 
 pub mod access;
 pub mod access_graph;
+pub mod audit;
 pub mod event;
 pub mod findings;
 pub mod ingest;
 pub mod not_found;
 pub mod people;
+pub mod signin;
 pub mod timeline;

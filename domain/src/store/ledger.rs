@@ -1,8 +1,8 @@
 //! The ledger in the store (table `ledger`, migration 0011): entries appended in the same
 //! transaction as what they record, so a record and its entry are written together or not at
 //! all; signed checkpoints beside them; and the check `attest verify` runs, which recomputes
-//! the chain and each recorded row (deliveries, decisions about people, API tokens) from its
-//! stored columns.
+//! the chain and each recorded row (deliveries, decisions about people, API tokens, Attest's own
+//! audit log) from its stored columns.
 
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
@@ -114,6 +114,35 @@ pub(crate) fn token_created_digest(name: &str, role: &str, token_hash: &str, at_
 /// What a token's revocation is recorded by: its name and when.
 pub(crate) fn token_revoked_digest(name: &str, at_us: i64) -> Hash {
     ledger::digest_of(&[name.as_bytes(), &at_us.to_be_bytes()])
+}
+
+/// `audit_log/<id>`: the subject of an action recorded in Attest's own audit log.
+pub(crate) fn action_subject(id: i64) -> String {
+    format!("{}/{id}", Table::Actions.name())
+}
+
+/// A row of `audit_log`, as its entry records it.
+pub(crate) struct ActionFields<'a> {
+    pub at_us: i64,
+    pub actor: &'a str,
+    pub role: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub detail: &'a str,
+    pub ip: &'a str,
+}
+
+/// What an action is recorded by: every column of its row.
+pub(crate) fn action_digest(row: &ActionFields<'_>) -> Hash {
+    ledger::digest_of(&[
+        &row.at_us.to_be_bytes(),
+        row.actor.as_bytes(),
+        row.role.as_bytes(),
+        row.action.as_bytes(),
+        row.target.as_bytes(),
+        row.detail.as_bytes(),
+        row.ip.as_bytes(),
+    ])
 }
 
 pub(crate) fn insert_entries(insert: &str, entries: &[Entry]) -> Sql {
@@ -304,6 +333,18 @@ struct TokenRow {
     token_hash: String,
     created_at_us: i64,
     revoked_at_us: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: i64,
+    at_us: i64,
+    actor: String,
+    role: String,
+    action: String,
+    target: String,
+    detail: String,
+    ip: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -565,6 +606,23 @@ impl Store {
                         (row.id, RowDigests::once(digest))
                     }));
                 }
+                Table::Actions => {
+                    let rows: Vec<ActionRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    out.extend(rows.into_iter().map(|row| {
+                        let digest = action_digest(&ActionFields {
+                            at_us: row.at_us,
+                            actor: &row.actor,
+                            role: &row.role,
+                            action: &row.action,
+                            target: &row.target,
+                            detail: &row.detail,
+                            ip: &row.ip,
+                        });
+                        (row.id, RowDigests::once(digest))
+                    }));
+                }
                 Table::Tokens => {
                     let rows: Vec<TokenRow> = on_engine!(self, pool => {
                         bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
@@ -639,10 +697,16 @@ enum Table {
     Deliveries,
     Decisions,
     Tokens,
+    Actions,
 }
 
 impl Table {
-    const ALL: [Table; 3] = [Table::Deliveries, Table::Decisions, Table::Tokens];
+    const ALL: [Table; 4] = [
+        Table::Deliveries,
+        Table::Decisions,
+        Table::Tokens,
+        Table::Actions,
+    ];
 
     /// The table an entry of `kind` names a row of.
     fn of(kind: &str) -> Option<Table> {
@@ -650,6 +714,7 @@ impl Table {
             DELIVERY => Some(Table::Deliveries),
             TOKEN_CREATED | TOKEN_REVOKED => Some(Table::Tokens),
             _ if kind.starts_with("person.") => Some(Table::Decisions),
+            _ if kind.starts_with("action.") => Some(Table::Actions),
             _ => None,
         }
     }
@@ -660,6 +725,7 @@ impl Table {
             Table::Deliveries => "deliveries",
             Table::Decisions => "person_link_log",
             Table::Tokens => "api_tokens",
+            Table::Actions => "audit_log",
         }
     }
 
@@ -681,6 +747,10 @@ impl Table {
             Table::Tokens => {
                 "select id, name, role, token_hash, created_at_us, revoked_at_us \
                  from api_tokens where id in "
+            }
+            Table::Actions => {
+                "select id, at_us, actor, role, action, target, detail, ip \
+                 from audit_log where id in "
             }
         }
     }

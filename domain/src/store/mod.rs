@@ -7,6 +7,7 @@
 //! while `on_engine!` compiles the shared SQL once per engine so the two cannot drift.
 
 pub mod access;
+mod actions;
 pub(crate) mod deliveries;
 pub(crate) mod events;
 mod findings;

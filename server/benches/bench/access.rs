@@ -132,7 +132,7 @@ pub async fn access_part(dir: &Path, base: Option<&str>, store: &Store) -> anyho
     report("who can reach a repo", &mut to, &[50.0, 95.0, 99.0]);
     println!("  ({} holders per answer on average)", holders / QUERIES);
     if let Some(base) = base {
-        let client = reqwest::Client::new();
+        let client = crate::signed_in_client(base).await?;
         let mut pages = time_pages(&client, base, "/access", QUERIES, &mut rng).await?;
         report("GET /access page", &mut pages, &[50.0, 95.0, 99.0]);
         let mut graphs = time_pages(&client, base, "/access/graph", GRAPH_PAGES, &mut rng).await?;

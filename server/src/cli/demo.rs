@@ -3,10 +3,12 @@
 //! served on loopback.
 
 use crate::config::ServeArgs;
+use app::auth::Persona;
 use chrono::Utc;
 use clap::Args;
 use domain::demo::{self, DemoConfig, DemoDelivery, DemoOrg};
 use domain::ingest::{self, GithubRequest, Tally};
+use domain::model::Role;
 use domain::signature::{github_signature, Secrets};
 use domain::store::Store;
 use std::net::SocketAddr;
@@ -83,8 +85,42 @@ pub async fn run(store: Store, mut args: DemoArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("GitHub webhooks to /hooks/github are checked against the secret {DEMO_SECRET:?} unless ATTEST_GITHUB_WEBHOOK_SECRET is set");
-    super::serve(store, &args.serve).await?;
+    let mut auth = args.serve.auth()?;
+    auth.personas = personas(&DemoOrg::generate(args.seed));
+    println!(
+        "sign in at /signin as one of: {}",
+        auth.personas
+            .iter()
+            .map(|p| format!("{} ({}, {})", p.name, p.key, p.role.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    super::serve_with(store, &args.serve, auth).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The people of the demo organisation one may sign in as in demo mode, one per role: the
+/// platform lead (admin), a security analyst (auditor), the payments lead, who manages a team
+/// (reviewer), and one of that team's engineers (viewer).
+pub fn personas(org: &DemoOrg) -> Vec<Persona> {
+    [
+        ("admin", "Platform Engineering Lead", Role::Admin),
+        ("auditor", "Cloud Security Analyst", Role::Auditor),
+        ("manager", "Payments Engineering Lead", Role::Reviewer),
+        ("engineer", "Backend Engineer", Role::Viewer),
+    ]
+    .into_iter()
+    .filter_map(|(key, title, role)| {
+        let person = org.people.iter().find(|p| p.title == title)?;
+        Some(Persona {
+            key: key.to_owned(),
+            name: person.name.clone(),
+            email: person.email.clone(),
+            title: person.title.clone(),
+            role,
+        })
+    })
+    .collect()
 }
 
 /// Feeds the generated deliveries through webhook authentication and the ingest pipeline, in

@@ -124,6 +124,16 @@ pub fn leptos_options(site_root: &std::path::Path, addr: SocketAddr) -> LeptosOp
 }
 
 pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
+    let auth = args.auth()?;
+    serve_with(store, args, auth).await
+}
+
+/// `serve` with sign-in set up by the caller (`attest demo` adds its personas).
+pub async fn serve_with(
+    store: Store,
+    args: &ServeArgs,
+    auth: crate::auth::Auth,
+) -> anyhow::Result<()> {
     let addr: SocketAddr = args.listen.parse().with_context(|| {
         format!(
             "--listen {:?} is not an address like 127.0.0.1:3000",
@@ -159,10 +169,19 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
             "the ledger is checkpointed while it grows"
         );
     }
+    if auth.oidc.is_none() && auth.personas.is_empty() {
+        tracing::warn!(
+            "no sign-in is configured (ATTEST_OIDC_ISSUER, ATTEST_ROLES): pages cannot be \
+             opened; the API answers bearer tokens (`attest token create`)"
+        );
+    }
+    let sessions = crate::auth::sessions::Sessions::new(&store);
+    tokio::spawn(sessions.delete_expired_every(std::time::Duration::from_secs(10 * 60)));
     let state = AppState {
         store,
         hooks: Arc::new(hooks),
         gcp_oidc: gcp_oidc.map(Arc::new),
+        auth: Arc::new(auth),
         leptos_options: leptos_options(&args.site_root, addr),
     };
     let listener = tokio::net::TcpListener::bind(addr)
@@ -170,9 +189,12 @@ pub async fn serve(store: Store, args: &ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("Attest is serving at http://{local}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -119,7 +119,7 @@ fn ids(principals: &[Principal]) -> Vec<String> {
         (status = 200, description = "The access, each row with its paths", body = AccessAnswer),
         (status = 400, description = "Neither or both of principal and resource, a bad `at`, or a resource name that matches several resources (the detail lists their ids)"),
         (status = 401, description = "No valid bearer token"),
-        (status = 403, description = "The token's role is below auditor"),
+        (status = 403, description = "The token's role is below reviewer"),
         (status = 404, description = "Nothing has ever held or been held access under that name"),
     ),
     security(("bearer" = []))
@@ -129,7 +129,7 @@ pub async fn get_access(
     State(store): State<Store>,
     Query(query): Query<AccessQuery>,
 ) -> Result<Json<AccessAnswer>, ApiError> {
-    caller.require(Role::Auditor)?;
+    caller.require(Role::Reviewer)?;
     let at = match text(&query.at) {
         Some(at) => parse_instant("at", at)?,
         None => Utc::now(),
@@ -196,7 +196,7 @@ pub struct HistoryAnswer {
         (status = 200, description = "The changes, newest first", body = HistoryAnswer),
         (status = 400, description = "Neither or both of principal and resource, a bad `limit`, or a resource name that matches several resources"),
         (status = 401, description = "No valid bearer token"),
-        (status = 403, description = "The token's role is below auditor"),
+        (status = 403, description = "The token's role is below reviewer"),
         (status = 404, description = "Nothing has ever held or been held access under that name"),
     ),
     security(("bearer" = []))
@@ -206,7 +206,7 @@ pub async fn get_history(
     State(store): State<Store>,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<HistoryAnswer>, ApiError> {
-    caller.require(Role::Auditor)?;
+    caller.require(Role::Reviewer)?;
     let limit = parse_limit(text(&query.limit), 100, 500)?;
     Ok(Json(
         match subject(&store, &query.principal, &query.resource).await? {

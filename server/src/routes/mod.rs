@@ -10,9 +10,13 @@ mod people;
 
 pub use error::ApiError;
 
+use crate::auth::guard;
+use crate::auth::sessions::Sessions;
+use crate::auth::Auth;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, Request, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -26,6 +30,8 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -34,6 +40,8 @@ pub struct AppState {
     pub hooks: Arc<HookSecrets>,
     /// How `/hooks/gcp` checks Pub/Sub OIDC tokens, when configured.
     pub gcp_oidc: Option<Arc<crate::jwks::PubsubOidc>>,
+    /// Sign-in, sessions and rate limits.
+    pub auth: Arc<Auth>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -41,6 +49,8 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let store = state.store.clone();
+    let signin_options = state.auth.signin_options();
+    let sessions = session_layer(&state);
     let mut configured = state.hooks.configured();
     if state.gcp_oidc.is_some() && !configured.contains(&domain::model::Source::Gcp) {
         configured.push(domain::model::Source::Gcp);
@@ -51,20 +61,47 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/hooks", hooks::router())
         .nest("/api/v1", api::router())
+        .nest("/auth", crate::auth::router())
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 provide_context(store.clone());
                 provide_context(configured.clone());
+                provide_context(signin_options.clone());
             },
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), guard::guard))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), guard::client_and_limits))
+        .layer(from_fn_with_state(state.clone(), guard::security_headers))
         .with_state(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+/// Sessions in Attest's database behind an HttpOnly, SameSite=Lax cookie (`__Host-` prefixed
+/// and Secure behind HTTPS), ending after the idle limit without a request.
+fn session_layer(state: &AppState) -> SessionManagerLayer<Sessions> {
+    let secure = state.auth.secure_cookies;
+    // Whole seconds (a cookie's Max-Age), never shorter than the idle limit itself.
+    let idle = i64::try_from(state.auth.idle.as_millis().div_ceil(1000)).unwrap_or(i64::MAX);
+    SessionManagerLayer::new(Sessions::new(&state.store))
+        .with_name(if secure {
+            "__Host-attest_session"
+        } else {
+            "attest_session"
+        })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::seconds(idle),
+        ))
 }
 
 /// 200 when the database answers, 503 otherwise.

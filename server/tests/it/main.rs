@@ -5,9 +5,11 @@
 
 mod access;
 mod api;
+mod auth;
 mod cli;
 mod findings;
 mod hooks;
+mod oidc;
 mod people;
 mod push;
 mod support;

@@ -2,6 +2,7 @@
 
 use domain::signature::{HookSecrets, Secrets};
 use domain::store::Store;
+use server::auth::Auth;
 use server::cli::leptos_options;
 use server::jwks::PubsubOidc;
 use server::{router, AppState};
@@ -9,6 +10,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub const SECRET: &str = "it-secret";
+
+/// Held by each test that renders pages, so they run one at a time. Two such tests on their
+/// own runtimes at once sometimes left a page request unanswered (about one run in four of the
+/// sign-in tests, always a signed-in person's first page of a fresh server; never when run one
+/// at a time, never under tracing). The server itself runs on one runtime and is not affected;
+/// the cause is not found yet. Every test client has a timeout, so a recurrence fails quickly.
+pub static RENDERING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub use domain::fixtures::dir as fixtures;
 
@@ -39,20 +47,60 @@ impl TestServer {
 
     /// A server whose push endpoints accept these secrets, and `/hooks/gcp` these OIDC tokens.
     pub async fn with_auth(hooks: HookSecrets, gcp_oidc: Option<PubsubOidc>) -> TestServer {
+        TestServer::build(hooks, gcp_oidc, |_| Auth::closed()).await
+    }
+
+    /// A server whose sign-in `auth` makes, given the server's base URL (known once its port
+    /// is), over a fresh SQLite file.
+    pub async fn with_signin(auth: impl FnOnce(&str) -> Auth) -> TestServer {
+        TestServer::build(HookSecrets::default(), None, auth).await
+    }
+
+    pub async fn build(
+        hooks: HookSecrets,
+        gcp_oidc: Option<PubsubOidc>,
+        auth: impl FnOnce(&str) -> Auth,
+    ) -> TestServer {
+        let (listener, base) = TestServer::bind().await;
+        let auth = auth(&base);
+        TestServer::serve(listener, hooks, gcp_oidc, auth).await
+    }
+
+    /// A loopback port for a server, and the base URL it will have.
+    pub async fn bind() -> (tokio::net::TcpListener, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        (listener, base)
+    }
+
+    /// Serves Attest on `listener` over a fresh SQLite file.
+    pub async fn serve(
+        listener: tokio::net::TcpListener,
+        hooks: HookSecrets,
+        gcp_oidc: Option<PubsubOidc>,
+        auth: Auth,
+    ) -> TestServer {
+        if let Ok(filter) = std::env::var("ATTEST_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let db_url = format!("sqlite://{}", dir.path().join("attest.db").display());
         let store = Store::connect(&db_url).await.unwrap();
         store.migrate().await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let state = AppState {
             store: store.clone(),
             hooks: Arc::new(hooks),
             gcp_oidc: gcp_oidc.map(Arc::new),
+            auth: Arc::new(auth),
             leptos_options: leptos_options(&dir.path().join("site"), addr),
         };
+        let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
-            axum::serve(listener, router(state)).await.unwrap();
+            axum::serve(listener, service).await.unwrap();
         });
         TestServer {
             base: format!("http://{addr}"),

@@ -1,0 +1,63 @@
+//! Attest's own audit log: what people and tokens did in Attest (sign-ins, refusals, sign-outs,
+//! tokens created and revoked, exports), as the audit page and API show it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The actions Attest records, by name.
+pub mod actions {
+    /// A person signed in (`detail` names the provider).
+    pub const SIGN_IN: &str = "signin";
+    /// A sign-in was refused (`detail` says why; `actor` is who the provider said it was, or
+    /// empty when the refusal came before the provider answered).
+    pub const SIGN_IN_REFUSED: &str = "signin.refused";
+    /// A person signed out.
+    pub const SIGN_OUT: &str = "signout";
+}
+
+/// One action to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAction {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// The actor's role then (`""` when none).
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+/// One recorded action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+/// Which actions to list: all of them combine with AND; empty ones do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionFilter {
+    /// Exact actor.
+    pub actor: String,
+    /// Exact action, or a prefix ending in `*` (`signin*`).
+    pub action: String,
+    /// Words found in the actor, target or detail (case-insensitive).
+    pub text: String,
+    /// Only actions before this id (the next page of a listing).
+    pub before: Option<i64>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionPage {
+    pub actions: Vec<ActionRecord>,
+    /// The `before` of the next (older) page, when there is one.
+    pub next_before: Option<i64>,
+}

@@ -1,0 +1,446 @@
+//! Sign-in through a real OpenID Connect provider: `oidc-provider` (npm, OpenID Certified) run
+//! by `end2end/oidc/provider.mjs` beside the test server. Covers the whole code flow with PKCE,
+//! roles from the provider's claims, session id rotation, sign-out, and what must be refused:
+//! a tampered state, a replayed code, a token issued to another client, accounts no rule admits.
+
+use crate::auth::browser;
+use crate::support::TestServer;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use domain::signature::HookSecrets;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use server::auth::oidc::{Oidc, OidcConfig};
+use server::auth::roles::RoleRules;
+use server::auth::Auth;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Provider {
+    issuer: String,
+    _child: tokio::process::Child,
+}
+
+/// Starts the provider with `redirect_uri` registered; `None` (skipped) when its packages are
+/// not installed, except under CI, where that fails the test.
+async fn start_provider(redirect_uri: &str) -> Option<Provider> {
+    let end2end = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end");
+    if !end2end.join("node_modules/oidc-provider").is_dir() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "oidc-provider is not installed: run scripts/setup.sh test"
+        );
+        eprintln!("skipped: oidc-provider is not installed (scripts/setup.sh test installs it)");
+        return None;
+    }
+    let mut child = tokio::process::Command::new("node")
+        .arg(end2end.join("oidc/provider.mjs"))
+        .env("OIDC_REDIRECT_URIS", redirect_uri)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the provider starts within 30 s")
+        .unwrap()
+        .expect("the provider prints its issuer");
+    let issuer = ready
+        .strip_prefix("ready ")
+        .expect("ready <issuer>")
+        .to_owned();
+    Some(Provider {
+        issuer,
+        _child: child,
+    })
+}
+
+fn oidc(issuer: &str, client_id: &str, secret: &str) -> Oidc {
+    Oidc::new(OidcConfig {
+        name: "Test IdP".into(),
+        issuer: issuer.to_owned(),
+        client_id: client_id.into(),
+        client_secret: secret.into(),
+        groups_claim: "groups".into(),
+        extra_scopes: vec!["groups".into()],
+    })
+    .unwrap()
+}
+
+/// Attest signing in with the provider: admins by group, Bob an auditor by e-mail, only
+/// example.com addresses.
+async fn attest_with_provider() -> Option<(TestServer, Provider)> {
+    // The provider must know Attest's redirect URI, and Attest the provider's issuer.
+    let (listener, base) = TestServer::bind().await;
+    let provider = start_provider(&format!("{base}/auth/callback")).await?;
+    let auth = Auth {
+        public_origin: Some(base),
+        oidc: Some(oidc(&provider.issuer, "attest", "attest-secret")),
+        rules: RoleRules::parse(
+            "admin:group:attest-admins,auditor:email:bob@example.com",
+            "example.com",
+        )
+        .unwrap(),
+        ..Auth::closed()
+    };
+    let server = TestServer::serve(listener, HookSecrets::default(), None, auth).await;
+    Some((server, provider))
+}
+
+/// A browser: cookies kept (for Attest and the provider alike, as a browser does), redirects
+/// followed by hand.
+fn browser_with_jar() -> (reqwest::Client, Arc<Jar>) {
+    let jar = Arc::new(Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
+fn location(response: &reqwest::Response) -> String {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{} answered {}",
+        response.url(),
+        response.status()
+    );
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Follows `authorize_url` through the provider's login as `login`, up to (not into) the
+/// redirect back: returns that URL, with its code and state.
+async fn log_in_at_provider(
+    client: &reqwest::Client,
+    issuer: &str,
+    authorize_url: &str,
+    login: &str,
+) -> String {
+    let interaction = location(&client.get(authorize_url).send().await.unwrap());
+    assert!(interaction.starts_with("/interaction/"), "{interaction}");
+    let form = client
+        .get(format!("{issuer}{interaction}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    let resume = location(
+        &client
+            .post(format!("{issuer}{interaction}/login"))
+            .form(&[("login", login)])
+            .send()
+            .await
+            .unwrap(),
+    );
+    location(&client.get(resume).send().await.unwrap())
+}
+
+/// Starts a sign-in at Attest and logs in at the provider: the callback URL, not yet opened.
+async fn start_sign_in(
+    server: &TestServer,
+    provider: &Provider,
+    client: &reqwest::Client,
+    login: &str,
+) -> String {
+    let to_provider = location(
+        &client
+            .get(server.url("/auth/login?next=/people"))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(to_provider.starts_with(&provider.issuer), "{to_provider}");
+    for must in [
+        "code_challenge_method=S256",
+        "code_challenge=",
+        "nonce=",
+        "state=",
+    ] {
+        assert!(to_provider.contains(must), "{must} in {to_provider}");
+    }
+    let callback = log_in_at_provider(client, &provider.issuer, &to_provider, login).await;
+    assert!(
+        callback.starts_with(&server.url("/auth/callback?")),
+        "{callback}"
+    );
+    callback
+}
+
+fn session_cookie(jar: &Jar, server: &TestServer) -> Option<String> {
+    let cookies = jar.cookies(&server.base.parse().unwrap())?;
+    cookies
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|c| c.strip_prefix("attest_session="))
+        .map(str::to_owned)
+}
+
+async fn signed_in_as(server: &TestServer, client: &reqwest::Client) -> serde_json::Value {
+    client
+        .post(server.url("/_fn/get_signed_in"))
+        .header("Origin", &server.base)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn people_sign_in_through_a_real_provider_with_roles_from_its_claims() {
+    let _one_at_a_time = crate::support::RENDERING.lock().await;
+    let Some((server, provider)) = attest_with_provider().await else {
+        return;
+    };
+    // Alice, an admin by her group.
+    let (alice, jar) = browser_with_jar();
+    let callback = start_sign_in(&server, &provider, &alice, "alice@example.com").await;
+    let before = session_cookie(&jar, &server).expect("the sign-in under way has a session");
+    let landed = location(&alice.get(&callback).send().await.unwrap());
+    assert_eq!(landed, "/people", "back where she was going");
+    let after = session_cookie(&jar, &server).unwrap();
+    assert_ne!(before, after, "signing in gives the session a new id");
+    assert_eq!(
+        alice
+            .get(server.url("/people"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let who = signed_in_as(&server, &alice).await;
+    assert_eq!(who["role"], "admin");
+    assert_eq!(who["email"], "alice@example.com");
+    assert_eq!(who["name"], "Alice Admin");
+    assert_eq!(who["via"], "Test IdP");
+    assert_eq!(who["subject"], format!("{}#u-alice", provider.issuer));
+    // The session id from before sign-in is worth nothing.
+    let planted = browser()
+        .get(server.url("/people"))
+        .header("cookie", format!("attest_session={before}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status(), StatusCode::SEE_OTHER);
+
+    // Bob, an auditor by his e-mail.
+    let (bob, _) = browser_with_jar();
+    let callback = start_sign_in(&server, &provider, &bob, "bob@example.com").await;
+    location(&bob.get(&callback).send().await.unwrap());
+    assert_eq!(signed_in_as(&server, &bob).await["role"], "auditor");
+
+    // Carol proves who she is but no rule gives her a role; Mallory is in the admins' group
+    // but her domain is not allowed.
+    for (login, error) in [
+        ("carol@example.com", "no_role"),
+        ("mallory@elsewhere.test", "domain"),
+    ] {
+        let (client, _) = browser_with_jar();
+        let callback = start_sign_in(&server, &provider, &client, login).await;
+        let to = location(&client.get(&callback).send().await.unwrap());
+        assert_eq!(to, format!("/signin?error={error}"), "{login}");
+        assert!(signed_in_as(&server, &client).await.is_null(), "{login}");
+        let page = client
+            .get(server.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(app::auth::failure_text(error)), "{page}");
+    }
+
+    // Alice signs out: her session ends on the server.
+    let out = location(
+        &alice
+            .post(server.url("/auth/logout"))
+            .header("Origin", &server.base)
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(out, "/signin?signed_out=1");
+    let stolen = browser()
+        .get(server.url("/people"))
+        .header("cookie", format!("attest_session={after}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stolen.status(), StatusCode::SEE_OTHER);
+
+    let log = server
+        .store
+        .actions(&Default::default(), 100)
+        .await
+        .unwrap()
+        .actions;
+    let said: Vec<(&str, &str)> = log
+        .iter()
+        .rev()
+        .map(|a| (a.action.as_str(), a.actor.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("signin", "alice@example.com"),
+            ("signin", "bob@example.com"),
+            ("signin.refused", "carol@example.com"),
+            ("signin.refused", "mallory@elsewhere.test"),
+            ("signout", "alice@example.com"),
+        ]
+    );
+    assert!(log[1].detail.contains("not allowed"), "{}", log[1].detail);
+    let report = server.store.verify_ledger(None, &[]).await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+#[tokio::test]
+async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused() {
+    let _one_at_a_time = crate::support::RENDERING.lock().await;
+    let Some((server, provider)) = attest_with_provider().await else {
+        return;
+    };
+    // A state changed on the way back: refused, and the sign-in it belonged to is over.
+    let (client, _) = browser_with_jar();
+    let callback = start_sign_in(&server, &provider, &client, "alice@example.com").await;
+    let tampered = callback.replace("state=", "state=x");
+    assert_eq!(
+        location(&client.get(&tampered).send().await.unwrap()),
+        "/signin?error=state"
+    );
+    assert_eq!(
+        location(&client.get(&callback).send().await.unwrap()),
+        "/signin?error=state",
+        "a state is good for one answer"
+    );
+    assert!(signed_in_as(&server, &client).await.is_null());
+    // An answer nobody asked for.
+    let (stranger, _) = browser_with_jar();
+    assert_eq!(
+        location(&stranger.get(&callback).send().await.unwrap()),
+        "/signin?error=state"
+    );
+
+    // A code used once, replayed into another browser's sign-in with that sign-in's own
+    // state: the provider refuses it, so Attest does.
+    let (first, _) = browser_with_jar();
+    let callback = start_sign_in(&server, &provider, &first, "alice@example.com").await;
+    assert_eq!(
+        location(&first.get(&callback).send().await.unwrap()),
+        "/people"
+    );
+    let code = reqwest::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let (second, _) = browser_with_jar();
+    let to_provider = location(&second.get(server.url("/auth/login")).send().await.unwrap());
+    let state = reqwest::Url::parse(&to_provider)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let replay = server.url(&format!("/auth/callback?code={code}&state={state}"));
+    assert_eq!(
+        location(&second.get(&replay).send().await.unwrap()),
+        "/signin?error=code"
+    );
+    assert!(signed_in_as(&server, &second).await.is_null());
+
+    // A genuine ID token from the same provider, issued to another client: its audience is
+    // not Attest.
+    let (other, _) = browser_with_jar();
+    let verifier = "other-client-verifier-with-enough-entropy-0123456789";
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let redirect = server.url("/auth/callback");
+    let mut authorize = reqwest::Url::parse(&format!("{}/auth", provider.issuer)).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", "other")
+        .append_pair("redirect_uri", &redirect)
+        .append_pair("scope", "openid email profile groups")
+        .append_pair("state", "s")
+        .append_pair("nonce", "the-nonce")
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    let back = log_in_at_provider(
+        &other,
+        &provider.issuer,
+        authorize.as_str(),
+        "alice@example.com",
+    )
+    .await;
+    let code = reqwest::Url::parse(&back)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens: serde_json::Value = other
+        .post(format!("{}/token", provider.issuer))
+        .basic_auth("other", Some("other-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let attest = oidc(&provider.issuer, "attest", "attest-secret");
+    let refused = attest
+        .check_id_token(id_token, "the-nonce")
+        .await
+        .unwrap_err();
+    assert!(refused.contains("audience"), "{refused}");
+    // The same token is good for its own client, and not with another nonce.
+    let own = oidc(&provider.issuer, "other", "other-secret");
+    let claims = own.check_id_token(id_token, "the-nonce").await.unwrap();
+    assert_eq!(claims["email"], "alice@example.com");
+    let wrong_nonce = own.check_id_token(id_token, "another").await.unwrap_err();
+    assert!(wrong_nonce.contains("nonce"), "{wrong_nonce}");
+
+    let refusals = server
+        .store
+        .actions(
+            &domain::audit::ActionFilter {
+                action: "signin.refused".into(),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap()
+        .actions;
+    assert_eq!(refusals.len(), 4, "{refusals:?}");
+    assert!(
+        refusals[0].detail.contains("refused the code"),
+        "{}",
+        refusals[0].detail
+    );
+}
