@@ -16,8 +16,11 @@ work=$(mktemp -d)
 db="sqlite://$work/e2e.db"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 server_pid=
+provider_pid=
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  for pid in $server_pid $provider_pid; do
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,8 +41,29 @@ echo "e2e: loading demo data into $work/e2e.db"
 # --force: the database already holds the snapshot above.
 target/debug/attest --database-url "$db" demo --events 1500 --days 60 --no-serve --force
 
-echo "e2e: serving on 127.0.0.1:$port"
-ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret target/debug/attest --database-url "$db" serve \
+# People sign in through a real OpenID provider (end2end/oidc/provider.mjs, on npm's
+# oidc-provider): it prints its issuer once it listens.
+echo "e2e: starting the test OpenID provider"
+OIDC_REDIRECT_URIS="http://127.0.0.1:$port/auth/callback" node end2end/oidc/provider.mjs \
+  >"$work/provider.out" 2>"$work/provider.log" &
+provider_pid=$!
+issuer=
+for _ in $(seq 1 100); do
+  issuer=$(sed -n 's/^ready //p' "$work/provider.out")
+  if [ -n "$issuer" ]; then break; fi
+  if ! kill -0 "$provider_pid" 2>/dev/null; then cat "$work/provider.log"; echo "e2e: provider exited" >&2; exit 1; fi
+  sleep 0.1
+done
+if [ -z "$issuer" ]; then echo "e2e: the OpenID provider did not start" >&2; exit 1; fi
+
+echo "e2e: serving on 127.0.0.1:$port (sign-in at $issuer)"
+ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret \
+ATTEST_PUBLIC_URL="http://127.0.0.1:$port" \
+ATTEST_OIDC_ISSUER="$issuer" ATTEST_OIDC_NAME="Test IdP" \
+ATTEST_OIDC_CLIENT_ID=attest ATTEST_OIDC_CLIENT_SECRET=attest-secret ATTEST_OIDC_SCOPES=groups \
+ATTEST_ROLES="admin:group:attest-admins,auditor:email:bob@example.com" \
+ATTEST_ALLOWED_EMAIL_DOMAINS=example.com \
+  target/debug/attest --database-url "$db" serve \
   --listen "127.0.0.1:$port" --site-root target/site >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -51,7 +51,9 @@ fn SigninChoices(options: SigninOptions, next: String) -> impl IntoView {
             format!("/auth/login?next={}", encode(&next))
         };
         view! {
-            <p><a class="button" href=href>{format!("Sign in with {name}")}</a></p>
+            // `rel=external`: a server route that redirects to the provider, not a page the
+            // client-side router could render.
+            <p><a class="button" href=href rel="external">{format!("Sign in with {name}")}</a></p>
         }
     });
     let demo = (!options.personas.is_empty()).then(|| {
