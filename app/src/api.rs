@@ -323,6 +323,41 @@ pub async fn get_person(email: String) -> Result<Option<domain::people::PersonPr
     answer(as_role("get_person", imp::get_person(email)).await)
 }
 
+/// A correction by hand of who is who, from the forms of the person page: `decision` is
+/// `link` or `unlink` (with `source` and `account_id`), or `merge` or `split` (with `person`,
+/// the other person's e-mail). Recorded with the signed-in admin's e-mail and the reason.
+/// Posted by a plain form, so it also works without JavaScript.
+#[server(prefix = "/_fn", endpoint = "decide_person")]
+pub async fn decide_person(
+    email: String,
+    decision: String,
+    #[server(default)] source: String,
+    #[server(default)] account_id: String,
+    #[server(default)] person: String,
+    reason: String,
+) -> Result<domain::people::LinkEntry, AppError> {
+    let correction = PersonCorrection {
+        email,
+        decision,
+        source,
+        account_id,
+        person,
+        reason,
+    };
+    answer(as_role("decide_person", imp::decide_person(correction)).await)
+}
+
+/// The fields of [`decide_person`], as its forms post them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonCorrection {
+    pub email: String,
+    pub decision: String,
+    pub source: String,
+    pub account_id: String,
+    pub person: String,
+    pub reason: String,
+}
+
 /// Who is signed in, if anyone.
 #[server(prefix = "/_fn", endpoint = "get_signed_in", input = leptos::server_fn::codec::Json)]
 pub async fn get_signed_in() -> Result<Option<crate::auth::SignedIn>, AppError> {
@@ -423,6 +458,80 @@ mod imp {
             .then(|| people.last().map(|p| p.email.clone()))
             .flatten();
         Ok(PeopleList { people, next_after })
+    }
+
+    pub async fn decide_person(
+        fix: super::PersonCorrection,
+    ) -> Result<domain::people::LinkEntry, AppError> {
+        use domain::model::Source;
+        use domain::people::{LinkAction, PersonAccount};
+        use domain::store::Decision;
+        let who = crate::auth::require(domain::model::Role::Admin)?;
+        let action = LinkAction::parse(fix.decision.trim()).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{:?} is not a decision: link, unlink, merge or split",
+                fix.decision
+            ))
+        })?;
+        let actor = if who.email.is_empty() {
+            who.subject.clone()
+        } else {
+            who.email.clone()
+        };
+        let ip = crate::auth::client_ip();
+        let decision = Decision {
+            actor: &actor,
+            role: who.role.as_str(),
+            ip: &ip,
+            reason: &fix.reason,
+            at: Utc::now(),
+        };
+        let store = store()?;
+        let entry = match action {
+            LinkAction::Link | LinkAction::Unlink => {
+                let source = fix.source.trim().parse::<Source>().map_err(|_| {
+                    let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
+                    AppError::BadRequest(format!(
+                        "source: {:?} is not one of {}",
+                        fix.source,
+                        names.join(", ")
+                    ))
+                })?;
+                let account = PersonAccount {
+                    source,
+                    account_id: fix.account_id,
+                };
+                if action == LinkAction::Link {
+                    store.link_account(&fix.email, &account, decision).await?
+                } else {
+                    store.unlink_account(&fix.email, &account, decision).await?
+                }
+            }
+            LinkAction::Merge | LinkAction::Split => {
+                if fix.person.trim().is_empty() {
+                    return Err(AppError::BadRequest(
+                        "person: name the other person by e-mail".to_owned(),
+                    ));
+                }
+                if action == LinkAction::Merge {
+                    store
+                        .merge_people(&fix.email, &fix.person, decision)
+                        .await?
+                } else {
+                    store
+                        .split_people(&fix.email, &fix.person, decision)
+                        .await?
+                }
+            }
+        };
+        tracing::info!(
+            actor = %entry.actor,
+            decision = entry.action.as_str(),
+            person = %entry.email,
+            id = entry.id,
+            "person corrected by hand"
+        );
+        Ok(entry)
     }
 
     pub async fn get_person(

@@ -24,6 +24,26 @@ pub struct SignedIn {
     pub at_us: i64,
 }
 
+/// The client's address as the server sees it: the peer, or the last hop of the header a
+/// trusted proxy sets (`--client-ip-header`). The server puts it in every request's
+/// extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// The client's address of the request being answered (empty outside a request).
+#[cfg(feature = "ssr")]
+pub fn client_ip() -> String {
+    use leptos::prelude::use_context;
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<ClientIp>()
+                .map(|ip| ip.0.to_string())
+        })
+        .unwrap_or_default()
+}
+
 /// What the sign-in page offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigninOptions {
@@ -109,6 +129,8 @@ pub fn server_fn_needs(endpoint: &str) -> Role {
         "list_findings" | "list_people" | "get_person" | "get_ingest_health" | "list_actions" => {
             Role::Auditor
         }
+        // Named, though any other function needs an admin too.
+        "decide_person" => Role::Admin,
         _ => Role::Admin,
     }
 }

@@ -19,6 +19,9 @@ pub enum AppError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// A change that the present state does not allow (an account that is already theirs).
+    #[error("{0}")]
+    Conflict(String),
     /// The store (or something else on the server) failed; the reason is in the server log
     /// under this request id, if the server assigns them.
     #[error("the server failed to answer{}", request_hint(.0))]
@@ -51,6 +54,7 @@ impl AppError {
             AppError::Unauthorized(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
             AppError::Internal(_) | AppError::ServerFn(_) => 500,
         }
     }
@@ -62,6 +66,7 @@ impl AppError {
             AppError::Unauthorized(_) => "Sign in again",
             AppError::Forbidden(_) => "Not for your role",
             AppError::NotFound(_) => "Not found",
+            AppError::Conflict(_) => "Not done",
             AppError::Internal(_) => "Something went wrong on the server",
             AppError::ServerFn(_) => "The server could not be reached",
         }
@@ -90,6 +95,9 @@ pub(crate) mod ssr {
                      short). Start again from the newest events."
                         .to_owned(),
                 ),
+                StoreError::Invalid(reason) => AppError::BadRequest(reason),
+                StoreError::NotFound(reason) => AppError::NotFound(reason),
+                StoreError::Conflict(reason) => AppError::Conflict(reason),
                 other => internal(&other),
             }
         }
@@ -113,9 +121,27 @@ pub(crate) mod ssr {
     /// calls for (of the page being rendered, or of the server function call).
     pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(err) = &result {
-            set_status(err.status());
+            // A plain form's post is answered with a redirect back to its page, carrying
+            // the error in the URL; a status set here would replace the redirect's.
+            if !plain_form_post() {
+                set_status(err.status());
+            }
         }
         result
+    }
+
+    /// Whether the request being answered is a server function posted by a plain HTML form
+    /// (without JavaScript): the browser then asks for HTML.
+    fn plain_form_post() -> bool {
+        let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
+            return false;
+        };
+        parts.method == http::Method::POST
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
     }
 
     /// Sets the status of the page response being rendered.
@@ -127,6 +153,21 @@ pub(crate) mod ssr {
             options.set_status(code);
         }
     }
+}
+
+/// The error a server function called by a plain form (without JavaScript) left in the URL it
+/// redirected back to (`__path` and `__err`), if it was `server_fn`'s.
+pub fn form_error(
+    query: &leptos_router::params::ParamsMap,
+    server_fn_path: &str,
+) -> Option<AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    if query.get_str("__path")? != server_fn_path {
+        return None;
+    }
+    Some(ServerFnUrlError::<AppError>::decode_err(
+        query.get_str("__err")?,
+    ))
 }
 
 /// Sets the HTTP status of the page being rendered on the server; nothing in the browser.

@@ -13,6 +13,15 @@ pub mod actions {
     pub const SIGN_IN_REFUSED: &str = "signin.refused";
     /// A person signed out.
     pub const SIGN_OUT: &str = "signout";
+    /// An account was linked to a person by hand (`target` is the person, `detail` the
+    /// account and the reason).
+    pub const PERSON_LINK: &str = "person.link";
+    /// An account was taken away from a person by hand.
+    pub const PERSON_UNLINK: &str = "person.unlink";
+    /// A person was merged into another (`target` is the one merged into).
+    pub const PERSON_MERGE: &str = "person.merge";
+    /// A merged person was split off again.
+    pub const PERSON_SPLIT: &str = "person.split";
 }
 
 /// One action to record.

@@ -14,3 +14,14 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         </div>
     }
 }
+
+/// Why a form's change was not made. The page around it is fine, so its status stays 200.
+#[component]
+pub fn FormErrorNotice(error: AppError) -> impl IntoView {
+    view! {
+        <div class="notice error" role="alert">
+            <strong>{error.title()}</strong>
+            <p>{error.to_string()}</p>
+        </div>
+    }
+}

@@ -3,14 +3,16 @@
 //! theirs and why (listed by the import, for them or for someone merged into them, or linked by
 //! hand), what was taken away from them by hand, and the record of every such decision.
 
-use crate::api::{get_person, list_people, PeopleList};
+use crate::api::{get_person, get_signed_in, list_people, DecidePerson, PeopleList};
 use crate::components::badges::SourceBadge;
-use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
+use crate::components::notice::{ErrorNotice, FormErrorNotice};
+use crate::error::{form_error, AppError};
 use crate::format::utc_short;
 use crate::query::{encode, TimelineQuery};
+use domain::model::{Role, Source};
 use domain::people::{AccountOrigin, LinkAction, LinkEntry, PersonProfile};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -128,13 +130,27 @@ fn PeopleTable(list: PeopleList, q: String) -> impl IntoView {
 #[component]
 pub fn PersonPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let email = Memo::new(move |_| params.with(|p| p.get("email").unwrap_or_default()));
-    let person = Resource::new(move || email.get(), load_person);
+    let decide = ServerAction::<DecidePerson>::new();
+    // Read again after each correction made here (with JavaScript; without it, the form's
+    // answer sends the browser back to this page, read afresh).
+    let person = Resource::new(
+        move || (email.get(), decide.version().get()),
+        |(email, _)| load_person(email),
+    );
+    let who = Resource::new(|| (), |_| get_signed_in());
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading person…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading person…"</p> }>
             {move || Suspend::new(async move {
+                let admin = matches!(who.await, Ok(Some(user)) if user.role >= Role::Admin);
                 match person.await {
-                    Ok(person) => view! { <PersonDetails person/> }.into_any(),
+                    Ok(person) => {
+                        // What a correction posted without JavaScript left in the URL.
+                        let posted = query.with_untracked(|q| form_error(q, DecidePerson::PATH));
+                        let fixes = admin.then_some(Fixes { decide, posted });
+                        view! { <PersonDetails person fixes/> }.into_any()
+                    }
                     Err(error) => view! {
                         <Title text="No such person"/>
                         <nav class="breadcrumbs"><a href="/people">"People"</a>" › Person"</nav>
@@ -143,8 +159,16 @@ pub fn PersonPage() -> impl IntoView {
                     .into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
+}
+
+/// What an admin's person page needs for its correction forms.
+#[derive(Clone)]
+struct Fixes {
+    decide: ServerAction<DecidePerson>,
+    /// The error of a correction posted without JavaScript, read from the URL.
+    posted: Option<AppError>,
 }
 
 async fn load_person(email: String) -> Result<PersonProfile, AppError> {
@@ -173,7 +197,7 @@ fn decision_text(entry: &LinkEntry) -> String {
 }
 
 #[component]
-fn PersonDetails(person: PersonProfile) -> impl IntoView {
+fn PersonDetails(person: PersonProfile, fixes: Option<Fixes>) -> impl IntoView {
     let PersonProfile {
         email,
         name,
@@ -229,14 +253,42 @@ fn PersonDetails(person: PersonProfile) -> impl IntoView {
                 "Merged into "<a href=person_href(&into)>{into.clone()}</a>
                 ": the same human. Their accounts, access and record are on that page."
             </p>
+            {fixes.map(|fixes| view! {
+                <Outcome fixes=fixes.clone()/>
+                <DecisionForm
+                    decide=fixes.decide
+                    email=into.clone()
+                    decision="split"
+                    person=email.clone()
+                    label="Split off again"
+                    summary=format!("Split {email} off {into}…")
+                />
+            })}
             {facts}
             <Record log/>
         }
         .into_any();
     }
+    let admin = fixes.is_some();
+    let decide = fixes.as_ref().map(|f| f.decide);
     let account_rows = accounts
         .into_iter()
         .map(|linked| {
+            let unlink = decide.map(|decide| {
+                view! {
+                    <td>
+                        <DecisionForm
+                            decide
+                            email=email.clone()
+                            decision="unlink"
+                            source=linked.account.source
+                            account_id=linked.account.account_id.clone()
+                            label="Unlink"
+                            summary="Unlink…".to_owned()
+                        />
+                    </td>
+                }
+            });
             let why = match linked.origin {
                 AccountOrigin::Import { email: listed } if listed == email => {
                     "people import".to_owned()
@@ -253,6 +305,7 @@ fn PersonDetails(person: PersonProfile) -> impl IntoView {
                     <td><code>{linked.account.account_id.clone()}</code></td>
                     <td>{why}</td>
                     <td><a href=timeline>"Activity"</a></td>
+                    {unlink}
                 </tr>
             }
         })
@@ -260,7 +313,21 @@ fn PersonDetails(person: PersonProfile) -> impl IntoView {
     let merged_list = (!merged.is_empty()).then(|| {
         let items = merged
             .iter()
-            .map(|m| view! { <li><a href=person_href(m)>{m.clone()}</a></li> })
+            .map(|m| {
+                let split = decide.map(|decide| {
+                    view! {
+                        <DecisionForm
+                            decide
+                            email=email.clone()
+                            decision="split"
+                            person=m.clone()
+                            label="Split off"
+                            summary="Split off…".to_owned()
+                        />
+                    }
+                });
+                view! { <li><a href=person_href(m)>{m.clone()}</a>" "{split}</li> }
+            })
             .collect_view();
         view! {
             <h2>"Merged in"</h2>
@@ -294,15 +361,128 @@ fn PersonDetails(person: PersonProfile) -> impl IntoView {
                     <th scope="col">"Account"</th>
                     <th scope="col">"Why theirs"</th>
                     <th scope="col"><span class="visually-hidden">"Timeline"</span></th>
+                    {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Correct"</span></th> })}
                 </tr>
             </thead>
             <tbody>{account_rows}</tbody>
         </table></div>
         {merged_list}
         {taken_list}
+        {fixes.map(|fixes| view! { <Corrections fixes email=email.clone()/> })}
         <Record log/>
     }
     .into_any()
+}
+
+/// How the last correction went: what was recorded, or why nothing was.
+#[component]
+fn Outcome(fixes: Fixes) -> impl IntoView {
+    let Fixes { decide, posted } = fixes;
+    move || match decide.value().get() {
+        Some(Ok(entry)) => view! {
+            <p class="notice done" role="status">
+                {format!("Recorded #{}: {}.", entry.id, decision_text(&entry))}
+            </p>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <FormErrorNotice error/> }.into_any(),
+        None => posted
+            .clone()
+            .map(|error| view! { <FormErrorNotice error/> })
+            .into_any(),
+    }
+}
+
+/// The admin's forms: link an account, merge another person in. Unlinking and splitting sit
+/// by the account or person they act on.
+#[component]
+fn Corrections(fixes: Fixes, email: String) -> impl IntoView {
+    let decide = fixes.decide;
+    let merge_email = email.clone();
+    let sources = Source::ALL
+        .iter()
+        .map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> })
+        .collect_view();
+    view! {
+        <section class="corrections" aria-labelledby="corrections-title">
+            <h2 id="corrections-title">"Correct by hand"</h2>
+            <p class="subtle">
+                "When the people import is wrong or silent. Every correction is recorded below with your e-mail and reason, in Attest’s audit log, and in the ledger."
+            </p>
+            <Outcome fixes=fixes.clone()/>
+            <div class="correction-forms">
+                <ActionForm action=decide>
+                    <fieldset>
+                        <legend>"Link an account"</legend>
+                        <input type="hidden" name="email" value=email/>
+                        <input type="hidden" name="decision" value="link"/>
+                        <label class="field">
+                            <span>"Source"</span>
+                            <select name="source" required>{sources}</select>
+                        </label>
+                        <label class="field">
+                            <span>"Account, as the source names it"</span>
+                            <input name="account_id" required placeholder="octocat, arn:aws:iam::…:user/alice, user:alice@…"/>
+                        </label>
+                        <label class="field">
+                            <span>"Why"</span>
+                            <input name="reason" required/>
+                        </label>
+                        <p class="subtle">"Taken from whoever holds it now."</p>
+                        <button type="submit">"Link"</button>
+                    </fieldset>
+                </ActionForm>
+                <ActionForm action=decide>
+                    <fieldset>
+                        <legend>"Merge another person in"</legend>
+                        <input type="hidden" name="email" value=merge_email/>
+                        <input type="hidden" name="decision" value="merge"/>
+                        <label class="field">
+                            <span>"Their e-mail"</span>
+                            <input type="email" name="person" required/>
+                        </label>
+                        <label class="field">
+                            <span>"Why"</span>
+                            <input name="reason" required/>
+                        </label>
+                        <p class="subtle">"The same human under another e-mail: their accounts count as this person’s."</p>
+                        <button type="submit">"Merge"</button>
+                    </fieldset>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
+
+/// A decision about one account or one other person, behind a disclosure, asking why.
+#[component]
+fn DecisionForm(
+    decide: ServerAction<DecidePerson>,
+    email: String,
+    decision: &'static str,
+    #[prop(optional)] source: Option<Source>,
+    #[prop(optional)] account_id: Option<String>,
+    #[prop(optional)] person: Option<String>,
+    label: &'static str,
+    summary: String,
+) -> impl IntoView {
+    view! {
+        <details class="inline-form">
+            <summary>{summary}</summary>
+            <ActionForm action=decide>
+                <input type="hidden" name="email" value=email/>
+                <input type="hidden" name="decision" value=decision/>
+                {source.map(|s| view! { <input type="hidden" name="source" value=s.as_str()/> })}
+                {account_id.map(|a| view! { <input type="hidden" name="account_id" value=a/> })}
+                {person.map(|p| view! { <input type="hidden" name="person" value=p/> })}
+                <label class="field">
+                    <span>"Why"</span>
+                    <input name="reason" required/>
+                </label>
+                <button type="submit">{label}</button>
+            </ActionForm>
+        </details>
+    }
 }
 
 /// The decisions taken by hand about a person, newest first.
@@ -310,9 +490,9 @@ fn PersonDetails(person: PersonProfile) -> impl IntoView {
 fn Record(log: Vec<LinkEntry>) -> impl IntoView {
     let how = view! {
         <p class="subtle">
-            "Corrections by hand are made by an admin with "
+            "Corrections by hand are made by an admin on this page, with "
             <code>"attest people link|unlink|merge|split"</code>
-            " or the API ("<code>"POST /api/v1/people/{email}/link"</code>
+            " or through the API ("<code>"POST /api/v1/people/{email}/link"</code>
             " and the others), always with a reason, and recorded here."
         </p>
     };

@@ -1,13 +1,52 @@
 //! Attest's own audit log at rest (`audit_log`, migration 0012): each action is stored and
 //! recorded in the ledger in one transaction.
 
-use super::ledger::{action_digest, action_subject, append_ledger_in, ActionFields, NewEntry};
+use super::ledger::append_ledger_in;
 use super::sql::{bind_all, like_escape, prefix_upper_bound, Arg, Sql};
-use super::{from_micros, on_engine, to_micros, Store, StoreError};
+use super::{from_micros, on_engine, Store, StoreError};
 use crate::audit::{ActionFilter, ActionPage, ActionRecord, NewAction};
 
 /// The most actions one page lists.
 pub const MAX_PAGE: i64 = 500;
+
+/// Inserts `$action` (a [`NewAction`]) into `audit_log` within the transaction `$tx`; gives its
+/// id and the ledger entry to append in the same transaction. `$kind` is its
+/// [`ledger_kind`].
+macro_rules! insert_action_in {
+    ($tx:expr, $action:expr, $kind:expr) => {{
+        use $crate::store::ledger::{action_digest, action_subject, ActionFields, NewEntry};
+        let action: &$crate::audit::NewAction = $action;
+        let at_us = $crate::store::to_micros(action.at);
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into audit_log (at_us, actor, role, action, target, detail, ip) \
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        )
+        .bind(at_us)
+        .bind(&action.actor)
+        .bind(&action.role)
+        .bind(&action.action)
+        .bind(&action.target)
+        .bind(&action.detail)
+        .bind(&action.ip)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let entry = NewEntry {
+            kind: $kind,
+            subject: action_subject(id),
+            digest: action_digest(&ActionFields {
+                at_us,
+                actor: &action.actor,
+                role: &action.role,
+                action: &action.action,
+                target: &action.target,
+                detail: &action.detail,
+                ip: &action.ip,
+            }),
+        };
+        (id, entry)
+    }};
+}
+pub(crate) use insert_action_in;
 
 type ActionRow = (i64, i64, String, String, String, String, String, String);
 
@@ -15,37 +54,11 @@ impl Store {
     /// Stores `action` and its ledger entry together; returns its id.
     pub async fn record_action(&self, action: &NewAction) -> Result<i64, StoreError> {
         let dialect = self.dialect();
-        let at_us = to_micros(action.at);
         let kind = ledger_kind(&action.action)?;
         let id: i64 = on_engine!(self, pool => {
             let mut tx = pool.begin_with(dialect.begin).await?;
-            let (id,): (i64,) = sqlx::query_as(
-                "insert into audit_log (at_us, actor, role, action, target, detail, ip) \
-                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
-            )
-            .bind(at_us)
-            .bind(&action.actor)
-            .bind(&action.role)
-            .bind(&action.action)
-            .bind(&action.target)
-            .bind(&action.detail)
-            .bind(&action.ip)
-            .fetch_one(&mut *tx)
-            .await?;
-            let recorded = vec![NewEntry {
-                kind,
-                subject: action_subject(id),
-                digest: action_digest(&ActionFields {
-                    at_us,
-                    actor: &action.actor,
-                    role: &action.role,
-                    action: &action.action,
-                    target: &action.target,
-                    detail: &action.detail,
-                    ip: &action.ip,
-                }),
-            }];
-            append_ledger_in!(tx, dialect, recorded);
+            let (id, entry) = insert_action_in!(tx, action, kind);
+            append_ledger_in!(tx, dialect, vec![entry]);
             tx.commit().await?;
             id
         });
@@ -129,12 +142,18 @@ impl Store {
 
 /// The ledger kind of an action: `action.<name>`. Entry kinds are `&'static str`, so only the
 /// actions Attest knows can be recorded.
-fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
-    use crate::audit::actions::{SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT};
+pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
+    use crate::audit::actions::{
+        PERSON_LINK, PERSON_MERGE, PERSON_SPLIT, PERSON_UNLINK, SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT,
+    };
     match action {
         SIGN_IN => Ok("action.signin"),
         SIGN_IN_REFUSED => Ok("action.signin.refused"),
         SIGN_OUT => Ok("action.signout"),
+        PERSON_LINK => Ok("action.person.link"),
+        PERSON_UNLINK => Ok("action.person.unlink"),
+        PERSON_MERGE => Ok("action.person.merge"),
+        PERSON_SPLIT => Ok("action.person.split"),
         other => Err(StoreError::Invalid(format!(
             "{other:?} is not an action Attest records"
         ))),

@@ -110,8 +110,13 @@ struct PersonRow {
 /// A decision about who is who, as [`Store::link_account`] and the others take it.
 #[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
-    /// Who decides: `token:<name>`, `cli:<user>`.
+    /// Who decides: the signed-in person's e-mail on the person page, `token:<name>` through
+    /// the API, `cli:<user>` from the command line.
     pub actor: &'a str,
+    /// The decider's role, for Attest's audit log (`cli` from the command line).
+    pub role: &'a str,
+    /// Where the decision came from (the client's address; empty from the command line).
+    pub ip: &'a str,
     /// Why, in the decider's words; required.
     pub reason: &'a str,
     pub at: DateTime<Utc>,
@@ -789,6 +794,22 @@ impl Store {
                 }
                 _ => {}
             }
+            // Attest's audit log says who did it, as for any other action in Attest.
+            let logged = audit_action(
+                action,
+                &decision,
+                &email,
+                account.as_ref(),
+                other_email.as_deref(),
+                id,
+            );
+            let (_, logged) = crate::store::actions::insert_action_in!(
+                tx,
+                &logged,
+                crate::store::actions::ledger_kind(&logged.action)?
+            );
+            let mut recorded = recorded;
+            recorded.push(logged);
             crate::store::ledger::append_ledger_in!(tx, self.dialect(), recorded);
             tx.commit().await?;
             (id, other_email)
@@ -803,6 +824,48 @@ impl Store {
             other_email,
             reason: reason.to_owned(),
         })
+    }
+}
+
+/// The audit log's record of decision `id`.
+fn audit_action(
+    action: LinkAction,
+    decision: &Decision<'_>,
+    email: &str,
+    account: Option<&PersonAccount>,
+    other_email: Option<&str>,
+    id: i64,
+) -> crate::audit::NewAction {
+    use crate::audit::actions::{PERSON_LINK, PERSON_MERGE, PERSON_SPLIT, PERSON_UNLINK};
+    let other = other_email.unwrap_or("");
+    let (name, what) = match (action, account) {
+        (LinkAction::Link, Some(a)) if other.is_empty() => (
+            PERSON_LINK,
+            format!("linked {} account {}", a.source, a.account_id),
+        ),
+        (LinkAction::Link, Some(a)) => (
+            PERSON_LINK,
+            format!(
+                "linked {} account {} (taken from {other})",
+                a.source, a.account_id
+            ),
+        ),
+        (LinkAction::Unlink, Some(a)) => (
+            PERSON_UNLINK,
+            format!("unlinked {} account {}", a.source, a.account_id),
+        ),
+        (LinkAction::Merge, _) => (PERSON_MERGE, format!("merged {other} in")),
+        (LinkAction::Split, _) => (PERSON_SPLIT, format!("split {other} off")),
+        (LinkAction::Link | LinkAction::Unlink, None) => (PERSON_LINK, String::new()),
+    };
+    crate::audit::NewAction {
+        at: decision.at,
+        actor: decision.actor.to_owned(),
+        role: decision.role.to_owned(),
+        action: name.to_owned(),
+        target: email.to_owned(),
+        detail: format!("#{id} {what}: {}", decision.reason.trim()),
+        ip: decision.ip.to_owned(),
     }
 }
 

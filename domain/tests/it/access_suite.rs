@@ -484,6 +484,8 @@ async fn people_corrected_by_hand_change_whose_accounts_are_walked(store: &Store
     let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
     let by = |reason: &'static str| Decision {
         actor: "cli:tester",
+        role: "cli",
+        ip: "",
         reason,
         at,
     };

@@ -321,6 +321,8 @@ async fn decisions_by_hand_are_recorded_and_checked(store: &Store) {
     assert_eq!(summary.tally.new, 1);
     let decision = |reason| Decision {
         actor: "cli:auditor",
+        role: "cli",
+        ip: "",
         reason,
         at: Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
     };
@@ -345,21 +347,31 @@ async fn decisions_by_hand_are_recorded_and_checked(store: &Store) {
         .split_people("alice@example.com", "ali@example.com", decision("again"))
         .await
         .is_err());
+    // The import; then each decision and its line in Attest's audit log.
     let report = verify(store).await;
     assert!(report.is_sound(), "{report:?}");
-    assert_eq!(report.size, 3);
+    assert_eq!(report.size, 5);
 
     tamper(
         store,
         "update person_link_log set reason = 'typo fixed' where action = 'merge'",
     )
     .await;
+    tamper(
+        store,
+        "update audit_log set actor = 'someone else' where action = 'person.merge'",
+    )
+    .await;
     let problems = verify(store).await.problems;
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems.len(), 2, "{problems:?}");
     let Problem::RecordChanged { seq: 2, subject } = &problems[0] else {
         panic!("{problems:?}")
     };
     assert!(subject.starts_with("person_link_log/"), "{subject}");
+    let Problem::RecordChanged { seq: 3, subject } = &problems[1] else {
+        panic!("{problems:?}")
+    };
+    assert!(subject.starts_with("audit_log/"), "{subject}");
 }
 
 /// Tokens created and revoked through the store are recorded; one slipped into the table, and

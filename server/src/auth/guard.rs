@@ -14,10 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
 use tower_sessions::Session;
 
-/// The client's address as the server sees it: the peer, or the last hop of the header a
-/// trusted proxy sets (`--client-ip-header`).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
+pub use app::auth::ClientIp;
 
 /// How long a session's last activity is trusted before it is written again.
 const TOUCH_EVERY_US: i64 = 60_000_000;

@@ -60,6 +60,8 @@ fn account(source: &str, account_id: &str) -> anyhow::Result<PersonAccount> {
 fn decision<'a>(actor: &'a str, reason: &'a str) -> Decision<'a> {
     Decision {
         actor,
+        role: "cli",
+        ip: "",
         reason,
         at: Utc::now(),
     }

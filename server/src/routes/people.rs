@@ -4,10 +4,11 @@
 
 use super::api::{parse_limit, Caller};
 use super::ApiError;
+use app::auth::ClientIp;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::Utc;
 use domain::model::{Role, Source};
 use domain::people::{LinkAction, LinkEntry, Person, PersonAccount, PersonProfile};
@@ -164,9 +165,13 @@ pub async fn link(
     caller: Caller,
     State(store): State<Store>,
     Path(email): Path<String>,
+    ip: Option<Extension<ClientIp>>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    decide_by_hand(LinkAction::Link, &caller, &store, &email, &bytes).await
+    let ip = ip
+        .map(|Extension(ClientIp(ip))| ip.to_string())
+        .unwrap_or_default();
+    decide_by_hand(LinkAction::Link, &caller, &store, &email, &ip, &bytes).await
 }
 
 /// Takes an account away from the person by hand: it then belongs to no one, whatever later
@@ -190,9 +195,13 @@ pub async fn unlink(
     caller: Caller,
     State(store): State<Store>,
     Path(email): Path<String>,
+    ip: Option<Extension<ClientIp>>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    decide_by_hand(LinkAction::Unlink, &caller, &store, &email, &bytes).await
+    let ip = ip
+        .map(|Extension(ClientIp(ip))| ip.to_string())
+        .unwrap_or_default();
+    decide_by_hand(LinkAction::Unlink, &caller, &store, &email, &ip, &bytes).await
 }
 
 /// Merges another person into this one: the same human under two e-mails, whose accounts are
@@ -216,9 +225,13 @@ pub async fn merge(
     caller: Caller,
     State(store): State<Store>,
     Path(email): Path<String>,
+    ip: Option<Extension<ClientIp>>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    decide_by_hand(LinkAction::Merge, &caller, &store, &email, &bytes).await
+    let ip = ip
+        .map(|Extension(ClientIp(ip))| ip.to_string())
+        .unwrap_or_default();
+    decide_by_hand(LinkAction::Merge, &caller, &store, &email, &ip, &bytes).await
 }
 
 /// Splits a merged person off this one again.
@@ -241,9 +254,13 @@ pub async fn split(
     caller: Caller,
     State(store): State<Store>,
     Path(email): Path<String>,
+    ip: Option<Extension<ClientIp>>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
-    decide_by_hand(LinkAction::Split, &caller, &store, &email, &bytes).await
+    let ip = ip
+        .map(|Extension(ClientIp(ip))| ip.to_string())
+        .unwrap_or_default();
+    decide_by_hand(LinkAction::Split, &caller, &store, &email, &ip, &bytes).await
 }
 
 /// Takes one decision by hand for an admin: reads its body, records it with the token's name,
@@ -253,16 +270,20 @@ async fn decide_by_hand(
     caller: &Caller,
     store: &Store,
     email: &str,
+    ip: &str,
     bytes: &Bytes,
 ) -> Result<(StatusCode, Json<LinkEntry>), ApiError> {
     caller.require(Role::Admin)?;
     let actor = format!("token:{}", caller.0.name);
+    let role = caller.0.role.as_str();
     let entry = match action {
         LinkAction::Link | LinkAction::Unlink => {
             let body: AccountDecision = body(bytes)?;
             let account = account(&body)?;
             let decision = Decision {
                 actor: &actor,
+                role,
+                ip,
                 reason: &body.reason,
                 at: Utc::now(),
             };
@@ -276,6 +297,8 @@ async fn decide_by_hand(
             let body: PersonDecision = body(bytes)?;
             let decision = Decision {
                 actor: &actor,
+                role,
+                ip,
                 reason: &body.reason,
                 at: Utc::now(),
             };

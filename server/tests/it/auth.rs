@@ -27,7 +27,7 @@ pub fn personas() -> Vec<Persona> {
         .collect()
 }
 
-async fn demo_server() -> TestServer {
+pub async fn demo_server() -> TestServer {
     TestServer::with_signin(|_| Auth {
         personas: personas(),
         ..Auth::closed()
@@ -46,7 +46,7 @@ pub fn browser() -> reqwest::Client {
 }
 
 /// A browser signed in as the persona of `role`.
-async fn signed_in(server: &TestServer, role: Role) -> reqwest::Client {
+pub async fn signed_in(server: &TestServer, role: Role) -> reqwest::Client {
     let client = browser();
     let response = client
         .post(server.url("/auth/demo"))
@@ -99,6 +99,7 @@ const SERVER_FNS: &[(&str, Option<Role>)] = &[
     ("get_person", Some(Role::Auditor)),
     ("get_ingest_health", Some(Role::Auditor)),
     ("list_actions", Some(Role::Auditor)),
+    ("decide_person", Some(Role::Admin)),
 ];
 
 /// The JSON API's routes (bearer tokens) and the least role each needs.
