@@ -142,6 +142,20 @@ impl GrantChange {
     }
 }
 
+/// A resource inside another whose grants reach everything in it, as a resource listing says:
+/// a GCP project in its folder or organization, a folder in its parent, an Azure subscription
+/// in its management group. (Containment a resource's own id shows, like a bucket in its
+/// project, needs no record: see `access::graph::containers_of`.)
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Containment {
+    /// The contained resource's id (`gcp:project:my-project`).
+    pub child: String,
+    /// Its container's id (`gcp:folder:123`, `gcp:organization:42`).
+    pub parent: String,
+    /// When the listing said so.
+    pub at: DateTime<Utc>,
+}
+
 /// Everything a snapshot source says about one scope at one moment: every grant in the scope.
 /// Grants of the scope that are open and not listed are closed at `at`; listed grants that are
 /// not open are opened at `at`.

@@ -250,6 +250,7 @@ impl ImportOptions {
     fn snapshot_kind(&self, kind: ImportKind, body: &[u8]) -> Option<String> {
         let base = kind.delivery_kind(None)?;
         Some(match kind {
+            ImportKind::GcpIam if is_resource_listing(body) => "resource_manager".to_owned(),
             ImportKind::GcpIam if is_single_policy(body) => match &self.resource {
                 Some(resource) => format!("{base}:{resource}"),
                 None => base.to_owned(),
@@ -267,6 +268,11 @@ impl ImportOptions {
             _ => base.to_owned(),
         })
     }
+}
+
+/// Whether a GCP IAM file lists projects or folders (which folder or organization each is in).
+fn is_resource_listing(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| normalize::gcp::is_listing(&v))
 }
 
 /// Whether a GCP IAM file is one policy (`get-iam-policy` output: `bindings`, `etag`) rather

@@ -147,10 +147,12 @@ pub fn passes_on(grant: &Grant) -> bool {
 /// - Azure: a role assignment at a scope covers every scope below it, so a resource's
 ///   containers are its parent resources (`…/providers/ns/type/name` of a nested resource), its
 ///   resource group, its subscription and the root `/`. Management groups are not in a
-///   resource's path, so their assignments are not followed down to it.
+///   resource's path: the management-group listing says which holds a subscription
+///   ([`Store::containers`](crate::store::Store::containers) adds them).
 /// - GCP: a binding on a resource covers the resources below it (a key ring's keys, a bucket's
 ///   objects), and a binding on a project every resource of that project. Folders and the
-///   organization above a project are not in its resources' names and are not followed.
+///   organization above a project are not in its resources' names: project and folder
+///   listings say which ([`Store::containers`](crate::store::Store::containers) adds them).
 ///
 /// Other sources have no such containment (a GitHub org's base permission and owners, and an
 /// AWS account's admins, are grants of their own).
@@ -356,8 +358,14 @@ impl Backward {
     /// Starts from `resource` and its [`containers_of`]: a grant on a container reaches the
     /// resource as well, and is its holder's path.
     pub fn new(resource: &str) -> Backward {
+        Backward::within(resource, containers_of(resource))
+    }
+
+    /// Starts from `resource` and `containers`, the resources it is in (its
+    /// [`containers_of`] and those resource listings add, such as a project's folder).
+    pub fn within(resource: &str, containers: Vec<String>) -> Backward {
         let mut start = vec![resource.to_owned()];
-        start.extend(containers_of(resource));
+        start.extend(containers);
         let start_paths: HashMap<String, Vec<Vec<Hop>>> = start
             .iter()
             .map(|id| (id.clone(), vec![Vec::new()]))

@@ -31,6 +31,8 @@ pub struct Normalized {
     pub ignored: Option<String>,
     /// A people import: everyone it lists.
     pub directory: Option<Directory>,
+    /// A resource listing: which resource is inside which.
+    pub containment: Vec<crate::grant::Containment>,
 }
 
 impl Normalized {
@@ -53,6 +55,7 @@ impl Normalized {
             && self.grant_changes.is_empty()
             && self.snapshots.is_empty()
             && self.directory.is_none()
+            && self.containment.is_empty()
     }
 }
 

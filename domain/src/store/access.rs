@@ -4,11 +4,11 @@
 
 use super::grants::{micros, OpenRow};
 use super::sql::{bind_all, Arg, Sql};
-use super::{from_micros, on_engine, Store, StoreError};
+use super::{from_micros, on_engine, to_micros, Store, StoreError};
 use crate::access::graph::{
-    Backward, Forward, HeldGrant, Holder, Reach, ADMIN_PERMISSIONS, SCOPE_KINDS,
+    containers_of, Backward, Forward, HeldGrant, Holder, Reach, ADMIN_PERMISSIONS, SCOPE_KINDS,
 };
-use crate::grant::{GrantChange, GrantOp};
+use crate::grant::{Containment, GrantChange, GrantOp};
 use crate::grant::{Principal, Resource};
 use chrono::{DateTime, Utc};
 
@@ -95,6 +95,39 @@ struct RecentRow {
     grant: OpenRow,
     op: String,
     evidence: String,
+}
+
+/// Containers above a resource followed at most: GCP nests folders 10 deep under the
+/// organization; Azure management groups 6 under the root.
+const MAX_CONTAINERS: usize = 16;
+
+/// Azure's root scope, as grants name it.
+const AZURE_ROOT: &str = "azure:scope:/";
+
+pub(crate) const PARENT_ROW_VALUES: usize = 4;
+
+/// Resource listings' containment (one row per child): each child moves to the parent its
+/// latest listing names.
+pub(crate) fn upsert_parents(rows: &[(i64, &Containment)]) -> Sql {
+    let mut sql = Sql::new(
+        "insert into resource_parents (child_id, parent_id, delivery_id, updated_at_us) values ",
+    );
+    for (i, (delivery_id, c)) in rows.iter().enumerate() {
+        sql.row(
+            i == 0,
+            vec![
+                Arg::Text(c.child.clone()),
+                Arg::Text(c.parent.clone()),
+                Arg::I64(*delivery_id),
+                Arg::I64(to_micros(c.at)),
+            ],
+        );
+    }
+    sql.push(
+        " on conflict (child_id) do update set parent_id = excluded.parent_id, \
+         delivery_id = excluded.delivery_id, updated_at_us = excluded.updated_at_us",
+    );
+    sql
 }
 
 impl Store {
@@ -223,7 +256,7 @@ impl Store {
     /// [`LIST_HOLDERS_UP_TO`] (and [`LIST_MEMBERS_UP_TO`] per team); beyond, a team's row
     /// counts them in `members_not_listed`.
     pub async fn access_to(&self, id: &str, at: DateTime<Utc>) -> Result<AccessTo, StoreError> {
-        let mut walk = Backward::new(id);
+        let mut walk = Backward::within(id, self.containers(id).await?);
         while !walk.frontier().is_empty() {
             if walk.above_first_level() {
                 // Members of the smallest first, within the budget; the rest counted.
@@ -249,6 +282,39 @@ impl Store {
         let truncated = rows.len() > MAX_ROWS;
         rows.truncate(MAX_ROWS);
         Ok(AccessTo { rows, truncated })
+    }
+
+    /// The resources that contain `id`, nearest first: those its id shows
+    /// ([`containers_of`]), then, from the outermost of those (or `id` itself), the chain of
+    /// parents resource listings gave (a project's folders and organization). The chain is
+    /// today's: listings are not kept per instant.
+    pub async fn containers(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        let mut containers = containers_of(id);
+        // Azure's root `/` is above everything, management groups included: they go below it.
+        let root = (containers.last().map(String::as_str) == Some(AZURE_ROOT))
+            .then(|| containers.pop())
+            .flatten();
+        let mut top = containers.last().cloned().unwrap_or_else(|| id.to_owned());
+        while containers.len() < MAX_CONTAINERS {
+            let parent: Option<(String,)> = on_engine!(self, pool => {
+                sqlx::query_as("select parent_id from resource_parents where child_id = $1")
+                    .bind(&top)
+                    .fetch_optional(pool)
+                    .await?
+            });
+            match parent {
+                // A cycle in the listings (a folder moved under its own child between two
+                // reads) ends the chain.
+                Some((parent,)) if parent != id && !containers.contains(&parent) => {
+                    containers.push(parent.clone());
+                    top = parent;
+                }
+                _ => break,
+            }
+        }
+        containers.retain(|c| c != AZURE_ROOT);
+        containers.extend(root);
+        Ok(containers)
     }
 
     /// The grants held at `at` in `scopes` that make someone admin of everything there.

@@ -320,11 +320,13 @@ impl Store {
         let mut position: HashMap<(&str, &str), usize> = HashMap::new();
         let mut grant_work = GrantWork::default();
         let mut people = Vec::new();
+        let mut containment = Vec::new();
         for &(delivery_id, outcome, columns) in outcomes {
             if let Outcome::Normalized(normalized) = outcome {
                 if let Some(directory) = &normalized.directory {
                     people.push((delivery_id, directory));
                 }
+                containment.extend(normalized.containment.iter().map(|c| (delivery_id, c)));
                 grant_work.add(
                     delivery_id,
                     &normalized.grant_changes,
@@ -353,6 +355,17 @@ impl Store {
                 }
             }
         }
+        // One row per contained resource: the last listing to name it wins.
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (n, (_, c)) in containment.iter().enumerate() {
+            last.insert(c.child.as_str(), n);
+        }
+        let containment: Vec<_> = containment
+            .iter()
+            .enumerate()
+            .filter(|(n, (_, c))| last.get(c.child.as_str()) == Some(n))
+            .map(|(_, row)| *row)
+            .collect();
         let dialect = self.dialect();
         grant_work.dialect = dialect;
         grant_work.rows_per_statement = dialect.rows_per_statement(GRANT_ROW_VALUES);
@@ -373,6 +386,7 @@ impl Store {
                 .collect(),
             grant_work,
             people,
+            containment,
             dialect,
             events_per_statement: dialect.rows_per_statement(EVENT_ROW_VALUES),
             targets_per_statement: dialect.rows_per_statement(TARGET_ROW_VALUES),

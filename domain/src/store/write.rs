@@ -20,6 +20,8 @@ pub(crate) struct Prepared<'a> {
     pub grant_work: GrantWork<'a>,
     /// People imports, with the delivery each came in.
     pub people: Vec<(i64, &'a crate::people::Directory)>,
+    /// Resource listings' containment, with the delivery each came in.
+    pub containment: Vec<(i64, &'a crate::grant::Containment)>,
     pub dialect: Dialect,
     pub events_per_statement: usize,
     pub targets_per_statement: usize,
@@ -315,6 +317,13 @@ macro_rules! write_outcomes_in {
             record_grants!($tx, &prepared.grant_work);
         }
         $crate::store::people::record_people!($tx, dialect, &prepared.people);
+        for chunk in prepared
+            .containment
+            .chunks(dialect.rows_per_statement($crate::store::access::PARENT_ROW_VALUES))
+        {
+            let upsert = $crate::store::access::upsert_parents(chunk);
+            run!(dialect, upsert => query.execute(&mut *$tx))?;
+        }
         if !fresh {
             // Failed and ignored deliveries keep their reason; normalized ones were marked
             // above in bulk.

@@ -21,6 +21,7 @@ const SECRET: &str = "access-suite-secret";
 crate::on_both_engines!(
     big_teams_are_counted_past_the_listing_budget,
     grants_on_a_subscription_or_project_reach_what_is_in_it,
+    grants_on_an_organization_or_folder_reach_the_projects_in_it,
     people_corrected_by_hand_change_whose_accounts_are_walked,
     team_access_follows_membership_over_time,
     who_is_admin_of_the_cloudsplaining_account,
@@ -882,4 +883,189 @@ async fn grants_on_a_subscription_or_project_reach_what_is_in_it(store: &Store) 
         .find(|h| h.permission == "roles/owner")
         .unwrap();
     assert!(owner_row.everything);
+}
+
+/// Imports the GCP IAM file `path` (a policy of `resource`, or a listing).
+async fn import_gcp(store: &Store, path: &std::path::Path, resource: Option<&str>) {
+    let options = ImportOptions {
+        resource: resource.map(str::to_owned),
+        ..ImportOptions::default()
+    };
+    let summary = import::import_files(
+        store,
+        ImportKind::GcpIam,
+        &options,
+        &[path.to_owned()],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.tally.failed, 0, "{path:?}: {summary:?}");
+}
+
+/// gcpdiag's project listings say gcb1 is in organization 11112222 and apigee1 in folder
+/// 373737373737. Our own listing puts that folder in the organization, and our policies give
+/// the organization an owner and a viewer group, and the folder an editor. gcb1's one binding
+/// (testuser@example.com, `roles/owner`) is its own; the organization's reach it, the folder's
+/// do not. apigee1 gets both, each from where it is held.
+async fn grants_on_an_organization_or_folder_reach_the_projects_in_it(store: &Store) {
+    let gcpdiag = fixtures().join("gcp-iam/gcpdiag-test-data");
+    let dir = tempfile::tempdir().unwrap();
+    let ours = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    import_gcp(
+        store,
+        &gcpdiag.join("gcb1.iam-policy.json"),
+        Some("projects/gcpdiag-gcb1-aaaa"),
+    )
+    .await;
+    import_gcp(
+        store,
+        &gcpdiag.join("apigee1.iam-policy.json"),
+        Some("projects/gcpdiag-apigee1-aaaa"),
+    )
+    .await;
+    for project in ["gcb1", "apigee1"] {
+        import_gcp(
+            store,
+            &gcpdiag.join(format!("{project}.project.json")),
+            None,
+        )
+        .await;
+    }
+    let folder = ours(
+        "folders.json",
+        r#"[{"name": "folders/373737373737", "parent": "organizations/11112222", "displayName": "gcpdiag"}]"#,
+    );
+    import_gcp(store, &folder, None).await;
+    let org_policy = ours(
+        "org.json",
+        r#"{"bindings": [{"role": "roles/owner", "members": ["user:root@example.com"]},
+                        {"role": "roles/viewer", "members": ["group:auditors@example.com"]}],
+            "etag": "BwXorg"}"#,
+    );
+    import_gcp(store, &org_policy, Some("organizations/11112222")).await;
+    let folder_policy = ours(
+        "folder.json",
+        r#"{"bindings": [{"role": "roles/editor", "members": ["user:folder-admin@example.com"]}],
+            "etag": "BwXfolder"}"#,
+    );
+    import_gcp(store, &folder_policy, Some("folders/373737373737")).await;
+
+    let org = "gcp:organization:11112222";
+    let folder_id = "gcp:folder:373737373737";
+    assert_eq!(
+        store
+            .containers("gcp:project:gcpdiag-gcb1-aaaa")
+            .await
+            .unwrap(),
+        [org]
+    );
+    assert_eq!(
+        store
+            .containers("gcp:project:gcpdiag-apigee1-aaaa")
+            .await
+            .unwrap(),
+        [folder_id, org]
+    );
+    let key = "gcp://cloudkms.googleapis.com/projects/gcpdiag-apigee1-aaaa/locations/l/keyRings/r/cryptoKeys/k";
+    assert_eq!(
+        store.containers(key).await.unwrap(),
+        [
+            "gcp://cloudkms.googleapis.com/projects/gcpdiag-apigee1-aaaa/locations/l/keyRings/r",
+            "gcp:project:gcpdiag-apigee1-aaaa",
+            folder_id,
+            org
+        ]
+    );
+
+    let row = |name: &str, role: &str, from: Option<&str>, path: &str| {
+        (
+            name.to_owned(),
+            role.to_owned(),
+            from.map(str::to_owned),
+            vec![path.to_owned()],
+        )
+    };
+    // The organization's owner is admin of everything in it: not "inherited", everything.
+    let root = row(
+        "root@example.com",
+        "roles/owner",
+        None,
+        "root@example.com → 11112222 (roles/owner)",
+    );
+    let auditors = row(
+        "auditors@example.com",
+        "roles/viewer",
+        Some(org),
+        "auditors@example.com → 11112222 (roles/viewer)",
+    );
+    let found = store
+        .access_to("gcp:project:gcpdiag-gcb1-aaaa", Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        inherited_rows(&found.rows),
+        vec![
+            auditors.clone(),
+            root.clone(),
+            row(
+                "testuser@example.com",
+                "roles/owner",
+                None,
+                "testuser@example.com → gcpdiag-gcb1-aaaa (roles/owner)"
+            ),
+        ]
+    );
+    assert!(
+        found
+            .rows
+            .iter()
+            .find(|h| h.principal.name == "root@example.com")
+            .unwrap()
+            .everything
+    );
+
+    let found = store
+        .access_to("gcp:project:gcpdiag-apigee1-aaaa", Utc::now())
+        .await
+        .unwrap();
+    let inherited: Vec<_> = inherited_rows(&found.rows)
+        .into_iter()
+        .filter(|r| {
+            r.2.as_deref()
+                .is_some_and(|from| from == org || from == folder_id)
+                || r.0 == "root@example.com"
+        })
+        .collect();
+    assert_eq!(
+        inherited,
+        vec![
+            auditors,
+            row(
+                "folder-admin@example.com",
+                "roles/editor",
+                Some(folder_id),
+                "folder-admin@example.com → 373737373737 (roles/editor)"
+            ),
+            root,
+        ]
+    );
+
+    // A project moved: the latest listing wins.
+    let moved = ours(
+        "moved.json",
+        r#"{"projectId": "gcpdiag-apigee1-aaaa", "parent": {"type": "organization", "id": "11112222"}}"#,
+    );
+    import_gcp(store, &moved, None).await;
+    assert_eq!(
+        store
+            .containers("gcp:project:gcpdiag-apigee1-aaaa")
+            .await
+            .unwrap(),
+        [org]
+    );
 }

@@ -9,11 +9,14 @@
 //!   --format=json`; the policy does not name its resource, so the kind does
 //!   (`iam_policy:projects/my-project`). One snapshot.
 //! - `asset_inventory`: Cloud Asset Inventory IAM policy listings; one snapshot per resource.
+//! - `resource_manager`: project and folder listings (`gcloud projects describe|list`,
+//!   `gcloud resource-manager folders describe|list`): which folder or organization each is in.
 
 mod action;
 mod actor;
 mod changes;
 mod envelope;
+mod hierarchy;
 mod log_entry;
 mod names;
 mod policy;
@@ -21,6 +24,7 @@ mod policy;
 mod tests;
 
 pub use envelope::pubsub_log_entry;
+pub(crate) use hierarchy::is_listing;
 
 use super::{NormalizeError, Normalized, RawDelivery};
 use serde_json::Value;
@@ -28,6 +32,7 @@ use serde_json::Value;
 const LOG_ENTRY: &str = "log_entry";
 const IAM_POLICY: &str = "iam_policy";
 const ASSET_INVENTORY: &str = "asset_inventory";
+const RESOURCE_MANAGER: &str = "resource_manager";
 
 /// Normalize one gcp delivery.
 pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
@@ -38,6 +43,7 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
             log_entry::normalize(&envelope::unwrap(entry)?, delivery.delivery_key)
         }
         ASSET_INVENTORY => policy::asset_inventory(delivery.body, delivery.received_at),
+        RESOURCE_MANAGER => hierarchy::resource_manager(delivery.body, delivery.received_at),
         IAM_POLICY => policy::iam_policy(None, delivery.body, delivery.received_at),
         _ => match kind.strip_prefix("iam_policy:") {
             Some(resource) => {
@@ -45,7 +51,7 @@ pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeErro
             }
             None => Err(NormalizeError::Invalid(format!(
                 "unknown gcp delivery kind {kind:?} (expected `log_entry`, \
-                 `iam_policy:<resource>` or `asset_inventory`)"
+                 `iam_policy:<resource>`, `asset_inventory` or `resource_manager`)"
             ))),
         },
     }

@@ -311,3 +311,33 @@ fn pointers(value: &Value, prefix: &str) -> Vec<String> {
     }
     all
 }
+
+/// Every gcpdiag project listing: the project, by its `projectId`, in the folder or
+/// organization its `parent` names.
+#[test]
+fn project_listings_say_which_folder_or_organization_holds_each_project() {
+    let mut seen = 0;
+    for file in files("gcp-iam/gcpdiag-test-data") {
+        if !file.ends_with(".project.json") {
+            continue;
+        }
+        let body = fixtures::read(&file);
+        let project: Value = serde_json::from_slice(&body).unwrap();
+        let parent = project["parent"].as_str().unwrap();
+        let expected = match parent.split_once('/').unwrap() {
+            ("folders", id) => format!("gcp:folder:{id}"),
+            ("organizations", id) => format!("gcp:organization:{id}"),
+            other => panic!("{file}: parent {other:?}"),
+        };
+        let normalized = run("resource_manager", &body).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let found: Vec<(&str, &str)> = normalized
+            .containment
+            .iter()
+            .map(|c| (c.child.as_str(), c.parent.as_str()))
+            .collect();
+        let child = format!("gcp:project:{}", project["projectId"].as_str().unwrap());
+        assert_eq!(found, [(child.as_str(), expected.as_str())], "{file}");
+        seen += 1;
+    }
+    assert_eq!(seen, 48);
+}
