@@ -44,6 +44,7 @@ pub enum ImportKind {
     AwsIam,
     AwsCredentialReport,
     GcpIam,
+    AzureManagementGroups,
     GithubOrg,
     TerraformPlan,
     People,
@@ -131,7 +132,7 @@ const OKTA_SYSTEM_LOG: RecordFormat = RecordFormat {
 };
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 12] = [
+    pub const ALL: [ImportKind; 13] = [
         ImportKind::Cloudtrail,
         ImportKind::Gcp,
         ImportKind::Azure,
@@ -141,6 +142,7 @@ impl ImportKind {
         ImportKind::AwsIam,
         ImportKind::AwsCredentialReport,
         ImportKind::GcpIam,
+        ImportKind::AzureManagementGroups,
         ImportKind::GithubOrg,
         ImportKind::TerraformPlan,
         ImportKind::People,
@@ -158,6 +160,7 @@ impl ImportKind {
             ImportKind::AwsIam => "aws-iam",
             ImportKind::AwsCredentialReport => "aws-credential-report",
             ImportKind::GcpIam => "gcp-iam",
+            ImportKind::AzureManagementGroups => "azure-management-groups",
             ImportKind::GithubOrg => "github-org",
             ImportKind::TerraformPlan => "terraform-plan",
             ImportKind::People => "people",
@@ -168,7 +171,7 @@ impl ImportKind {
         match self {
             ImportKind::Cloudtrail => Source::Cloudtrail,
             ImportKind::Gcp | ImportKind::GcpIam => Source::Gcp,
-            ImportKind::Azure => Source::Azure,
+            ImportKind::Azure | ImportKind::AzureManagementGroups => Source::Azure,
             ImportKind::GitlabAudit => Source::Gitlab,
             ImportKind::GithubAudit | ImportKind::GithubOrg => Source::Github,
             ImportKind::Okta => Source::Okta,
@@ -189,6 +192,7 @@ impl ImportKind {
             ImportKind::AwsIam
             | ImportKind::AwsCredentialReport
             | ImportKind::GcpIam
+            | ImportKind::AzureManagementGroups
             | ImportKind::GithubOrg
             | ImportKind::TerraformPlan
             | ImportKind::People => Layout::Snapshot,
@@ -210,6 +214,7 @@ impl ImportKind {
             // A plain policy names no resource of its own: `--resource` says which (see
             // `ImportOptions::snapshot_kind`, which also tells asset inventory exports apart).
             ImportKind::GcpIam => "iam_policy",
+            ImportKind::AzureManagementGroups => normalize::azure::MANAGEMENT_GROUPS,
             ImportKind::GithubOrg => "org_snapshot",
             ImportKind::TerraformPlan => "plan",
             ImportKind::People => "directory",

@@ -802,6 +802,36 @@ async fn grants_on_a_subscription_or_project_reach_what_is_in_it(store: &Store) 
         holders_at("15:00:00").await,
         vec![reader, blob_owner, unknown_role]
     );
+    // Our management-group listing puts the subscription in group Platform, under the tenant
+    // root group: both are above it, below the root scope `/`.
+    let dir = tempfile::tempdir().unwrap();
+    let listing = dir.path().join("groups.json");
+    std::fs::write(
+        &listing,
+        format!(
+            r#"{{"id": "/providers/Microsoft.Management/managementGroups/Platform",
+                "details": {{"parent": {{"id": "/providers/Microsoft.Management/managementGroups/tenant-root"}}}},
+                "children": [{{"id": "{subscription}", "type": "/subscriptions"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let summary = import_file(store, ImportKind::AzureManagementGroups, listing).await;
+    assert_eq!(
+        (summary.tally.new, summary.tally.failed),
+        (1, 0),
+        "{summary:?}"
+    );
+    let groups = "azure:scope:/providers/microsoft.management/managementgroups";
+    assert_eq!(
+        store.containers(&account[0].id).await.unwrap(),
+        [
+            format!("azure:scope:{subscription}/resourcegroups/storage-rg"),
+            format!("azure:scope:{subscription}"),
+            format!("{groups}/platform"),
+            format!("{groups}/tenant-root"),
+            "azure:scope:/".to_owned(),
+        ]
+    );
 
     // GCP.
     let dir = fixtures().join("gcp-iam/gcpdiag-test-data");

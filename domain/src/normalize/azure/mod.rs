@@ -7,7 +7,9 @@
 //! - `activity_log`: one Activity Log record, REST/Event Hub or diagnostic-export shape;
 //! - `entra_audit`: one Entra ID `directoryAudit` (Graph, diagnostic export or Log Analytics
 //!   row) or sign-in record;
-//! - `event_grid`: one Event Grid event (an array is accepted too).
+//! - `event_grid`: one Event Grid event (an array is accepted too);
+//! - `management_groups`: a management-group listing, whole (which subscription and which
+//!   group is in which group; see `management_groups`).
 //!
 //! Any kind may carry `;tenant=<tenant id>` for records that do not name their tenant (Graph
 //! `directoryAudit` responses do not): it scopes Entra grants as `azure:tenant:<id>`
@@ -19,6 +21,7 @@ mod entra;
 mod entra_grants;
 mod event_grid;
 mod fields;
+mod management_groups;
 mod rbac;
 mod sign_in;
 #[cfg(test)]
@@ -30,14 +33,23 @@ use super::{NormalizeError, Normalized, RawDelivery};
 use serde_json::Value;
 
 /// Normalize one azure delivery.
+/// The kind of a management-group listing (`attest import azure-management-groups`).
+pub const MANAGEMENT_GROUPS: &str = "management_groups";
+
 pub fn normalize(delivery: &RawDelivery<'_>) -> Result<Normalized, NormalizeError> {
     let (kind, tenant) = parse_kind(delivery.kind.unwrap_or_default());
+    if kind == MANAGEMENT_GROUPS {
+        return management_groups::normalize(delivery.body, delivery.received_at);
+    }
     if !matches!(kind, "activity_log" | "entra_audit" | "event_grid") {
         return Err(NormalizeError::Invalid(if kind.is_empty() {
-            "azure deliveries need a kind: activity_log, entra_audit or event_grid".into()
+            "azure deliveries need a kind: activity_log, entra_audit, event_grid or \
+             management_groups"
+                .into()
         } else {
             format!(
-                "unknown azure kind {kind:?} (expected activity_log, entra_audit or event_grid)"
+                "unknown azure kind {kind:?} (expected activity_log, entra_audit, event_grid \
+                 or management_groups)"
             )
         }));
     }
