@@ -6,6 +6,17 @@ use crate::model::Source;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The sources a person has accounts in (a people file's account columns, the person page's
+/// choices). CloudTrail's actors are AWS accounts; Terraform and the people import have none.
+pub const ACCOUNT_SOURCES: [Source; 6] = [
+    Source::Github,
+    Source::Gitlab,
+    Source::Aws,
+    Source::Gcp,
+    Source::Azure,
+    Source::Okta,
+];
+
 /// One person. `email` is the key: trimmed and lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "store", derive(utoipa::ToSchema))]

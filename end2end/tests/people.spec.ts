@@ -2,6 +2,7 @@
 // recent access change to the person behind the login, their accounts, manager and reports, and
 // on to what they can reach. Names are read from the pages, never hard-coded.
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { ADMIN_STATE } from '../playwright.config';
 
 const find = {
   peopleRows: (page: Page): Locator => page.locator('table.people tbody tr'),
@@ -76,5 +77,72 @@ test.describe('people', () => {
     expect(response?.status()).toBe(404);
     await expect(find.alert(page)).toContainText('No people import names');
     await expect(page.getByRole('link', { name: 'People' }).first()).toBeVisible();
+  });
+
+  test('an admin links and unlinks an account on the person page, with the record kept', async ({ page }) => {
+    // The last person of the first page: not the one the first test follows.
+    await page.goto('/people');
+    const row = find.peopleRows(page).last();
+    const name = (await row.locator('td').first().innerText()).trim();
+    await row.locator('td').first().getByRole('link').click();
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+    await expect(page.locator('main[data-hydrated="true"]')).toBeAttached();
+    const login = `e2e-old-login-${Date.now()}`;
+
+    // Linked in the browser (the server function is called, the page is read again).
+    const link = page.locator('fieldset', { hasText: 'Link an account' });
+    await link.locator('select[name="source"]').selectOption('github');
+    await link.getByLabel('Account, as the source names it').fill(login);
+    await link.getByLabel('Why').fill('their login before the rename');
+    await link.getByRole('button', { name: 'Link' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Recorded #' })).toContainText(`Linked github account ${login}`);
+    const account = find.accountRows(page).filter({ hasText: login });
+    await expect(account).toContainText('linked by hand');
+    await expect(page.locator('table.record tbody tr').first()).toContainText('their login before the rename');
+
+    // The same again is refused with the reason, on the page.
+    await link.locator('select[name="source"]').selectOption('github');
+    await link.getByLabel('Account, as the source names it').fill(login);
+    await link.getByLabel('Why').fill('again');
+    await link.getByRole('button', { name: 'Link' }).click();
+    await expect(find.alert(page)).toContainText('is already');
+
+    // Unlinked beside the account.
+    await account.getByText('Unlink…').click();
+    await account.getByLabel('Why').fill('not theirs after all');
+    await account.getByRole('button', { name: 'Unlink' }).click();
+    await expect(find.accountRows(page).filter({ hasText: login })).toHaveCount(0);
+    await expect(page.locator('table.record tbody tr').first()).toContainText('not theirs after all');
+
+    // Attest's own audit log has both, by the admin.
+    await page.goto('/audit?action=person.*');
+    await expect(page.locator('main')).toContainText(`unlinked github account ${login}`);
+    await expect(page.locator('main')).toContainText(`linked github account ${login}`);
+  });
+
+  test('the corrections work without JavaScript', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false, storageState: ADMIN_STATE });
+    const page = await context.newPage();
+    await page.goto('/people');
+    const row = find.peopleRows(page).last();
+    const name = (await row.locator('td').first().innerText()).trim();
+    await row.locator('td').first().getByRole('link').click();
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+    const login = `e2e-plain-form-${Date.now()}`;
+    const link = page.locator('fieldset', { hasText: 'Link an account' });
+    await link.locator('select[name="source"]').selectOption('gitlab');
+    await link.getByLabel('Account, as the source names it').fill(login);
+    await link.getByLabel('Why').fill('posted by a plain form');
+    await link.getByRole('button', { name: 'Link' }).click();
+    // The browser is sent back to the page, which shows the decision.
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+    await expect(find.accountRows(page).filter({ hasText: login })).toContainText('linked by hand');
+    // A refusal comes back on the page, which is otherwise fine.
+    await link.locator('select[name="source"]').selectOption('gitlab');
+    await link.getByLabel('Account, as the source names it').fill(login);
+    await link.getByLabel('Why').fill('twice');
+    await link.getByRole('button', { name: 'Link' }).click();
+    await expect(find.alert(page)).toContainText('is already');
+    await context.close();
   });
 });

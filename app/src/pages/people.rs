@@ -10,7 +10,7 @@ use crate::error::{form_error, AppError};
 use crate::format::utc_short;
 use crate::query::{encode, TimelineQuery};
 use domain::model::{Role, Source};
-use domain::people::{AccountOrigin, LinkAction, LinkEntry, PersonProfile};
+use domain::people::{AccountOrigin, LinkAction, LinkEntry, PersonProfile, ACCOUNT_SOURCES};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -399,7 +399,7 @@ fn Outcome(fixes: Fixes) -> impl IntoView {
 fn Corrections(fixes: Fixes, email: String) -> impl IntoView {
     let decide = fixes.decide;
     let merge_email = email.clone();
-    let sources = Source::ALL
+    let sources = ACCOUNT_SOURCES
         .iter()
         .map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> })
         .collect_view();

@@ -15,19 +15,16 @@
 
 use super::{NormalizeError, Normalized, RawDelivery};
 use crate::model::Source;
-use crate::people::{Directory, Person, PersonAccount};
+use crate::people::{Directory, Person, PersonAccount, ACCOUNT_SOURCES};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
-/// The sources a people file may name accounts in, by column name.
-const ACCOUNT_COLUMNS: [(&str, Source); 6] = [
-    ("github", Source::Github),
-    ("gitlab", Source::Gitlab),
-    ("aws", Source::Aws),
-    ("gcp", Source::Gcp),
-    ("azure", Source::Azure),
-    ("okta", Source::Okta),
-];
+/// The sources a people file may name accounts in, each in the column of its name.
+fn account_columns() -> impl Iterator<Item = (&'static str, Source)> {
+    ACCOUNT_SOURCES
+        .into_iter()
+        .map(|source| (source.as_str(), source))
+}
 
 const SCIM_ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -105,9 +102,8 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Row>, NormalizeError> {
     let name = find(&["name", "fullname", "displayname"]);
     let manager = find(&["manager", "manageremail", "managermail"]);
     let department = find(&["department", "dept"]);
-    let accounts: Vec<(usize, Source)> = ACCOUNT_COLUMNS
-        .iter()
-        .filter_map(|(column, source)| find(&[column]).map(|at| (at, *source)))
+    let accounts: Vec<(usize, Source)> = account_columns()
+        .filter_map(|(column, source)| find(&[column]).map(|at| (at, source)))
         .collect();
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -196,7 +192,7 @@ fn plain_row(line: String, map: &Map<String, Value>) -> Row {
         .iter()
         .find(|(key, _)| simple(key) == "accounts")
         .and_then(|(_, value)| value.as_object());
-    for (column, source) in ACCOUNT_COLUMNS {
+    for (column, source) in account_columns() {
         for holder in [Some(map), nested].into_iter().flatten() {
             let Some((_, value)) = holder.iter().find(|(key, _)| simple(key) == column) else {
                 continue;
