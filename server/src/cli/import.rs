@@ -32,7 +32,9 @@ pub enum ImportCommand {
     AwsIam(Files),
     /// `aws iam get-credential-report` CSV (decoded, or as the base64 the API returns).
     AwsCredentialReport(Files),
-    /// `gcloud … get-iam-policy --format=json` output, or Cloud Asset Inventory IAM exports.
+    /// `gcloud … get-iam-policy --format=json` output, or Cloud Asset Inventory IAM exports;
+    /// and `gcloud projects list|describe` / `gcloud resource-manager folders list|describe`
+    /// (`--format=json`), which say which folder or organization holds each project.
     GcpIam {
         /// The resource a plain policy belongs to, e.g. `projects/my-project`,
         /// `organizations/123` (asset inventory exports name their own).
@@ -41,6 +43,9 @@ pub enum ImportCommand {
         #[command(flatten)]
         files: Files,
     },
+    /// `az account management-group show --name ROOT --expand --recurse` output (or a list of
+    /// groups): which subscription and group is in which management group.
+    AzureManagementGroups(Files),
     /// A snapshot of a GitHub organisation (members, teams, repositories, collaborators,
     /// deploy keys) in the JSON shape the README describes.
     GithubOrg(Files),
@@ -84,6 +89,7 @@ impl ImportCommand {
                 options.resource = resource;
                 (ImportKind::GcpIam, files)
             }
+            ImportCommand::AzureManagementGroups(f) => (ImportKind::AzureManagementGroups, f),
             ImportCommand::GithubOrg(f) => (ImportKind::GithubOrg, f),
             ImportCommand::TerraformPlan {
                 commit,
