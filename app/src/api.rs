@@ -358,6 +358,51 @@ pub struct PersonCorrection {
     pub reason: String,
 }
 
+/// An API token as the tokens page lists it (never the token itself: only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub name: String,
+    pub role: domain::model::Role,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+}
+
+/// A token just created: shown once, then only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub name: String,
+    pub role: domain::model::Role,
+    pub token: String,
+}
+
+/// The tokens page: every token, and the one just created by a plain form (without
+/// JavaScript), which is shown on this one reading of the page and never again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensPage {
+    pub tokens: Vec<TokenView>,
+    pub just_created: Option<CreatedToken>,
+}
+
+/// The API tokens, active first, newest first.
+#[server(prefix = "/_fn", endpoint = "list_tokens", input = leptos::server_fn::codec::Json)]
+pub async fn list_tokens() -> Result<TokensPage, AppError> {
+    answer(as_role("list_tokens", imp::list_tokens()).await)
+}
+
+/// Creates an API token with `role` for the API (`Authorization: Bearer …`). Posted by a plain
+/// form, so it also works without JavaScript.
+#[server(prefix = "/_fn", endpoint = "create_token")]
+pub async fn create_token(name: String, role: String) -> Result<CreatedToken, AppError> {
+    answer(as_role("create_token", imp::create_token(name, role)).await)
+}
+
+/// Revokes the API token `name`: it stops working at once.
+#[server(prefix = "/_fn", endpoint = "revoke_token")]
+pub async fn revoke_token(name: String) -> Result<String, AppError> {
+    answer(as_role("revoke_token", imp::revoke_token(name)).await)
+}
+
 /// Who is signed in, if anyone.
 #[server(prefix = "/_fn", endpoint = "get_signed_in", input = leptos::server_fn::codec::Json)]
 pub async fn get_signed_in() -> Result<Option<crate::auth::SignedIn>, AppError> {
@@ -458,6 +503,143 @@ mod imp {
             .then(|| people.last().map(|p| p.email.clone()))
             .flatten();
         Ok(PeopleList { people, next_after })
+    }
+
+    /// The session key of a token created by a plain form, until the page shows it.
+    const JUST_CREATED: &str = "just_created_token";
+
+    fn session() -> Option<tower_sessions::Session> {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned())
+    }
+
+    /// Records an admin's action on tokens in Attest's audit log.
+    async fn record_token_action(
+        who: &crate::auth::SignedIn,
+        action: &str,
+        name: &str,
+        detail: String,
+    ) -> Result<(), AppError> {
+        let actor = if who.email.is_empty() {
+            who.subject.clone()
+        } else {
+            who.email.clone()
+        };
+        store()?
+            .record_action(&domain::audit::NewAction {
+                at: Utc::now(),
+                actor,
+                role: who.role.as_str().to_owned(),
+                action: action.to_owned(),
+                target: name.to_owned(),
+                detail,
+                ip: crate::auth::client_ip(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_tokens() -> Result<super::TokensPage, AppError> {
+        let mut tokens: Vec<super::TokenView> = store()?
+            .list_tokens()
+            .await?
+            .into_iter()
+            .map(|t| super::TokenView {
+                name: t.name,
+                role: t.role,
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+                revoked: t.revoked,
+            })
+            .collect();
+        tokens.sort_by(|a, b| {
+            a.revoked
+                .cmp(&b.revoked)
+                .then_with(|| b.created_at.cmp(&a.created_at))
+        });
+        let just_created = match session() {
+            Some(session) => session
+                .remove::<super::CreatedToken>(JUST_CREATED)
+                .await
+                .map_err(|err| internal(&err))?,
+            None => None,
+        };
+        Ok(super::TokensPage {
+            tokens,
+            just_created,
+        })
+    }
+
+    pub async fn create_token(name: String, role: String) -> Result<super::CreatedToken, AppError> {
+        use domain::model::Role;
+        use domain::store::StoreError;
+        let who = crate::auth::require(Role::Admin)?;
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(AppError::BadRequest(
+                "name: say who or what uses the token (1 to 100 characters, e.g. ci-export)"
+                    .to_owned(),
+            ));
+        }
+        let role: Role = role
+            .trim()
+            .parse()
+            .map_err(|err: domain::model::UnknownRole| {
+                AppError::BadRequest(format!("role: {err}"))
+            })?;
+        let token = domain::tokens::generate();
+        match store()?
+            .create_token(&name, role, &domain::tokens::hash(&token), Utc::now())
+            .await
+        {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => {
+                return Err(AppError::Conflict(format!(
+                    "a token named {name:?} exists already (revoked ones keep their name): \
+                     choose another name"
+                )))
+            }
+            Err(err) => return Err(err.into()),
+        }
+        record_token_action(
+            &who,
+            domain::audit::actions::TOKEN_CREATE,
+            &name,
+            format!("role {}", role.as_str()),
+        )
+        .await?;
+        tracing::info!(name = %name, role = role.as_str(), by = %who.email, "API token created");
+        let created = super::CreatedToken { name, role, token };
+        // A plain form's answer is a redirect back to the page: the page shows the token from
+        // the session, once.
+        if crate::error::ssr::plain_form_post() {
+            if let Some(session) = session() {
+                session
+                    .insert(JUST_CREATED, &created)
+                    .await
+                    .map_err(|err| internal(&err))?;
+            }
+        }
+        Ok(created)
+    }
+
+    pub async fn revoke_token(name: String) -> Result<String, AppError> {
+        let who = crate::auth::require(domain::model::Role::Admin)?;
+        let name = name.trim().to_owned();
+        if !store()?.revoke_token(&name, Utc::now()).await? {
+            return Err(AppError::NotFound(format!(
+                "no active token named {name:?} (it may be revoked already)"
+            )));
+        }
+        record_token_action(
+            &who,
+            domain::audit::actions::TOKEN_REVOKE,
+            &name,
+            String::new(),
+        )
+        .await?;
+        tracing::info!(name = %name, by = %who.email, "API token revoked");
+        Ok(name)
     }
 
     pub async fn decide_person(

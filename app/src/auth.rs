@@ -130,7 +130,7 @@ pub fn server_fn_needs(endpoint: &str) -> Role {
             Role::Auditor
         }
         // Named, though any other function needs an admin too.
-        "decide_person" => Role::Admin,
+        "decide_person" | "list_tokens" | "create_token" | "revoke_token" => Role::Admin,
         _ => Role::Admin,
     }
 }

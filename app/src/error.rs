@@ -132,7 +132,7 @@ pub(crate) mod ssr {
 
     /// Whether the request being answered is a server function posted by a plain HTML form
     /// (without JavaScript): the browser then asks for HTML.
-    fn plain_form_post() -> bool {
+    pub fn plain_form_post() -> bool {
         let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
             return false;
         };

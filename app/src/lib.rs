@@ -23,7 +23,7 @@ use leptos_router::{path, SsrMode};
 use pages::{
     access::AccessPage, access_graph::AccessGraphPage, audit::AuditPage, event::EventPage,
     findings::FindingsPage, ingest::IngestPage, not_found::NotFound, people::PeoplePage,
-    people::PersonPage, signin::SigninPage, timeline::TimelinePage,
+    people::PersonPage, signin::SigninPage, timeline::TimelinePage, tokens::TokensPage,
 };
 
 /// The HTML document around the app, rendered only on the server.
@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people/:email") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/ingest") view=IngestPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SigninPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

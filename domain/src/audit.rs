@@ -22,6 +22,10 @@ pub mod actions {
     pub const PERSON_MERGE: &str = "person.merge";
     /// A merged person was split off again.
     pub const PERSON_SPLIT: &str = "person.split";
+    /// An API token was created on the tokens page (`target` is its name, `detail` its role).
+    pub const TOKEN_CREATE: &str = "token.create";
+    /// An API token was revoked on the tokens page.
+    pub const TOKEN_REVOKE: &str = "token.revoke";
 }
 
 /// One action to record.

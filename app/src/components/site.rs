@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The main pages, in the navigation's order.
-const PAGES: [(&str, &str); 6] = [
+const PAGES: [(&str, &str); 7] = [
     ("/", "Timeline"),
     ("/access", "Access"),
     ("/findings", "Findings"),
     ("/people", "People"),
     ("/ingest", "Ingest health"),
     ("/audit", "Audit log"),
+    ("/tokens", "Tokens"),
 ];
 
 #[component]

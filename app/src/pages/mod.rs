@@ -1,5 +1,5 @@
 //! One module per route: the timeline, one event, access, findings, people, ingest health, and
-//! sign-in, Attest's own audit log, and the page for unknown URLs.
+//! sign-in, Attest's own audit log, API tokens, and the page for unknown URLs.
 
 pub mod access;
 pub mod access_graph;
@@ -11,3 +11,4 @@ pub mod not_found;
 pub mod people;
 pub mod signin;
 pub mod timeline;
+pub mod tokens;

@@ -145,6 +145,7 @@ impl Store {
 pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
     use crate::audit::actions::{
         PERSON_LINK, PERSON_MERGE, PERSON_SPLIT, PERSON_UNLINK, SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT,
+        TOKEN_CREATE, TOKEN_REVOKE,
     };
     match action {
         SIGN_IN => Ok("action.signin"),
@@ -154,6 +155,8 @@ pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
         PERSON_UNLINK => Ok("action.person.unlink"),
         PERSON_MERGE => Ok("action.person.merge"),
         PERSON_SPLIT => Ok("action.person.split"),
+        TOKEN_CREATE => Ok("action.token.create"),
+        TOKEN_REVOKE => Ok("action.token.revoke"),
         other => Err(StoreError::Invalid(format!(
             "{other:?} is not an action Attest records"
         ))),

@@ -81,6 +81,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ),
     ("/ingest", "/ingest", Some(Role::Auditor)),
     ("/audit", "/audit", Some(Role::Auditor)),
+    ("/tokens", "/tokens", Some(Role::Admin)),
     ("/signin", "/signin", None),
 ];
 
@@ -100,6 +101,9 @@ const SERVER_FNS: &[(&str, Option<Role>)] = &[
     ("get_ingest_health", Some(Role::Auditor)),
     ("list_actions", Some(Role::Auditor)),
     ("decide_person", Some(Role::Admin)),
+    ("list_tokens", Some(Role::Admin)),
+    ("create_token", Some(Role::Admin)),
+    ("revoke_token", Some(Role::Admin)),
 ];
 
 /// The JSON API's routes (bearer tokens) and the least role each needs.
@@ -643,4 +647,181 @@ async fn demo_sign_in_exists_only_in_demo_mode() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Posts a page's form as a browser without JavaScript does; gives the status and where the
+/// answer sends the browser.
+async fn post_form(
+    server: &TestServer,
+    client: &reqwest::Client,
+    function: &str,
+    page: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let response = client
+        .post(server.url(&format!("/_fn/{function}")))
+        .header("Origin", &server.base)
+        .header("Referer", page)
+        .header("Accept", "text/html")
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let to = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), to)
+}
+
+#[tokio::test]
+async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
+    let _one_at_a_time = crate::support::RENDERING.lock().await;
+    let server = demo_server().await;
+    let admin = signed_in(&server, Role::Admin).await;
+    let page = server.url("/tokens");
+
+    // Made by a plain form: the page shows the token once, on the next reading only.
+    let (status, to) = post_form(
+        &server,
+        &admin,
+        "create_token",
+        &page,
+        &[("name", " ci-export "), ("role", "viewer")],
+    )
+    .await;
+    assert_eq!(
+        (status, to.trim_end_matches('?')),
+        (StatusCode::FOUND, page.as_str())
+    );
+    let html = admin.get(&to).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Token ci-export (viewer) created"), "{html}");
+    let start = html.find(r#"<code class="secret">"#).unwrap() + r#"<code class="secret">"#.len();
+    let token = html[start..].split('<').next().unwrap().to_owned();
+    assert!(token.len() >= 32, "{token}");
+    let again = admin.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains(&token), "a token is shown once");
+    assert!(again.contains("<code>ci-export</code>"));
+    let row = |html: &str| {
+        let at = html.find("<code>ci-export</code>").unwrap();
+        html[at..html[at..].find("</tr>").unwrap() + at].to_owned()
+    };
+    assert!(
+        row(&again).contains("never"),
+        "not used yet: {}",
+        row(&again)
+    );
+
+    // It works on the API with its role, and the page says when it was last used.
+    let api = |token: String| {
+        let client = browser();
+        let url = server.url("/api/v1/events");
+        async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(api(token.clone()).await, StatusCode::OK);
+    let used = admin.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(
+        !row(&used).contains("never") && row(&used).matches("<time").count() == 2,
+        "last used is shown: {}",
+        row(&used)
+    );
+
+    // Refusals come back on the page with the reason.
+    for (fields, says) in [
+        (
+            vec![("name", "ci-export"), ("role", "viewer")],
+            "exists already",
+        ),
+        (vec![("name", "x"), ("role", "root")], "role:"),
+        (
+            vec![("name", "  "), ("role", "viewer")],
+            "say who or what uses the token",
+        ),
+    ] {
+        let (status, to) = post_form(&server, &admin, "create_token", &page, &fields).await;
+        assert_eq!(status, StatusCode::FOUND, "{fields:?}");
+        let html = admin.get(&to).send().await.unwrap().text().await.unwrap();
+        assert!(
+            html.contains(says),
+            "{fields:?}: the page does not say {says:?}"
+        );
+    }
+
+    // Revoked: it stops working at once.
+    let (status, _) = post_form(
+        &server,
+        &admin,
+        "revoke_token",
+        &page,
+        &[("name", "ci-export")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
+    let (_, to) = post_form(
+        &server,
+        &admin,
+        "revoke_token",
+        &page,
+        &[("name", "ci-export")],
+    )
+    .await;
+    let html = admin.get(&to).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("no active token named"),
+        "revoking twice says why"
+    );
+
+    // An auditor may not.
+    let auditor = signed_in(&server, Role::Auditor).await;
+    let (status, _) = post_form(
+        &server,
+        &auditor,
+        "create_token",
+        &page,
+        &[("name", "mine"), ("role", "admin")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Attest's audit log has both, by the admin; the ledger is sound.
+    let filter = domain::audit::ActionFilter {
+        action: "token.*".to_owned(),
+        ..Default::default()
+    };
+    let log = server.store.actions(&filter, 10).await.unwrap().actions;
+    let logged: Vec<_> = log
+        .iter()
+        .map(|a| {
+            (
+                a.action.as_str(),
+                a.actor.as_str(),
+                a.target.as_str(),
+                a.detail.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            ("token.revoke", "admin@example.com", "ci-export", ""),
+            (
+                "token.create",
+                "admin@example.com",
+                "ci-export",
+                "role viewer"
+            ),
+        ]
+    );
+    let report = server.store.verify_ledger(None, &[]).await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
