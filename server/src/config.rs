@@ -249,12 +249,28 @@ impl ServeArgs {
         } else {
             if self.oidc_client_id.trim().is_empty() || self.oidc_client_secret.is_empty() {
                 anyhow::bail!(
-                    "ATTEST_OIDC_ISSUER is set: ATTEST_OIDC_CLIENT_ID and                      ATTEST_OIDC_CLIENT_SECRET are needed too"
+                    "ATTEST_OIDC_ISSUER is set: ATTEST_OIDC_CLIENT_ID and \
+                     ATTEST_OIDC_CLIENT_SECRET are needed too"
+                );
+            }
+            // Without a public URL the callback is `http://<listen address>`: on every
+            // interface that names no host a browser could come back to.
+            let listen_anywhere = self
+                .listen
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|addr| addr.ip().is_unspecified());
+            if public_origin.is_none() && listen_anywhere {
+                anyhow::bail!(
+                    "ATTEST_PUBLIC_URL is needed with ATTEST_OIDC_ISSUER when listening on {}: \
+                     the provider sends people back to <public URL>/auth/callback \
+                     (e.g. ATTEST_PUBLIC_URL=https://attest.example.com)",
+                    self.listen
                 );
             }
             if rules.is_empty() {
                 anyhow::bail!(
-                    "ATTEST_OIDC_ISSUER is set but ATTEST_ROLES is empty: nobody could sign in                      (e.g. ATTEST_ROLES=admin:email:you@example.com)"
+                    "ATTEST_OIDC_ISSUER is set but ATTEST_ROLES is empty: nobody could sign in \
+                     (e.g. ATTEST_ROLES=admin:email:you@example.com)"
                 );
             }
             Some(

@@ -313,3 +313,52 @@ fn verify_finds_what_was_changed_behind_attests_back() {
     let keyless = attest(&db, &["verify", "--checkpoint", exported.to_str().unwrap()]);
     assert!(!keyless.status.success());
 }
+
+/// Sign-in settings that cannot work stop `attest serve` before it listens, saying what to set.
+#[test]
+fn serve_refuses_sign_in_settings_that_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let issuer = ["--oidc-issuer", "http://127.0.0.1:9"];
+    let client = [
+        "--oidc-client-id",
+        "attest",
+        "--oidc-client-secret",
+        "s3cret",
+    ];
+    let roles = ["--roles", "admin:email:alice@example.com"];
+    for (args, says) in [
+        (
+            [&["serve", "--listen", "127.0.0.1:0"][..], &issuer, &roles].concat(),
+            "ATTEST_OIDC_CLIENT_SECRET are needed too",
+        ),
+        (
+            [&["serve", "--listen", "127.0.0.1:0"][..], &issuer, &client].concat(),
+            "ATTEST_ROLES is empty: nobody could sign in (e.g.",
+        ),
+        (
+            [
+                &["serve", "--listen", "0.0.0.0:0"][..],
+                &issuer,
+                &client,
+                &roles,
+            ]
+            .concat(),
+            "ATTEST_PUBLIC_URL is needed with ATTEST_OIDC_ISSUER when listening on 0.0.0.0:0",
+        ),
+        (
+            [&["serve", "--public-url", "https://attest.example.com/app"][..]].concat(),
+            "without a path",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_attest"))
+            .env("ATTEST_DATABASE_URL", &db)
+            .env_remove("ATTEST_PUBLIC_URL")
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
