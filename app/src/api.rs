@@ -520,15 +520,10 @@ mod imp {
         name: &str,
         detail: String,
     ) -> Result<(), AppError> {
-        let actor = if who.email.is_empty() {
-            who.subject.clone()
-        } else {
-            who.email.clone()
-        };
         store()?
             .record_action(&domain::audit::NewAction {
                 at: Utc::now(),
-                actor,
+                actor: who.actor(),
                 role: who.role.as_str().to_owned(),
                 action: action.to_owned(),
                 target: name.to_owned(),
@@ -655,11 +650,7 @@ mod imp {
                 fix.decision
             ))
         })?;
-        let actor = if who.email.is_empty() {
-            who.subject.clone()
-        } else {
-            who.email.clone()
-        };
+        let actor = who.actor();
         let ip = crate::auth::client_ip();
         let decision = Decision {
             actor: &actor,

@@ -24,6 +24,18 @@ pub struct SignedIn {
     pub at_us: i64,
 }
 
+impl SignedIn {
+    /// How Attest's records name them: their e-mail, or the provider's subject when the
+    /// provider gave none.
+    pub fn actor(&self) -> String {
+        if self.email.is_empty() {
+            self.subject.clone()
+        } else {
+            self.email.clone()
+        }
+    }
+}
+
 /// The client's address as the server sees it: the peer, or the last hop of the header a
 /// trusted proxy sets (`--client-ip-header`). The server puts it in every request's
 /// extensions.

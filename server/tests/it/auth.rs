@@ -649,32 +649,6 @@ async fn demo_sign_in_exists_only_in_demo_mode() {
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
 }
 
-/// Posts a page's form as a browser without JavaScript does; gives the status and where the
-/// answer sends the browser.
-async fn post_form(
-    server: &TestServer,
-    client: &reqwest::Client,
-    function: &str,
-    page: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let response = client
-        .post(server.url(&format!("/_fn/{function}")))
-        .header("Origin", &server.base)
-        .header("Referer", page)
-        .header("Accept", "text/html")
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let to = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (response.status(), to)
-}
-
 #[tokio::test]
 async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
     let _one_at_a_time = crate::support::RENDERING.lock().await;
@@ -683,7 +657,7 @@ async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
     let page = server.url("/tokens");
 
     // Made by a plain form: the page shows the token once, on the next reading only.
-    let (status, to) = post_form(
+    let (status, to) = crate::support::post_form(
         &server,
         &admin,
         "create_token",
@@ -747,7 +721,8 @@ async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
             "say who or what uses the token",
         ),
     ] {
-        let (status, to) = post_form(&server, &admin, "create_token", &page, &fields).await;
+        let (status, to) =
+            crate::support::post_form(&server, &admin, "create_token", &page, &fields).await;
         assert_eq!(status, StatusCode::FOUND, "{fields:?}");
         let html = admin.get(&to).send().await.unwrap().text().await.unwrap();
         assert!(
@@ -757,7 +732,7 @@ async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
     }
 
     // Revoked: it stops working at once.
-    let (status, _) = post_form(
+    let (status, _) = crate::support::post_form(
         &server,
         &admin,
         "revoke_token",
@@ -767,7 +742,7 @@ async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
     .await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
-    let (_, to) = post_form(
+    let (_, to) = crate::support::post_form(
         &server,
         &admin,
         "revoke_token",
@@ -783,7 +758,7 @@ async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
 
     // An auditor may not.
     let auditor = signed_in(&server, Role::Auditor).await;
-    let (status, _) = post_form(
+    let (status, _) = crate::support::post_form(
         &server,
         &auditor,
         "create_token",

@@ -25,25 +25,7 @@ async fn post(server: &TestServer, token: Option<&str>, path: &str, body: &str) 
 #[tokio::test]
 async fn people_are_read_by_auditors_and_corrected_by_admins_on_the_record() {
     let server = TestServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("people.csv");
-    std::fs::write(
-        &file,
-        "email,name,manager,github\n\
-         alice@example.com,Alice,,alice-gh\n\
-         bob@example.com,Bob,alice@example.com,bob-gh\n",
-    )
-    .unwrap();
-    let summary = import::import_files(
-        &server.store,
-        ImportKind::People,
-        &ImportOptions::default(),
-        &[file],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(summary.tally.new, 1);
+    import_alice_and_bob(&server).await;
     let auditor = server.token(Role::Auditor).await;
     let admin = server.token(Role::Admin).await;
     let admin_name = server
@@ -202,29 +184,16 @@ async fn import_alice_and_bob(server: &TestServer) {
     .unwrap();
 }
 
-/// Posts a person page's form as a browser without JavaScript does: form-encoded, asking for
-/// HTML, from the page. Gives the status and where it sends the browser.
+/// Posts a person page's form as a browser without JavaScript does.
 async fn post_form(
     server: &TestServer,
     client: &reqwest::Client,
     page: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String) {
-    let response = client
-        .post(server.url("/_fn/decide_person"))
-        .header("Origin", &server.base)
-        .header("Referer", page)
-        .header("Accept", "text/html,application/xhtml+xml")
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (response.status().as_u16(), location)
+    let (status, to) =
+        crate::support::post_form(server, client, "decide_person", page, fields).await;
+    (status.as_u16(), to)
 }
 
 async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {

@@ -152,3 +152,29 @@ impl TestServer {
             .unwrap()
     }
 }
+
+/// Posts a page's form as a browser without JavaScript does; gives the status and where the
+/// answer sends the browser.
+pub async fn post_form(
+    server: &TestServer,
+    client: &reqwest::Client,
+    function: &str,
+    page: &str,
+    fields: &[(&str, &str)],
+) -> (reqwest::StatusCode, String) {
+    let response = client
+        .post(server.url(&format!("/_fn/{function}")))
+        .header("Origin", &server.base)
+        .header("Referer", page)
+        .header("Accept", "text/html")
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let to = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), to)
+}
