@@ -260,6 +260,10 @@ pub async fn security_headers(
 ) -> Response {
     let nonce = super::random_token(16);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
+    // Everything but the static front end is someone's data (or a token shown once): no
+    // browser or proxy keeps a copy.
+    let path = req.uri().path();
+    let is_static = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut response = next.run(req).await;
     let is_html = response
         .headers()
@@ -293,6 +297,9 @@ pub async fn security_headers(
     );
     if state.auth.secure_cookies {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    if !is_static && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

@@ -357,6 +357,22 @@ async fn cross_site_writes_are_refused_and_pages_carry_security_headers() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["referrer-policy"], "same-origin");
+    assert_eq!(
+        headers["cache-control"], "no-store",
+        "a page of someone's data"
+    );
+    let asset = admin
+        .get(server.url("/pkg/attest.css"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        asset
+            .headers()
+            .get("cache-control")
+            .is_none_or(|v| v != "no-store"),
+        "the static front end may be cached"
+    );
     // Plain HTTP: no HSTS, cookie not Secure (HTTPS deployments set ATTEST_PUBLIC_URL).
     assert!(!headers.contains_key("strict-transport-security"));
     let again = admin.get(server.url("/people")).send().await.unwrap();
@@ -375,6 +391,7 @@ async fn cross_site_writes_are_refused_and_pages_carry_security_headers() {
         .to_str()
         .unwrap()
         .starts_with("default-src 'none'"));
+    assert_eq!(api.headers()["cache-control"], "no-store");
 }
 
 #[tokio::test]
