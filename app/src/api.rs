@@ -662,14 +662,11 @@ mod imp {
         let store = store()?;
         let entry = match action {
             LinkAction::Link | LinkAction::Unlink => {
-                let source = fix.source.trim().parse::<Source>().map_err(|_| {
-                    let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
-                    AppError::BadRequest(format!(
-                        "source: {:?} is not one of {}",
-                        fix.source,
-                        names.join(", ")
-                    ))
-                })?;
+                let source = fix
+                    .source
+                    .trim()
+                    .parse::<Source>()
+                    .map_err(|err| AppError::BadRequest(format!("source: {err}")))?;
                 let account = PersonAccount {
                     source,
                     account_id: fix.account_id,

@@ -78,11 +78,21 @@ impl fmt::Display for Source {
     }
 }
 
+/// A source name Attest does not know; says which ones it does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown source {0:?} (expected one of: github, gitlab, cloudtrail, aws, gcp, azure, okta, terraform)"
-)]
 pub struct UnknownSource(pub String);
+
+impl fmt::Display for UnknownSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
+        write!(
+            f,
+            "{:?} is not a source (it is not one of {})",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
 
 impl FromStr for Source {
     type Err = UnknownSource;

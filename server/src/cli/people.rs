@@ -47,10 +47,10 @@ pub enum PeopleCommand {
 }
 
 fn account(source: &str, account_id: &str) -> anyhow::Result<PersonAccount> {
-    let source = source.trim().parse::<Source>().map_err(|_| {
-        let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
-        anyhow::anyhow!("{source:?} is not a source: one of {}", names.join(", "))
-    })?;
+    let source = source
+        .trim()
+        .parse::<Source>()
+        .map_err(anyhow::Error::new)?;
     Ok(PersonAccount {
         source,
         account_id: account_id.to_owned(),

@@ -131,14 +131,11 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
 }
 
 fn account(decision: &AccountDecision) -> Result<PersonAccount, ApiError> {
-    let source = decision.source.trim().parse::<Source>().map_err(|_| {
-        let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
-        ApiError::BadRequest(format!(
-            "source: {:?} is not one of {}",
-            decision.source,
-            names.join(", ")
-        ))
-    })?;
+    let source = decision
+        .source
+        .trim()
+        .parse::<Source>()
+        .map_err(|err| ApiError::BadRequest(format!("source: {err}")))?;
     Ok(PersonAccount {
         source,
         account_id: decision.account_id.clone(),
