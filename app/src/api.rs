@@ -403,6 +403,72 @@ pub async fn revoke_token(name: String) -> Result<String, AppError> {
     answer(as_role("revoke_token", imp::revoke_token(name)).await)
 }
 
+/// A webhook secret as the webhooks page lists it (never the secret: it is derived when
+/// needed from the secrets key, which stays outside the database).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookSecretView {
+    pub name: String,
+    pub endpoint: domain::model::HookEndpoint,
+    /// The start of its SHA-256, to tell it apart from others.
+    pub fingerprint: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A webhook secret just made: shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedHookSecret {
+    pub name: String,
+    pub endpoint: domain::model::HookEndpoint,
+    pub secret: String,
+}
+
+/// Per endpoint, how many secrets come from the settings (flags, environment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointSettings {
+    pub endpoint: domain::model::HookEndpoint,
+    pub from_settings: usize,
+}
+
+/// The webhooks page: the managed secrets, the settings' count per endpoint, whether secrets
+/// can be made here (a secrets key is set), and the one just made by a plain form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookSecretsPage {
+    pub secrets: Vec<HookSecretView>,
+    pub endpoints: Vec<EndpointSettings>,
+    pub can_make: bool,
+    pub just_created: Option<CreatedHookSecret>,
+}
+
+/// The webhook secrets, live first.
+#[server(prefix = "/_fn", endpoint = "list_hook_secrets", input = leptos::server_fn::codec::Json)]
+pub async fn list_hook_secrets() -> Result<HookSecretsPage, AppError> {
+    answer(as_role("list_hook_secrets", imp::list_hook_secrets()).await)
+}
+
+/// Makes a webhook secret for `endpoint`, accepted at once; shown once.
+#[server(prefix = "/_fn", endpoint = "create_hook_secret")]
+pub async fn create_hook_secret(
+    endpoint: String,
+    name: String,
+) -> Result<CreatedHookSecret, AppError> {
+    answer(
+        as_role(
+            "create_hook_secret",
+            imp::create_hook_secret(endpoint, name),
+        )
+        .await,
+    )
+}
+
+/// Revokes the webhook secret `name`: its endpoint stops accepting it at once.
+#[server(prefix = "/_fn", endpoint = "revoke_hook_secret")]
+pub async fn revoke_hook_secret(name: String) -> Result<String, AppError> {
+    answer(as_role("revoke_hook_secret", imp::revoke_hook_secret(name)).await)
+}
+
 /// Who is signed in, if anyone.
 #[server(prefix = "/_fn", endpoint = "get_signed_in", input = leptos::server_fn::codec::Json)]
 pub async fn get_signed_in() -> Result<Option<crate::auth::SignedIn>, AppError> {
@@ -635,6 +701,104 @@ mod imp {
         .await?;
         tracing::info!(name = %name, by = %who.email, "API token revoked");
         Ok(name)
+    }
+
+    /// The session key of a webhook secret made by a plain form, until the page shows it.
+    const JUST_MADE_SECRET: &str = "just_created_hook_secret";
+
+    fn hook_keys() -> Result<std::sync::Arc<domain::hook_secrets::HookKeys>, AppError> {
+        leptos::prelude::use_context::<std::sync::Arc<domain::hook_secrets::HookKeys>>().ok_or_else(
+            || internal(&"no HookKeys in the Leptos context: the server did not provide them"),
+        )
+    }
+
+    fn changer(who: &crate::auth::SignedIn) -> domain::hook_secrets::Changer {
+        domain::hook_secrets::Changer {
+            actor: who.actor(),
+            role: who.role.as_str().to_owned(),
+            ip: crate::auth::client_ip(),
+        }
+    }
+
+    pub async fn list_hook_secrets() -> Result<super::HookSecretsPage, AppError> {
+        use domain::model::HookEndpoint;
+        crate::auth::require(domain::model::Role::Admin)?;
+        let keys = hook_keys()?;
+        let secrets = store()?
+            .list_hook_secrets()
+            .await?
+            .into_iter()
+            .map(|s| super::HookSecretView {
+                fingerprint: s.fingerprint.chars().take(16).collect(),
+                name: s.name,
+                endpoint: s.endpoint,
+                created_by: s.created_by,
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                revoked_at: s.revoked_at,
+            })
+            .collect();
+        let endpoints = HookEndpoint::ALL
+            .into_iter()
+            .map(|endpoint| super::EndpointSettings {
+                endpoint,
+                from_settings: keys.settings().get(endpoint).from_settings(),
+            })
+            .collect();
+        let just_created = match session() {
+            Some(session) => session
+                .remove::<super::CreatedHookSecret>(JUST_MADE_SECRET)
+                .await
+                .map_err(|err| internal(&err))?,
+            None => None,
+        };
+        Ok(super::HookSecretsPage {
+            secrets,
+            endpoints,
+            can_make: keys.has_key(),
+            just_created,
+        })
+    }
+
+    pub async fn create_hook_secret(
+        endpoint: String,
+        name: String,
+    ) -> Result<super::CreatedHookSecret, AppError> {
+        let who = crate::auth::require(domain::model::Role::Admin)?;
+        let endpoint: domain::model::HookEndpoint =
+            endpoint
+                .trim()
+                .parse()
+                .map_err(|err: domain::model::UnknownHookEndpoint| {
+                    AppError::BadRequest(format!("endpoint: {err}"))
+                })?;
+        let made = hook_keys()?
+            .create(&name, endpoint, &changer(&who), Utc::now())
+            .await?;
+        tracing::info!(name = %made.record.name, %endpoint, by = %who.email, "webhook secret made");
+        let created = super::CreatedHookSecret {
+            name: made.record.name,
+            endpoint,
+            secret: made.secret,
+        };
+        if crate::error::ssr::plain_form_post() {
+            if let Some(session) = session() {
+                session
+                    .insert(JUST_MADE_SECRET, &created)
+                    .await
+                    .map_err(|err| internal(&err))?;
+            }
+        }
+        Ok(created)
+    }
+
+    pub async fn revoke_hook_secret(name: String) -> Result<String, AppError> {
+        let who = crate::auth::require(domain::model::Role::Admin)?;
+        let record = hook_keys()?
+            .revoke(&name, &changer(&who), Utc::now())
+            .await?;
+        tracing::info!(name = %record.name, by = %who.email, "webhook secret revoked");
+        Ok(record.name)
     }
 
     pub async fn decide_person(

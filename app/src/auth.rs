@@ -128,7 +128,7 @@ pub fn needs(path: &str) -> Need {
         },
         "access" => Need::Role(Role::Reviewer),
         "findings" | "people" | "ingest" | "audit" => Need::Role(Role::Auditor),
-        "tokens" => Need::Role(Role::Admin),
+        "tokens" | "webhooks" => Need::Role(Role::Admin),
         _ => Need::Role(Role::Viewer),
     }
 }
@@ -142,7 +142,8 @@ pub fn server_fn_needs(endpoint: &str) -> Role {
             Role::Auditor
         }
         // Named, though any other function needs an admin too.
-        "decide_person" | "list_tokens" | "create_token" | "revoke_token" => Role::Admin,
+        "decide_person" | "list_tokens" | "create_token" | "revoke_token" | "list_hook_secrets"
+        | "create_hook_secret" | "revoke_hook_secret" => Role::Admin,
         _ => Role::Admin,
     }
 }

@@ -24,6 +24,7 @@ use pages::{
     access::AccessPage, access_graph::AccessGraphPage, audit::AuditPage, event::EventPage,
     findings::FindingsPage, ingest::IngestPage, not_found::NotFound, people::PeoplePage,
     people::PersonPage, signin::SigninPage, timeline::TimelinePage, tokens::TokensPage,
+    webhooks::WebhooksPage,
 };
 
 /// The HTML document around the app, rendered only on the server.
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/ingest") view=IngestPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SigninPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -26,6 +26,11 @@ pub mod actions {
     pub const TOKEN_CREATE: &str = "token.create";
     /// An API token was revoked on the tokens page.
     pub const TOKEN_REVOKE: &str = "token.revoke";
+    /// A webhook secret was made (`target` is its name, `detail` its endpoint and
+    /// fingerprint).
+    pub const HOOK_SECRET_CREATE: &str = "hook_secret.create";
+    /// A webhook secret was revoked.
+    pub const HOOK_SECRET_REVOKE: &str = "hook_secret.revoke";
 }
 
 /// One action to record.

@@ -104,6 +104,122 @@ impl FromStr for Source {
     }
 }
 
+/// A push endpoint under `/hooks`: what a webhook secret is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum HookEndpoint {
+    Github,
+    Gitlab,
+    /// CloudTrail (through EventBridge) and other AWS pushes.
+    Aws,
+    Gcp,
+    Azure,
+    Okta,
+    Terraform,
+}
+
+impl HookEndpoint {
+    pub const ALL: [HookEndpoint; 7] = [
+        HookEndpoint::Github,
+        HookEndpoint::Gitlab,
+        HookEndpoint::Aws,
+        HookEndpoint::Gcp,
+        HookEndpoint::Azure,
+        HookEndpoint::Okta,
+        HookEndpoint::Terraform,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookEndpoint::Github => "github",
+            HookEndpoint::Gitlab => "gitlab",
+            HookEndpoint::Aws => "aws",
+            HookEndpoint::Gcp => "gcp",
+            HookEndpoint::Azure => "azure",
+            HookEndpoint::Okta => "okta",
+            HookEndpoint::Terraform => "terraform",
+        }
+    }
+
+    /// Its path: `/hooks/github`.
+    pub fn path(self) -> String {
+        format!("/hooks/{}", self.as_str())
+    }
+
+    /// The setting (flag's environment variable) that also gives it secrets.
+    pub fn setting(self) -> &'static str {
+        match self {
+            HookEndpoint::Github => "ATTEST_GITHUB_WEBHOOK_SECRET",
+            HookEndpoint::Gitlab => "ATTEST_GITLAB_WEBHOOK_TOKEN",
+            HookEndpoint::Aws => "ATTEST_AWS_WEBHOOK_KEY",
+            HookEndpoint::Gcp => "ATTEST_GCP_WEBHOOK_TOKEN",
+            HookEndpoint::Azure => "ATTEST_AZURE_WEBHOOK_KEY",
+            HookEndpoint::Okta => "ATTEST_OKTA_WEBHOOK_SECRET",
+            HookEndpoint::Terraform => "ATTEST_TERRAFORM_WEBHOOK_TOKEN",
+        }
+    }
+
+    /// Where the sender is given the secret.
+    pub fn where_it_goes(self) -> &'static str {
+        match self {
+            HookEndpoint::Github => "the webhook's \"Secret\" (GitHub signs each delivery with it)",
+            HookEndpoint::Gitlab => {
+                "the webhook's \"Secret token\", or the audit event stream's verification token"
+            }
+            HookEndpoint::Aws => "the EventBridge API destination's X-Api-Key header",
+            HookEndpoint::Gcp => "the Pub/Sub push endpoint URL, as ?token=…",
+            HookEndpoint::Azure => "the Event Grid webhook URL, as ?key=…",
+            HookEndpoint::Okta => "the event hook's Authorization header value",
+            HookEndpoint::Terraform => "the notification configuration's token (it signs with it)",
+        }
+    }
+
+    /// The sources whose data arrives through it.
+    pub fn sources(self) -> &'static [Source] {
+        match self {
+            HookEndpoint::Github => &[Source::Github],
+            HookEndpoint::Gitlab => &[Source::Gitlab],
+            HookEndpoint::Aws => &[Source::Cloudtrail, Source::Aws],
+            HookEndpoint::Gcp => &[Source::Gcp],
+            HookEndpoint::Azure => &[Source::Azure],
+            HookEndpoint::Okta => &[Source::Okta],
+            HookEndpoint::Terraform => &[Source::Terraform],
+        }
+    }
+}
+
+impl fmt::Display for HookEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An endpoint name Attest does not have; says which ones it does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownHookEndpoint(pub String);
+
+impl fmt::Display for UnknownHookEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = HookEndpoint::ALL.iter().map(|e| e.as_str()).collect();
+        write!(
+            f,
+            "{:?} is not a webhook endpoint (it is not one of {})",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl FromStr for HookEndpoint {
+    type Err = UnknownHookEndpoint;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HookEndpoint::ALL
+            .into_iter()
+            .find(|endpoint| endpoint.as_str() == s)
+            .ok_or_else(|| UnknownHookEndpoint(s.to_owned()))
+    }
+}
+
 /// Who performed an action, as far as the source tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "store", derive(utoipa::ToSchema))]

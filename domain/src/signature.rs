@@ -1,13 +1,37 @@
 //! Webhook authentication: GitHub's `X-Hub-Signature-256` (HMAC-SHA256 over the raw body) and
 //! shared-token comparisons, always in constant time.
 
+use crate::model::{HookEndpoint, Source};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// Secrets accepted at once. More than one lets an operator rotate without dropping deliveries.
+/// Each remembers when it last matched, so the webhook secrets page can show which one a
+/// sender still uses.
 #[derive(Clone, Default)]
-pub struct Secrets(Vec<Vec<u8>>);
+pub struct Secrets(Vec<Secret>);
+
+#[derive(Clone)]
+struct Secret {
+    bytes: Vec<u8>,
+    /// The `hook_secrets` row of a secret managed in Attest; `None` for one from the settings.
+    id: Option<i64>,
+    /// When it last matched (Unix microseconds; 0: not since it was loaded).
+    used_us: Arc<AtomicI64>,
+}
+
+impl Secret {
+    fn new(bytes: Vec<u8>, id: Option<i64>) -> Secret {
+        Secret {
+            bytes,
+            id,
+            used_us: Arc::new(AtomicI64::new(0)),
+        }
+    }
+}
 
 impl Secrets {
     /// Parses the comma-separated form of `ATTEST_GITHUB_WEBHOOK_SECRET`; blank entries are
@@ -18,30 +42,72 @@ impl Secrets {
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| s.as_bytes().to_vec())
+                .map(|s| Secret::new(s.as_bytes().to_vec(), None))
                 .collect(),
         )
+    }
+
+    /// Adds a secret managed in Attest (row `id` of `hook_secrets`).
+    pub fn push_managed(&mut self, id: i64, secret: &[u8]) {
+        self.0.push(Secret::new(secret.to_vec(), Some(id)));
+    }
+
+    /// Adds every secret of `other` (sharing their record of use).
+    pub fn extend(&mut self, other: &Secrets) {
+        self.0.extend(other.0.iter().cloned());
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many are accepted; `from_settings` of them come from the settings.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// How many came from the settings rather than from Attest's own table.
+    pub fn from_settings(&self) -> usize {
+        self.0.iter().filter(|secret| secret.id.is_none()).count()
+    }
+
     pub fn first(&self) -> Option<&[u8]> {
-        self.0.first().map(Vec::as_slice)
+        self.0.first().map(|secret| secret.bytes.as_slice())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        self.0.iter().map(Vec::as_slice)
-    }
-
-    /// Whether `presented` equals one of the secrets, comparing with every one in constant
-    /// time so timing says nothing about which matched or how much of it.
-    pub fn matches(&self, presented: &[u8]) -> bool {
-        let matched = self.0.iter().fold(subtle::Choice::from(0), |acc, secret| {
-            acc | secret.ct_eq(presented)
-        });
+    /// Whether `check` holds for one of the secrets. Every secret is checked, without stopping
+    /// early, so timing says nothing about which matched; the one that did is marked used.
+    pub fn any(&self, check: impl Fn(&[u8]) -> subtle::Choice) -> bool {
+        let checked: Vec<subtle::Choice> = self.0.iter().map(|s| check(&s.bytes)).collect();
+        let matched = checked
+            .iter()
+            .fold(subtle::Choice::from(0), |acc, &choice| acc | choice);
+        if bool::from(matched) {
+            let now = chrono::Utc::now().timestamp_micros();
+            for (secret, choice) in self.0.iter().zip(checked) {
+                if bool::from(choice) {
+                    secret.used_us.fetch_max(now, Ordering::Relaxed);
+                }
+            }
+        }
         bool::from(matched)
+    }
+
+    /// Whether `presented` equals one of the secrets, in constant time (see [`Secrets::any`]).
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        self.any(|secret| secret.ct_eq(presented))
+    }
+
+    /// The managed secrets that matched since they were loaded: row id and when (Unix
+    /// microseconds), for recording their last use.
+    pub fn managed_uses(&self) -> Vec<(i64, i64)> {
+        self.0
+            .iter()
+            .filter_map(|secret| {
+                let used = secret.used_us.load(Ordering::Relaxed);
+                secret.id.filter(|_| used > 0).map(|id| (id, used))
+            })
+            .collect()
     }
 }
 
@@ -58,23 +124,61 @@ pub struct HookSecrets {
 }
 
 impl HookSecrets {
+    /// The secrets of `endpoint`.
+    pub fn get(&self, endpoint: HookEndpoint) -> &Secrets {
+        match endpoint {
+            HookEndpoint::Github => &self.github,
+            HookEndpoint::Gitlab => &self.gitlab,
+            HookEndpoint::Aws => &self.aws,
+            HookEndpoint::Gcp => &self.gcp,
+            HookEndpoint::Azure => &self.azure,
+            HookEndpoint::Okta => &self.okta,
+            HookEndpoint::Terraform => &self.terraform,
+        }
+    }
+
+    fn get_mut(&mut self, endpoint: HookEndpoint) -> &mut Secrets {
+        match endpoint {
+            HookEndpoint::Github => &mut self.github,
+            HookEndpoint::Gitlab => &mut self.gitlab,
+            HookEndpoint::Aws => &mut self.aws,
+            HookEndpoint::Gcp => &mut self.gcp,
+            HookEndpoint::Azure => &mut self.azure,
+            HookEndpoint::Okta => &mut self.okta,
+            HookEndpoint::Terraform => &mut self.terraform,
+        }
+    }
+
+    /// These secrets and `managed` ones (row id, endpoint, secret) together.
+    pub fn with_managed<'a>(
+        &self,
+        managed: impl IntoIterator<Item = (i64, HookEndpoint, &'a [u8])>,
+    ) -> HookSecrets {
+        let mut all = self.clone();
+        for (id, endpoint, secret) in managed {
+            all.get_mut(endpoint).push_managed(id, secret);
+        }
+        all
+    }
+
+    /// The managed secrets that matched since they were loaded (row id, Unix microseconds).
+    pub fn managed_uses(&self) -> Vec<(i64, i64)> {
+        HookEndpoint::ALL
+            .into_iter()
+            .flat_map(|endpoint| self.get(endpoint).managed_uses())
+            .collect()
+    }
+
     /// The sources whose push endpoint has a secret, in [`Source::ALL`] order (CloudTrail
     /// arrives through the AWS endpoint).
-    pub fn configured(&self) -> Vec<crate::model::Source> {
-        use crate::model::Source;
-        Source::ALL
+    pub fn configured(&self) -> Vec<Source> {
+        let mut sources: Vec<Source> = HookEndpoint::ALL
             .into_iter()
-            .filter(|source| match source {
-                Source::Github => !self.github.is_empty(),
-                Source::Gitlab => !self.gitlab.is_empty(),
-                Source::Cloudtrail | Source::Aws => !self.aws.is_empty(),
-                Source::Gcp => !self.gcp.is_empty(),
-                Source::Azure => !self.azure.is_empty(),
-                Source::Okta => !self.okta.is_empty(),
-                Source::Terraform => !self.terraform.is_empty(),
-                Source::People => false,
-            })
-            .collect()
+            .filter(|&endpoint| !self.get(endpoint).is_empty())
+            .flat_map(|endpoint| endpoint.sources().iter().copied())
+            .collect();
+        sources.sort();
+        sources
     }
 }
 
@@ -128,14 +232,7 @@ pub fn verify_github(
         .ok_or(SignatureError::Malformed)?;
     let mut given = [0u8; 32];
     hex::decode_to_slice(hex_part, &mut given).map_err(|_| SignatureError::Malformed)?;
-    // Check every secret, without stopping early, so timing says nothing about which matched.
-    let matched = secrets
-        .0
-        .iter()
-        .fold(subtle::Choice::from(0), |acc, secret| {
-            acc | hmac_sha256(secret, body).ct_eq(&given)
-        });
-    if bool::from(matched) {
+    if secrets.any(|secret| hmac_sha256(secret, body).ct_eq(&given)) {
         Ok(())
     } else {
         Err(SignatureError::Mismatch(GITHUB_HEADER))

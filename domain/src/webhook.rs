@@ -352,8 +352,12 @@ pub fn terraform(secrets: &Secrets, request: HookRequest) -> Result<HookReply, H
     if signature.is_none() {
         return Err(SignatureError::Missing("X-TFE-Notification-Signature").into());
     }
-    let matched = secrets.iter().fold(false, |acc, token| {
-        acc | normalize::terraform::verify_tfe_signature(token, signature, &request.body)
+    let matched = secrets.any(|token| {
+        subtle::Choice::from(u8::from(normalize::terraform::verify_tfe_signature(
+            token,
+            signature,
+            &request.body,
+        )))
     });
     if !matched {
         return Err(SignatureError::Mismatch("X-TFE-Notification-Signature").into());

@@ -18,6 +18,7 @@
 use anyhow::Context;
 use app::auth::Persona;
 use domain::demo::{self, DemoConfig, DemoDelivery, DemoOrg};
+use domain::hook_secrets::HookKeys;
 use domain::model::Role;
 use domain::signature::{github_signature, HookSecrets, Secrets};
 use domain::store::Store;
@@ -267,12 +268,13 @@ async fn import(store: &Store, engine: &str, file: &Path) -> anyhow::Result<f64>
 async fn serve(store: Store, secrets: Secrets, dir: &Path) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let hooks = HookSecrets {
+        github: secrets,
+        ..HookSecrets::default()
+    };
     let state = AppState {
+        hooks: Arc::new(HookKeys::load(store.clone(), hooks, None).await?),
         store,
-        hooks: Arc::new(HookSecrets {
-            github: secrets,
-            ..HookSecrets::default()
-        }),
         gcp_oidc: None,
         // Pages are timed signed in as a demo admin; the webhook rate is the bench's own.
         auth: Arc::new(Auth {

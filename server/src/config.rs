@@ -26,6 +26,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_LEDGER_KEY_FILE", value_name = "FILE")]
     pub ledger_key_file: Option<PathBuf>,
 
+    /// The key webhook secrets made in Attest are derived from (the file `attest hook-secret
+    /// key` wrote). Without it, only the settings' webhook secrets are used.
+    #[arg(long, env = "ATTEST_SECRETS_KEY_FILE", value_name = "FILE")]
+    pub secrets_key_file: Option<PathBuf>,
+
     /// Minutes between the ledger's checkpoints (with `--ledger-key-file`).
     #[arg(long, env = "ATTEST_LEDGER_CHECKPOINT_MINUTES", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=10_080))]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The main pages, in the navigation's order.
-const PAGES: [(&str, &str); 7] = [
+const PAGES: [(&str, &str); 8] = [
     ("/", "Timeline"),
     ("/access", "Access"),
     ("/findings", "Findings"),
@@ -14,6 +14,7 @@ const PAGES: [(&str, &str); 7] = [
     ("/ingest", "Ingest health"),
     ("/audit", "Audit log"),
     ("/tokens", "Tokens"),
+    ("/webhooks", "Webhooks"),
 ];
 
 #[component]

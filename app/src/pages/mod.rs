@@ -1,5 +1,5 @@
 //! One module per route: the timeline, one event, access, findings, people, ingest health, and
-//! sign-in, Attest's own audit log, API tokens, and the page for unknown URLs.
+//! sign-in, Attest's own audit log, API tokens, webhook secrets, and the page for unknown URLs.
 
 pub mod access;
 pub mod access_graph;
@@ -12,3 +12,4 @@ pub mod people;
 pub mod signin;
 pub mod timeline;
 pub mod tokens;
+pub mod webhooks;

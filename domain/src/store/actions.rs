@@ -144,8 +144,8 @@ impl Store {
 /// actions Attest knows can be recorded.
 pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
     use crate::audit::actions::{
-        PERSON_LINK, PERSON_MERGE, PERSON_SPLIT, PERSON_UNLINK, SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT,
-        TOKEN_CREATE, TOKEN_REVOKE,
+        HOOK_SECRET_CREATE, HOOK_SECRET_REVOKE, PERSON_LINK, PERSON_MERGE, PERSON_SPLIT,
+        PERSON_UNLINK, SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT, TOKEN_CREATE, TOKEN_REVOKE,
     };
     match action {
         SIGN_IN => Ok("action.signin"),
@@ -157,6 +157,8 @@ pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
         PERSON_SPLIT => Ok("action.person.split"),
         TOKEN_CREATE => Ok("action.token.create"),
         TOKEN_REVOKE => Ok("action.token.revoke"),
+        HOOK_SECRET_CREATE => Ok("action.hook_secret.create"),
+        HOOK_SECRET_REVOKE => Ok("action.hook_secret.revoke"),
         other => Err(StoreError::Invalid(format!(
             "{other:?} is not an action Attest records"
         ))),

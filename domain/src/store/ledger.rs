@@ -1,8 +1,8 @@
 //! The ledger in the store (table `ledger`, migration 0011): entries appended in the same
 //! transaction as what they record, so a record and its entry are written together or not at
 //! all; signed checkpoints beside them; and the check `attest verify` runs, which recomputes
-//! the chain and each recorded row (deliveries, decisions about people, API tokens, Attest's own
-//! audit log) from its stored columns.
+//! the chain and each recorded row (deliveries, decisions about people, API tokens, webhook
+//! secrets, Attest's own audit log) from its stored columns.
 
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
@@ -114,6 +114,43 @@ pub(crate) fn token_created_digest(name: &str, role: &str, token_hash: &str, at_
 /// What a token's revocation is recorded by: its name and when.
 pub(crate) fn token_revoked_digest(name: &str, at_us: i64) -> Hash {
     ledger::digest_of(&[name.as_bytes(), &at_us.to_be_bytes()])
+}
+
+/// The kinds of the entries that record webhook secrets made and revoked.
+pub(crate) const HOOK_SECRET_CREATED: &str = "hook_secret.created";
+pub(crate) const HOOK_SECRET_REVOKED: &str = "hook_secret.revoked";
+
+/// `hook_secrets/<id>`.
+pub(crate) fn hook_secret_subject(id: i64) -> String {
+    format!("{}/{id}", Table::HookSecrets.name())
+}
+
+/// A row of `hook_secrets` as its creation's entry records it: everything but its use and
+/// revocation.
+pub(crate) struct HookSecretFields<'a> {
+    pub name: &'a str,
+    pub endpoint: &'a str,
+    pub salt: &'a str,
+    pub fingerprint: &'a str,
+    pub created_by: &'a str,
+    pub created_at_us: i64,
+}
+
+/// What a webhook secret's creation is recorded by.
+pub(crate) fn hook_secret_created_digest(row: &HookSecretFields<'_>) -> Hash {
+    ledger::digest_of(&[
+        row.name.as_bytes(),
+        row.endpoint.as_bytes(),
+        row.salt.as_bytes(),
+        row.fingerprint.as_bytes(),
+        row.created_by.as_bytes(),
+        &row.created_at_us.to_be_bytes(),
+    ])
+}
+
+/// What a webhook secret's revocation is recorded by: its name and when (as for tokens).
+pub(crate) fn hook_secret_revoked_digest(name: &str, at_us: i64) -> Hash {
+    token_revoked_digest(name, at_us)
 }
 
 /// `audit_log/<id>`: the subject of an action recorded in Attest's own audit log.
@@ -336,6 +373,18 @@ struct TokenRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct HookSecretRow {
+    id: i64,
+    name: String,
+    endpoint: String,
+    salt: String,
+    fingerprint: String,
+    created_by: String,
+    created_at_us: i64,
+    revoked_at_us: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
 struct ActionRow {
     id: i64,
     at_us: i64,
@@ -501,10 +550,10 @@ impl Store {
                         deliveries_checked += 1;
                     }
                     let expected = current.get(&id).map(|digests| {
-                        if entry.kind == TOKEN_REVOKED {
-                            digests.revoked
-                        } else {
+                        if table.records_creation(&entry.kind) {
                             Some(digests.created)
+                        } else {
+                            digests.revoked
                         }
                     });
                     let subject = entry.subject.clone();
@@ -623,6 +672,27 @@ impl Store {
                         (row.id, RowDigests::once(digest))
                     }));
                 }
+                Table::HookSecrets => {
+                    let rows: Vec<HookSecretRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    out.extend(rows.into_iter().map(|row| {
+                        let digests = RowDigests {
+                            created: hook_secret_created_digest(&HookSecretFields {
+                                name: &row.name,
+                                endpoint: &row.endpoint,
+                                salt: &row.salt,
+                                fingerprint: &row.fingerprint,
+                                created_by: &row.created_by,
+                                created_at_us: row.created_at_us,
+                            }),
+                            revoked: row
+                                .revoked_at_us
+                                .map(|at| hook_secret_revoked_digest(&row.name, at)),
+                        };
+                        (row.id, digests)
+                    }));
+                }
                 Table::Tokens => {
                     let rows: Vec<TokenRow> = on_engine!(self, pool => {
                         bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
@@ -697,14 +767,16 @@ enum Table {
     Deliveries,
     Decisions,
     Tokens,
+    HookSecrets,
     Actions,
 }
 
 impl Table {
-    const ALL: [Table; 4] = [
+    const ALL: [Table; 5] = [
         Table::Deliveries,
         Table::Decisions,
         Table::Tokens,
+        Table::HookSecrets,
         Table::Actions,
     ];
 
@@ -713,6 +785,7 @@ impl Table {
         match kind {
             DELIVERY => Some(Table::Deliveries),
             TOKEN_CREATED | TOKEN_REVOKED => Some(Table::Tokens),
+            HOOK_SECRET_CREATED | HOOK_SECRET_REVOKED => Some(Table::HookSecrets),
             _ if kind.starts_with("person.") => Some(Table::Decisions),
             _ if kind.starts_with("action.") => Some(Table::Actions),
             _ => None,
@@ -725,13 +798,14 @@ impl Table {
             Table::Deliveries => "deliveries",
             Table::Decisions => "person_link_log",
             Table::Tokens => "api_tokens",
+            Table::HookSecrets => "hook_secrets",
             Table::Actions => "audit_log",
         }
     }
 
     /// Whether an entry of `kind` records a row's creation (rather than a later change).
     fn records_creation(self, kind: &str) -> bool {
-        kind != TOKEN_REVOKED
+        kind != TOKEN_REVOKED && kind != HOOK_SECRET_REVOKED
     }
 
     /// The columns its digests are computed from, for `id in (…)`.
@@ -748,6 +822,10 @@ impl Table {
                 "select id, name, role, token_hash, created_at_us, revoked_at_us \
                  from api_tokens where id in "
             }
+            Table::HookSecrets => {
+                "select id, name, endpoint, salt, fingerprint, created_by, created_at_us, \
+                 revoked_at_us from hook_secrets where id in "
+            }
             Table::Actions => {
                 "select id, at_us, actor, role, action, target, detail, ip \
                  from audit_log where id in "
@@ -756,8 +834,8 @@ impl Table {
     }
 }
 
-/// A row's digests as they would be recorded now: at its creation, and (tokens) at its
-/// revocation.
+/// A row's digests as they would be recorded now: at its creation, and (tokens, webhook
+/// secrets) at its revocation.
 struct RowDigests {
     created: Hash,
     revoked: Option<Hash>,

@@ -12,6 +12,7 @@ pub(crate) mod deliveries;
 pub(crate) mod events;
 mod findings;
 pub(crate) mod grants;
+mod hook_secrets;
 pub mod ledger;
 pub(crate) mod people;
 mod sql;
@@ -22,6 +23,7 @@ pub use deliveries::{
     BulkWriter, IncomingDelivery, NormalizedBatch, Outcome as NormalizeOutcome, StoredDelivery,
 };
 pub use events::DayCount;
+pub use hook_secrets::{HookSecretRecord, NewHookSecret};
 pub use people::Decision;
 pub use tokens::TokenRecord;
 

@@ -24,6 +24,7 @@ crate::on_both_engines!(
     a_cut_tail_is_found_against_an_exported_checkpoint,
     decisions_by_hand_are_recorded_and_checked,
     tokens_made_or_revived_around_attest_are_found,
+    webhook_secrets_are_recorded_and_a_changed_one_is_refused_and_named,
 );
 
 fn key() -> SigningKey {
@@ -421,5 +422,139 @@ async fn tokens_made_or_revived_around_attest_are_found(store: &Store) {
         Problem::Unrecorded {
             subject: format!("api_tokens/{backdoor}")
         }
+    );
+}
+
+/// Webhook secrets made and revoked through `HookKeys` are recorded with their audit-log rows.
+/// A secret slipped into the table, or one whose fingerprint was changed to a secret of the
+/// intruder's choosing, is named by verify; the changed one is not accepted either, and a
+/// wrong secrets key derives nothing that is accepted.
+async fn webhook_secrets_are_recorded_and_a_changed_one_is_refused_and_named(store: &Store) {
+    use domain::hook_secrets::{fingerprint, Changer, HookKeys, SecretsKey};
+    use domain::model::HookEndpoint;
+    use domain::signature::HookSecrets;
+    let now = Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap();
+    let key = SecretsKey::generate();
+    let keys = HookKeys::load(store.clone(), HookSecrets::default(), Some(key.clone()))
+        .await
+        .unwrap();
+    let by = Changer {
+        actor: "ada@example.com".to_owned(),
+        role: "admin".to_owned(),
+        ip: "192.0.2.1".to_owned(),
+    };
+    let github = keys
+        .create("gh", HookEndpoint::Github, &by, now)
+        .await
+        .unwrap();
+    let gitlab = keys
+        .create("gl", HookEndpoint::Gitlab, &by, now)
+        .await
+        .unwrap();
+    assert_ne!(github.secret, gitlab.secret);
+    assert_eq!(github.record.fingerprint, fingerprint(&github.secret));
+    // Accepted at once by the endpoint it was made for, and only by that one.
+    let loaded = keys.now();
+    assert!(loaded.github.matches(github.secret.as_bytes()));
+    assert!(!loaded.github.matches(gitlab.secret.as_bytes()));
+    assert!(loaded.gitlab.matches(gitlab.secret.as_bytes()));
+    // Nothing secret is stored: neither secret appears in any column.
+    let stored = store.list_hook_secrets().await.unwrap();
+    assert_eq!(stored.len(), 2);
+    for record in &stored {
+        let columns = format!("{record:?}");
+        assert!(!columns.contains(&github.secret) && !columns.contains(&gitlab.secret));
+    }
+    // A name is taken for good; revoking twice is refused; neither records anything.
+    assert!(keys
+        .create("gh", HookEndpoint::Aws, &by, now)
+        .await
+        .is_err());
+    keys.revoke("gl", &by, now).await.unwrap();
+    assert!(keys.revoke("gl", &by, now).await.is_err());
+    assert!(!keys.now().gitlab.matches(gitlab.secret.as_bytes()));
+    let report = verify(store).await;
+    assert!(report.is_sound(), "{report:?}");
+    // Two creations and a revocation, each with its audit-log row.
+    assert_eq!(report.size, 6);
+    let actions = store.actions(&Default::default(), 10).await.unwrap();
+    let names: Vec<&str> = actions.actions.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "hook_secret.revoke",
+            "hook_secret.create",
+            "hook_secret.create"
+        ]
+    );
+
+    // Another key derives other secrets: the stored fingerprints refuse them.
+    let other = HookKeys::load(
+        store.clone(),
+        HookSecrets::default(),
+        Some(SecretsKey::generate()),
+    )
+    .await
+    .unwrap();
+    assert!(other.now().github.is_empty());
+
+    // Someone with database access, without the key, points "gh" at a secret of their own,
+    // adds another row for it, and brings the revoked "gl" back.
+    let chosen = "intruders-own-secret";
+    tamper(
+        store,
+        &format!(
+            "update hook_secrets set fingerprint = '{}' where name = 'gh'",
+            fingerprint(chosen)
+        ),
+    )
+    .await;
+    tamper(
+        store,
+        &format!(
+            "insert into hook_secrets (name, endpoint, salt, fingerprint, created_by, \
+             created_at_us) values ('backdoor', 'github', 'x', '{}', 'nobody', 0)",
+            fingerprint(chosen)
+        ),
+    )
+    .await;
+    tamper(
+        store,
+        "update hook_secrets set revoked_at_us = null where name = 'gl'",
+    )
+    .await;
+    // None of them is accepted: the fingerprints are not the key's, and the ledger says "gl"
+    // was revoked.
+    keys.reload().await.unwrap();
+    let loaded = keys.now();
+    assert!(
+        loaded.github.is_empty() && loaded.gitlab.is_empty(),
+        "{loaded:?}"
+    );
+    // And verify names each.
+    let problems = verify(store).await.problems;
+    let mut ids = Vec::new();
+    for name in ["gh", "gl", "backdoor"] {
+        let sql = format!("select id from hook_secrets where name = '{name}'");
+        ids.push(number(store, &sql).await);
+    }
+    let [gh, gl, backdoor] = ids[..] else {
+        panic!("{ids:?}")
+    };
+    assert_eq!(
+        problems,
+        vec![
+            Problem::RecordChanged {
+                seq: 1,
+                subject: format!("hook_secrets/{gh}")
+            },
+            Problem::RecordChanged {
+                seq: 5,
+                subject: format!("hook_secrets/{gl}")
+            },
+            Problem::Unrecorded {
+                subject: format!("hook_secrets/{backdoor}")
+            },
+        ]
     );
 }

@@ -1,6 +1,7 @@
 //! The `attest` command line: one subcommand per job, each with `--help`.
 
 mod demo;
+mod hook_secret;
 pub use demo::load as demo_load;
 mod import;
 mod ledger;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Manage webhook secrets made in Attest (beside those in the settings).
+    #[command(subcommand)]
+    HookSecret(hook_secret::HookSecretCommand),
     /// Who is who, corrected by hand: link or unlink accounts, merge or split people.
     #[command(subcommand)]
     People(people::PeopleCommand),
@@ -87,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Token(command) => token::run(&store, command).await?,
+        Command::HookSecret(command) => hook_secret::run(&store, command).await?,
         Command::People(command) => people::run(&store, command).await?,
         Command::Verify(args) => ledger::verify(&store, args).await?,
         Command::Ledger(command) => ledger::run(&store, command).await?,
@@ -140,16 +145,28 @@ pub async fn serve_with(
             args.listen
         )
     })?;
-    let hooks = args.hook_secrets();
+    let secrets_key = match &args.secrets_key_file {
+        Some(path) => Some(domain::hook_secrets::SecretsKey::read(path)?),
+        None => None,
+    };
+    let hooks =
+        domain::hook_secrets::HookKeys::load(store.clone(), args.hook_secrets(), secrets_key)
+            .await
+            .context("cannot read the webhook secrets")?;
     let gcp_oidc = args.gcp_push_oidc()?;
     if let Some(oidc) = &gcp_oidc {
         tracing::info!(keys = %oidc.jwks_url(), "GCP Pub/Sub push accepts OIDC tokens");
     }
-    let configured: Vec<&str> = hooks.configured().iter().map(|s| s.as_str()).collect();
+    let configured: Vec<&str> = hooks
+        .now()
+        .configured()
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
     if configured.is_empty() {
         tracing::warn!(
             "no webhook secret is set (ATTEST_GITHUB_WEBHOOK_SECRET, ATTEST_GITLAB_WEBHOOK_TOKEN, \
-             ...): every /hooks endpoint will refuse deliveries"
+             ..., or the webhooks page): every /hooks endpoint refuses deliveries until one is"
         );
     } else {
         tracing::info!(sources = %configured.join(", "), "push endpoints configured");

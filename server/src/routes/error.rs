@@ -4,6 +4,7 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::ingest::WebhookError;
+use domain::model::HookEndpoint;
 use domain::signature::SignatureError;
 use domain::store::StoreError;
 use domain::webhook::HookError;
@@ -101,11 +102,9 @@ impl From<StoreError> for ApiError {
 impl From<WebhookError> for ApiError {
     fn from(err: WebhookError) -> Self {
         match err {
-            WebhookError::Unauthenticated(SignatureError::NotConfigured) => ApiError::Unavailable(
-                "no webhook secret is configured for this source (set \
-                 ATTEST_GITHUB_WEBHOOK_SECRET); nothing was stored"
-                    .to_owned(),
-            ),
+            WebhookError::Unauthenticated(SignatureError::NotConfigured) => {
+                not_configured(HookEndpoint::Github)
+            }
             WebhookError::Unauthenticated(reason) => {
                 ApiError::Unauthorized(format!("{reason}; nothing was stored"))
             }
@@ -115,14 +114,19 @@ impl From<WebhookError> for ApiError {
     }
 }
 
-/// A push endpoint's refusal; `env` names the setting that configures it.
-pub fn hook_error(err: HookError, env: &str) -> ApiError {
+/// 503 from an endpoint without secrets, naming both ways to give it one.
+fn not_configured(endpoint: HookEndpoint) -> ApiError {
+    ApiError::Unavailable(format!(
+        "no webhook secret is configured for this source (make one on the webhooks page or \
+         with `attest hook-secret create --endpoint {endpoint}`, or set {}); nothing was stored",
+        endpoint.setting()
+    ))
+}
+
+/// A push endpoint's refusal.
+pub fn hook_error(err: HookError, endpoint: HookEndpoint) -> ApiError {
     match err {
-        HookError::Unauthenticated(SignatureError::NotConfigured) => {
-            ApiError::Unavailable(format!(
-                "no webhook secret is configured for this source (set {env}); nothing was stored"
-            ))
-        }
+        HookError::Unauthenticated(SignatureError::NotConfigured) => not_configured(endpoint),
         HookError::Unauthenticated(reason) => {
             ApiError::Unauthorized(format!("{reason}; nothing was stored"))
         }

@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::{Json, Router};
 use chrono::Utc;
-use domain::ingest::{self, GithubRequest, Ingested, GITHUB_MAX_BODY};
-use domain::signature::{HookSecrets, Secrets};
+use domain::ingest::{self, GithubRequest, Ingested, WebhookError, GITHUB_MAX_BODY};
+use domain::model::HookEndpoint;
+use domain::signature::{Secrets, SignatureError};
 use domain::webhook::{self, HookError, HookReply, HookRequest};
 use serde_json::json;
 use std::collections::HashMap;
@@ -60,7 +61,8 @@ async fn github(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let request = GithubRequest {
+    let received_at = Utc::now();
+    let request = || GithubRequest {
         event: header(&headers, "x-github-event"),
         delivery: header(&headers, "x-github-delivery"),
         signature: header(&headers, "x-hub-signature-256"),
@@ -68,10 +70,13 @@ async fn github(
             .iter()
             .filter_map(|name| header(&headers, name).map(|v| ((*name).to_owned(), v)))
             .collect(),
-        received_at: Utc::now(),
+        received_at,
         body: body.to_vec(),
     };
-    let delivery = ingest::github_delivery(&state.hooks.github, request)?;
+    let delivery = authenticated(&state, HookEndpoint::Github, |secrets| {
+        ingest::github_delivery(secrets, request())
+    })
+    .await?;
     let is_ping = delivery.kind.as_deref() == Some("ping");
     let delivery_key = delivery.delivery_key.clone();
     let results = ingest::ingest(&state.store, vec![delivery]).await?;
@@ -136,6 +141,53 @@ fn hook_request(headers: &HeaderMap, query: &HashMap<String, String>, body: Byte
 
 type Handler = fn(&Secrets, HookRequest) -> Result<HookReply, HookError>;
 
+/// A refusal that a secret made since the secrets were loaded might turn into a match.
+trait Unauthenticated {
+    fn unauthenticated(&self) -> bool;
+}
+
+impl Unauthenticated for HookError {
+    fn unauthenticated(&self) -> bool {
+        matches!(
+            self,
+            HookError::Unauthenticated(SignatureError::Mismatch(_) | SignatureError::NotConfigured)
+        )
+    }
+}
+
+impl Unauthenticated for WebhookError {
+    fn unauthenticated(&self) -> bool {
+        matches!(
+            self,
+            WebhookError::Unauthenticated(
+                SignatureError::Mismatch(_) | SignatureError::NotConfigured
+            )
+        )
+    }
+}
+
+/// Runs `check` with `endpoint`'s secrets; when none matched, once more with the secrets read
+/// again if that changed them (a secret just made by the CLI or another instance). Managed
+/// secrets that matched have their use recorded.
+async fn authenticated<T, E: Unauthenticated>(
+    state: &AppState,
+    endpoint: HookEndpoint,
+    check: impl Fn(&Secrets) -> Result<T, E>,
+) -> Result<T, E> {
+    let secrets = state.hooks.fresh().await;
+    let result = match check(secrets.get(endpoint)) {
+        Err(err) if err.unauthenticated() => match state.hooks.after_miss().await {
+            Some(reloaded) => check(reloaded.get(endpoint)),
+            None => Err(err),
+        },
+        other => other,
+    };
+    if result.is_ok() {
+        state.hooks.record_uses().await;
+    }
+    result
+}
+
 /// `POST /hooks/gcp`: a Pub/Sub push. An OIDC token (when an audience is configured) is
 /// checked against Google's keys; anything else must be a configured shared token.
 async fn gcp(
@@ -144,8 +196,8 @@ async fn gcp(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let request = hook_request(&headers, &query, body);
     if let Some(oidc) = &state.gcp_oidc {
+        let request = hook_request(&headers, &query, body.clone());
         match webhook::gcp_oidc_token(&request) {
             Some(token) => {
                 oidc.verify(token).await.map_err(|reason| {
@@ -153,7 +205,7 @@ async fn gcp(
                 })?;
                 return answer(&state, webhook::gcp_authenticated(request)).await;
             }
-            None if state.hooks.gcp.is_empty() => {
+            None if state.hooks.fresh().await.gcp.is_empty() => {
                 return Err(ApiError::Unauthorized(
                     "missing Authorization: Bearer <Pub/Sub OIDC token>; nothing was stored"
                         .to_owned(),
@@ -162,19 +214,23 @@ async fn gcp(
             None => {}
         }
     }
-    push(&state, &state.hooks.gcp, GCP.env, GCP.handle, request).await
+    push(&state, &GCP, &headers, &query, body).await
 }
 
 /// Authenticates, stores, normalizes and answers: 202 when anything new was stored, 200 when
 /// everything was a duplicate or the request was a handshake.
 async fn push(
     state: &AppState,
-    secrets: &Secrets,
-    env: &str,
-    handler: Handler,
-    request: HookRequest,
+    endpoint: &Endpoint,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let reply = handler(secrets, request).map_err(|err| hook_error(err, env))?;
+    let reply = authenticated(state, endpoint.endpoint, |secrets| {
+        (endpoint.handle)(secrets, hook_request(headers, query, body.clone()))
+    })
+    .await
+    .map_err(|err| hook_error(err, endpoint.endpoint))?;
     answer(state, reply).await
 }
 
@@ -226,42 +282,35 @@ async fn answer(state: &AppState, reply: HookReply) -> Result<Response, ApiError
     Ok((status, Json(json!({ "deliveries": items }))).into_response())
 }
 
-/// A token-authenticated push endpoint: where its secrets live, the setting that configures
-/// it (named in the 503), and the `domain::webhook` function that handles its requests.
+/// A token-authenticated push endpoint and the `domain::webhook` function that handles its
+/// requests.
 struct Endpoint {
-    secrets: fn(&HookSecrets) -> &Secrets,
-    env: &'static str,
+    endpoint: HookEndpoint,
     handle: Handler,
 }
 
 const GITLAB: Endpoint = Endpoint {
-    secrets: |hooks| &hooks.gitlab,
-    env: "ATTEST_GITLAB_WEBHOOK_TOKEN",
+    endpoint: HookEndpoint::Gitlab,
     handle: webhook::gitlab,
 };
 const AWS: Endpoint = Endpoint {
-    secrets: |hooks| &hooks.aws,
-    env: "ATTEST_AWS_WEBHOOK_KEY",
+    endpoint: HookEndpoint::Aws,
     handle: webhook::aws,
 };
 const GCP: Endpoint = Endpoint {
-    secrets: |hooks| &hooks.gcp,
-    env: "ATTEST_GCP_WEBHOOK_TOKEN",
+    endpoint: HookEndpoint::Gcp,
     handle: webhook::gcp,
 };
 const AZURE: Endpoint = Endpoint {
-    secrets: |hooks| &hooks.azure,
-    env: "ATTEST_AZURE_WEBHOOK_KEY",
+    endpoint: HookEndpoint::Azure,
     handle: webhook::azure,
 };
 const OKTA: Endpoint = Endpoint {
-    secrets: |hooks| &hooks.okta,
-    env: "ATTEST_OKTA_WEBHOOK_SECRET",
+    endpoint: HookEndpoint::Okta,
     handle: webhook::okta,
 };
 const TERRAFORM: Endpoint = Endpoint {
-    secrets: |hooks| &hooks.terraform,
-    env: "ATTEST_TERRAFORM_WEBHOOK_TOKEN",
+    endpoint: HookEndpoint::Terraform,
     handle: webhook::terraform,
 };
 
@@ -271,11 +320,7 @@ fn endpoint(endpoint: &'static Endpoint) -> MethodRouter<AppState> {
         move |State(state): State<AppState>,
               Query(query): Query<HashMap<String, String>>,
               headers: HeaderMap,
-              body: Bytes| async move {
-            let request = hook_request(&headers, &query, body);
-            let secrets = (endpoint.secrets)(&state.hooks);
-            push(&state, secrets, endpoint.env, endpoint.handle, request).await
-        },
+              body: Bytes| async move { push(&state, endpoint, &headers, &query, body).await },
     )
 }
 
@@ -285,10 +330,10 @@ async fn azure_cloudevents_handshake(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if state.hooks.azure.is_empty() {
+    if state.hooks.fresh().await.azure.is_empty() {
         return Err(hook_error(
-            HookError::Unauthenticated(domain::signature::SignatureError::NotConfigured),
-            AZURE.env,
+            HookError::Unauthenticated(SignatureError::NotConfigured),
+            HookEndpoint::Azure,
         ));
     }
     let origin = headers
@@ -312,11 +357,15 @@ async fn okta_verification(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let request = hook_request(&headers, &HashMap::new(), Bytes::new());
-    match webhook::okta_verification(&state.hooks.okta, &request) {
+    let verified = authenticated(&state, HookEndpoint::Okta, |secrets| {
+        webhook::okta_verification(secrets, &request)
+    })
+    .await;
+    match verified {
         Ok(HookReply::Handshake(answer)) => Ok((StatusCode::OK, Json(answer)).into_response()),
         Ok(HookReply::Deliveries(_)) => Err(ApiError::Internal(
             "verification stored deliveries".to_owned(),
         )),
-        Err(err) => Err(hook_error(err, OKTA.env)),
+        Err(err) => Err(hook_error(err, HookEndpoint::Okta)),
     }
 }

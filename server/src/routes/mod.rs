@@ -20,8 +20,8 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use domain::hook_secrets::HookKeys;
 use domain::model::ConfiguredSources;
-use domain::signature::HookSecrets;
 use domain::store::Store;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -36,8 +36,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub store: Store,
-    /// The secrets of every push endpoint.
-    pub hooks: Arc<HookSecrets>,
+    /// The secrets of every push endpoint: the settings' and those managed in Attest.
+    pub hooks: Arc<HookKeys>,
     /// How `/hooks/gcp` checks Pub/Sub OIDC tokens, when configured.
     pub gcp_oidc: Option<Arc<crate::jwks::PubsubOidc>>,
     /// Sign-in, sessions and rate limits.
@@ -51,12 +51,8 @@ pub fn router(state: AppState) -> Router {
     let store = state.store.clone();
     let signin_options = state.auth.signin_options();
     let sessions = session_layer(&state);
-    let mut configured = state.hooks.configured();
-    if state.gcp_oidc.is_some() && !configured.contains(&domain::model::Source::Gcp) {
-        configured.push(domain::model::Source::Gcp);
-        configured.sort();
-    }
-    let configured = ConfiguredSources(configured);
+    let hooks = state.hooks.clone();
+    let gcp_oidc = state.gcp_oidc.is_some();
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/hooks", hooks::router())
@@ -67,7 +63,8 @@ pub fn router(state: AppState) -> Router {
             routes,
             move || {
                 provide_context(store.clone());
-                provide_context(configured.clone());
+                provide_context(configured_sources(&hooks, gcp_oidc));
+                provide_context(hooks.clone());
                 provide_context(signin_options.clone());
             },
             move || shell(leptos_options.clone()),
@@ -81,6 +78,17 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+/// The sources whose push endpoint accepts deliveries now (Pub/Sub OIDC tokens count for
+/// GCP).
+fn configured_sources(hooks: &HookKeys, gcp_oidc: bool) -> ConfiguredSources {
+    let mut configured = hooks.now().configured();
+    if gcp_oidc && !configured.contains(&domain::model::Source::Gcp) {
+        configured.push(domain::model::Source::Gcp);
+        configured.sort();
+    }
+    ConfiguredSources(configured)
 }
 
 /// Sessions in Attest's database behind an HttpOnly, SameSite=Lax cookie (`__Host-` prefixed

@@ -1,5 +1,6 @@
 //! A running server on 127.0.0.1:0 over a fresh SQLite file, and fixture paths.
 
+use domain::hook_secrets::{HookKeys, SecretsKey};
 use domain::signature::{HookSecrets, Secrets};
 use domain::store::Store;
 use server::auth::Auth;
@@ -23,6 +24,10 @@ pub use domain::fixtures::dir as fixtures;
 pub struct TestServer {
     pub base: String,
     pub store: Store,
+    /// The secrets its push endpoints accept.
+    pub hooks: Arc<HookKeys>,
+    /// The key its managed webhook secrets are derived from.
+    pub secrets_key: SecretsKey,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -91,9 +96,16 @@ impl TestServer {
         let store = Store::connect(&db_url).await.unwrap();
         store.migrate().await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
+        // Every test server can make webhook secrets: its key is its own.
+        let secrets_key = SecretsKey::generate();
+        let hooks = Arc::new(
+            HookKeys::load(store.clone(), hooks, Some(secrets_key.clone()))
+                .await
+                .unwrap(),
+        );
         let state = AppState {
             store: store.clone(),
-            hooks: Arc::new(hooks),
+            hooks: hooks.clone(),
             gcp_oidc: gcp_oidc.map(Arc::new),
             auth: Arc::new(auth),
             leptos_options: leptos_options(&dir.path().join("site"), addr),
@@ -105,6 +117,8 @@ impl TestServer {
         TestServer {
             base: format!("http://{addr}"),
             store,
+            hooks,
+            secrets_key,
             client: reqwest::Client::new(),
             _dir: dir,
         }
