@@ -56,8 +56,11 @@ for _ in $(seq 1 100); do
 done
 if [ -z "$issuer" ]; then echo "e2e: the OpenID provider did not start" >&2; exit 1; fi
 
+# Webhook secrets made on the webhooks page are derived from this key.
+target/debug/attest --database-url "$db" hook-secret key "$work/secrets.key"
+
 echo "e2e: serving on 127.0.0.1:$port (sign-in at $issuer)"
-ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret \
+ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret ATTEST_SECRETS_KEY_FILE="$work/secrets.key" \
 ATTEST_PUBLIC_URL="http://127.0.0.1:$port" \
 ATTEST_OIDC_ISSUER="$issuer" ATTEST_OIDC_NAME="Test IdP" \
 ATTEST_OIDC_CLIENT_ID=attest ATTEST_OIDC_CLIENT_SECRET=attest-secret ATTEST_OIDC_SCOPES=groups \

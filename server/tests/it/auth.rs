@@ -82,6 +82,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("/ingest", "/ingest", Some(Role::Auditor)),
     ("/audit", "/audit", Some(Role::Auditor)),
     ("/tokens", "/tokens", Some(Role::Admin)),
+    ("/webhooks", "/webhooks", Some(Role::Admin)),
     ("/signin", "/signin", None),
 ];
 
@@ -104,6 +105,9 @@ const SERVER_FNS: &[(&str, Option<Role>)] = &[
     ("list_tokens", Some(Role::Admin)),
     ("create_token", Some(Role::Admin)),
     ("revoke_token", Some(Role::Admin)),
+    ("list_hook_secrets", Some(Role::Admin)),
+    ("create_hook_secret", Some(Role::Admin)),
+    ("revoke_hook_secret", Some(Role::Admin)),
 ];
 
 /// The JSON API's routes (bearer tokens) and the least role each needs.

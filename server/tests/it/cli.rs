@@ -8,6 +8,7 @@ fn attest(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attest"))
         .env("ATTEST_DATABASE_URL", db)
         .env_remove("ATTEST_GITHUB_WEBHOOK_SECRET")
+        .env_remove("ATTEST_SECRETS_KEY_FILE")
         .args(args)
         .output()
         .unwrap()
@@ -29,6 +30,8 @@ fn every_subcommand_has_help() {
         vec!["import", "cloudtrail", "--help"],
         vec!["reprocess", "--help"],
         vec!["token", "create", "--help"],
+        vec!["hook-secret", "key", "--help"],
+        vec!["hook-secret", "create", "--help"],
         vec!["people", "--help"],
         vec!["people", "link", "--help"],
         vec!["people", "merge", "--help"],
@@ -79,6 +82,82 @@ fn tokens_are_printed_once_and_names_are_unique() {
         list.contains("ci\tauditor") && !list.contains(token.trim()),
         "{list}"
     );
+}
+
+#[test]
+fn webhook_secrets_need_the_key_are_printed_once_and_revoked_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let key = dir.path().join("secrets.key");
+    let key = key.to_str().unwrap();
+    let create = [
+        "hook-secret",
+        "create",
+        "--endpoint",
+        "gitlab",
+        "--name",
+        "gl",
+    ];
+
+    // Without a key nothing can be made, and the message says how to get one.
+    let keyless = attest(&db, &create);
+    assert!(!keyless.status.success());
+    let said = String::from_utf8_lossy(&keyless.stderr);
+    assert!(said.contains("attest hook-secret key FILE"), "{said}");
+
+    assert!(attest(&db, &["hook-secret", "key", key]).status.success());
+    let again = attest(&db, &["hook-secret", "key", key]);
+    assert!(
+        !again.status.success(),
+        "an existing key is never overwritten"
+    );
+
+    let with_key = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_attest"))
+            .env("ATTEST_DATABASE_URL", &db)
+            .env("ATTEST_SECRETS_KEY_FILE", key)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let made = with_key(&create);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let secret = stdout(&made).trim().to_owned();
+    assert!(secret.starts_with("attest_whs_"), "{secret}");
+    assert!(String::from_utf8_lossy(&made.stderr).contains("Secret token"));
+    let taken = with_key(&create);
+    assert!(!taken.status.success());
+    let bad = with_key(&[
+        "hook-secret",
+        "create",
+        "--endpoint",
+        "bitbucket",
+        "--name",
+        "b",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a webhook endpoint"));
+
+    let list = stdout(&attest(&db, &["hook-secret", "list"]));
+    assert!(
+        list.starts_with("gl\t/hooks/gitlab\t") && list.contains("last used never"),
+        "{list}"
+    );
+    assert!(!list.contains(&secret), "{list}");
+
+    assert!(attest(&db, &["hook-secret", "revoke", "--name", "gl"])
+        .status
+        .success());
+    let twice = attest(&db, &["hook-secret", "revoke", "--name", "gl"]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("revoked already"));
+    assert!(stdout(&attest(&db, &["hook-secret", "list"])).contains("\trevoked "));
+    // On the record, and sound.
+    let verified = attest(&db, &["verify"]);
+    assert!(verified.status.success(), "{}", stdout(&verified));
 }
 
 #[test]

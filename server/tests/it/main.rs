@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod cli;
 mod findings;
+mod hook_secrets;
 mod hooks;
 mod oidc;
 mod people;
