@@ -70,6 +70,16 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_OIDC_SCOPES", default_value = "")]
     pub oidc_scopes: String,
 
+    /// Signing out of Attest also ends the session at the provider (OpenID Connect
+    /// RP-Initiated Logout), which signs the person out of every application that uses it.
+    /// Register `<public URL>/signin?signed_out=1` as a post-logout redirect URI there.
+    #[arg(
+        long,
+        env = "ATTEST_OIDC_SIGN_OUT_AT_PROVIDER",
+        default_value_t = false
+    )]
+    pub oidc_sign_out_at_provider: bool,
+
     /// The ID token claim that lists a person's groups.
     #[arg(long, env = "ATTEST_OIDC_GROUPS_CLAIM", default_value = "groups")]
     pub oidc_groups_claim: String,
@@ -292,6 +302,7 @@ impl ServeArgs {
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                         .collect(),
+                    sign_out_at_provider: self.oidc_sign_out_at_provider,
                 })
                 .map_err(anyhow::Error::msg)?,
             )

@@ -32,6 +32,9 @@ use tower_sessions::Session;
 pub const SESSION_USER: &str = "user";
 /// The session key of a sign-in under way (state, nonce, PKCE verifier).
 const SESSION_PENDING: &str = "pending_signin";
+/// The ID token of a person signed in with the provider, kept (server-side) only when signing
+/// out also ends the provider's session, which needs it as `id_token_hint`.
+const SESSION_ID_TOKEN: &str = "id_token";
 
 /// How sign-in and sessions are set up.
 pub struct Auth {
@@ -262,10 +265,15 @@ async fn callback(
         via: oidc.name().to_owned(),
         at_us: Utc::now().timestamp_micros(),
     };
-    match sign_in(&state, &session, user, ip).await {
-        Ok(()) => Redirect::to(&pending.next).into_response(),
-        Err(failure) => failure.to_signin(),
+    if let Err(failure) = sign_in(&state, &session, user, ip).await {
+        return failure.to_signin();
     }
+    if oidc.signs_out_at_provider() {
+        if let Err(err) = session.insert(SESSION_ID_TOKEN, &identity.id_token).await {
+            tracing::warn!(%err, "cannot keep the ID token: signing out will not reach the provider");
+        }
+    }
+    Redirect::to(&pending.next).into_response()
 }
 
 /// Starts the person's session under a new id (so an id planted before sign-in is worth
@@ -301,13 +309,16 @@ async fn sign_in(
     Ok(())
 }
 
-/// Ends the session on the server (the row is deleted, the cookie cleared).
+/// Ends the session on the server (the row is deleted, the cookie cleared). When so configured
+/// and the person signed in with the provider, the browser then goes on to end its session
+/// there, and comes back to the sign-in page.
 async fn logout(
     State(state): State<AppState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     session: Session,
 ) -> Response {
     let user: Option<SignedIn> = session.get(SESSION_USER).await.ok().flatten();
+    let id_token: Option<String> = session.get(SESSION_ID_TOKEN).await.ok().flatten();
     if let Err(err) = session.flush().await {
         tracing::error!(%err, "cannot end a session");
         return (StatusCode::INTERNAL_SERVER_ERROR, "could not sign out\n").into_response();
@@ -327,7 +338,14 @@ async fn logout(
         )
         .await;
     }
-    Redirect::to("/signin?signed_out=1").into_response()
+    const SIGNED_OUT: &str = "/signin?signed_out=1";
+    if let (Some(oidc), Some(id_token)) = (&state.auth.oidc, id_token) {
+        let back = format!("{}{SIGNED_OUT}", public_base(&state));
+        if let Some(url) = oidc.end_session_url(&id_token, &back).await {
+            return Redirect::to(url.as_str()).into_response();
+        }
+    }
+    Redirect::to(SIGNED_OUT).into_response()
 }
 
 #[derive(Deserialize)]
@@ -368,14 +386,18 @@ async fn demo(
     }
 }
 
-/// Where the provider sends the browser back to.
-fn redirect_uri(state: &AppState) -> String {
-    let origin = state
+/// Where people reach Attest: the public URL, else `http://<listen address>`.
+fn public_base(state: &AppState) -> String {
+    state
         .auth
         .public_origin
         .clone()
-        .unwrap_or_else(|| format!("http://{}", state.leptos_options.site_addr));
-    format!("{origin}/auth/callback")
+        .unwrap_or_else(|| format!("http://{}", state.leptos_options.site_addr))
+}
+
+/// Where the provider sends the browser back to.
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}/auth/callback", public_base(state))
 }
 
 /// `next` if it is a path on this site; `/` otherwise (never another site: `//evil.test`,

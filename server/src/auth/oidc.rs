@@ -40,6 +40,9 @@ pub struct OidcConfig {
     pub groups_claim: String,
     /// Scopes asked for besides `openid email profile`.
     pub extra_scopes: Vec<String>,
+    /// Whether signing out of Attest also ends the session at the provider (OpenID Connect
+    /// RP-Initiated Logout), which signs the person out of every application using it.
+    pub sign_out_at_provider: bool,
 }
 
 /// The ID token's `id_token` beside the access token.
@@ -66,6 +69,7 @@ type Client = oauth2::Client<
 struct Discovered {
     authorization_endpoint: String,
     token_endpoint: String,
+    end_session_endpoint: Option<String>,
     keys: KeySet,
 }
 
@@ -75,6 +79,8 @@ struct DiscoveryDocument {
     authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
+    /// RP-Initiated Logout 1.0, when the provider offers it.
+    end_session_endpoint: Option<String>,
 }
 
 pub struct Oidc {
@@ -113,6 +119,8 @@ pub struct Identity {
     pub email: String,
     pub name: String,
     pub groups: Vec<String>,
+    /// The ID token itself, for the provider's sign-out (`id_token_hint`).
+    pub id_token: String,
 }
 
 impl Oidc {
@@ -171,6 +179,7 @@ impl Oidc {
                 Ok(Discovered {
                     authorization_endpoint: doc.authorization_endpoint,
                     token_endpoint: doc.token_endpoint,
+                    end_session_endpoint: doc.end_session_endpoint,
                     keys: KeySet::new(doc.jwks_uri)?,
                 })
             })
@@ -267,7 +276,40 @@ impl Oidc {
             .verify_id_token(discovered, id_token, &pending.nonce)
             .await
             .map_err(|err| (Failure::Token, err))?;
-        self.identity(&claims)
+        let mut identity = self.identity(&claims)?;
+        identity.id_token = id_token.to_owned();
+        Ok(identity)
+    }
+
+    /// Whether signing out here also signs out at the provider.
+    pub fn signs_out_at_provider(&self) -> bool {
+        self.config.sign_out_at_provider
+    }
+
+    /// Where to send a browser to end its session at the provider (RP-Initiated Logout 1.0
+    /// §2), coming back to `back`; `None` when the provider has no end-session endpoint or
+    /// cannot be reached (the person is then signed out of Attest only).
+    pub async fn end_session_url(&self, id_token: &str, back: &str) -> Option<oauth2::url::Url> {
+        let discovered = match self.discovered().await {
+            Ok(discovered) => discovered,
+            Err(err) => {
+                tracing::warn!(%err, "cannot sign out at the provider");
+                return None;
+            }
+        };
+        let endpoint = discovered.end_session_endpoint.as_deref()?;
+        let mut url = match oauth2::url::Url::parse(endpoint) {
+            Ok(url) => url,
+            Err(err) => {
+                tracing::warn!(%err, endpoint, "the provider's end_session_endpoint is not a URL");
+                return None;
+            }
+        };
+        url.query_pairs_mut()
+            .append_pair("id_token_hint", id_token)
+            .append_pair("client_id", &self.config.client_id)
+            .append_pair("post_logout_redirect_uri", back);
+        Some(url)
     }
 
     /// The claims of `id_token` if it is this issuer's, for this client, current, and carries
@@ -334,6 +376,7 @@ impl Oidc {
             email,
             name,
             groups,
+            id_token: String::new(),
         })
     }
 }

@@ -26,7 +26,7 @@ struct Provider {
 
 /// Starts the provider with `redirect_uri` registered; `None` (skipped) when its packages are
 /// not installed, except under CI, where that fails the test.
-async fn start_provider(redirect_uri: &str) -> Option<Provider> {
+async fn start_provider(redirect_uri: &str, post_logout_redirect_uri: &str) -> Option<Provider> {
     let end2end = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end");
     if !end2end.join("node_modules/oidc-provider").is_dir() {
         assert!(
@@ -39,6 +39,7 @@ async fn start_provider(redirect_uri: &str) -> Option<Provider> {
     let mut child = tokio::process::Command::new("node")
         .arg(end2end.join("oidc/provider.mjs"))
         .env("OIDC_REDIRECT_URIS", redirect_uri)
+        .env("OIDC_POST_LOGOUT_REDIRECT_URIS", post_logout_redirect_uri)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -59,27 +60,48 @@ async fn start_provider(redirect_uri: &str) -> Option<Provider> {
     })
 }
 
-fn oidc(issuer: &str, client_id: &str, secret: &str) -> Oidc {
-    Oidc::new(OidcConfig {
+fn config(issuer: &str, client_id: &str, secret: &str) -> OidcConfig {
+    OidcConfig {
         name: "Test IdP".into(),
         issuer: issuer.to_owned(),
         client_id: client_id.into(),
         client_secret: secret.into(),
         groups_claim: "groups".into(),
         extra_scopes: vec!["groups".into()],
-    })
-    .unwrap()
+        sign_out_at_provider: false,
+    }
+}
+
+fn oidc(issuer: &str, client_id: &str, secret: &str) -> Oidc {
+    Oidc::new(config(issuer, client_id, secret)).unwrap()
 }
 
 /// Attest signing in with the provider: admins by group, Bob an auditor by e-mail, only
 /// example.com addresses.
 async fn attest_with_provider() -> Option<(TestServer, Provider)> {
-    // The provider must know Attest's redirect URI, and Attest the provider's issuer.
+    attest_with_provider_signing_out(false).await
+}
+
+/// The same, with signing out of Attest ending the provider's session too when `at_provider`.
+async fn attest_with_provider_signing_out(at_provider: bool) -> Option<(TestServer, Provider)> {
+    // The provider must know Attest's redirect URIs, and Attest the provider's issuer.
     let (listener, base) = TestServer::bind().await;
-    let provider = start_provider(&format!("{base}/auth/callback")).await?;
+    let provider = start_provider(
+        &format!("{base}/auth/callback"),
+        &format!("{base}/signin?signed_out=1"),
+    )
+    .await?;
+    let mut client = oidc(&provider.issuer, "attest", "attest-secret");
+    if at_provider {
+        client = Oidc::new(OidcConfig {
+            sign_out_at_provider: true,
+            ..config(&provider.issuer, "attest", "attest-secret")
+        })
+        .unwrap();
+    }
     let auth = Auth {
         public_origin: Some(base),
-        oidc: Some(oidc(&provider.issuer, "attest", "attest-secret")),
+        oidc: Some(client),
         rules: RoleRules::parse(
             "admin:group:attest-admins,auditor:email:bob@example.com",
             "example.com",
@@ -443,4 +465,101 @@ async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused(
         "{}",
         refusals[0].detail
     );
+}
+
+#[tokio::test]
+async fn signing_out_can_end_the_session_at_the_provider_too() {
+    let Some((server, provider)) = attest_with_provider_signing_out(true).await else {
+        return;
+    };
+    let (alice, _) = browser_with_jar();
+    let callback = start_sign_in(&server, &provider, &alice, "alice@example.com").await;
+    assert_eq!(
+        location(&alice.get(&callback).send().await.unwrap()),
+        "/people"
+    );
+    // While the provider's session lasts, a new sign-in needs no login there.
+    let again = location(&alice.get(server.url("/auth/login")).send().await.unwrap());
+    let straight_back = location(&alice.get(&again).send().await.unwrap());
+    assert!(
+        !straight_back.starts_with("/interaction/"),
+        "the provider asked again: {straight_back}"
+    );
+
+    // Signing out ends Attest's session, then sends the browser to the provider's end-session
+    // endpoint with the ID token as a hint and the way back.
+    let out = location(
+        &alice
+            .post(server.url("/auth/logout"))
+            .header("Origin", &server.base)
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        out.starts_with(&format!("{}/session/end?", provider.issuer)),
+        "{out}"
+    );
+    let url = reqwest::Url::parse(&out).unwrap();
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("{name} in {out}"))
+    };
+    assert_eq!(param("client_id"), "attest");
+    assert_eq!(
+        param("post_logout_redirect_uri"),
+        server.url("/signin?signed_out=1")
+    );
+    // The hint is the ID token Alice signed in with: the provider's own, for Attest.
+    let hint = param("id_token_hint");
+    let payload = hint.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (claims["aud"].as_str(), claims["sub"].as_str()),
+        (Some("attest"), Some("u-alice")),
+        "{claims}"
+    );
+    assert!(signed_in_as(&server, &alice).await.is_null());
+
+    // The provider asks to confirm (its form), then sends the browser back to Attest.
+    let confirm = alice.get(&out).send().await.unwrap();
+    assert_eq!(confirm.status(), 200);
+    let page = confirm.text().await.unwrap();
+    let field = |name: &str, html: &str| {
+        let at = html
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} in {html}"));
+        let rest = &html[at..];
+        let value = rest.find("value=\"").unwrap() + "value=\"".len();
+        rest[value..rest[value..].find('"').unwrap() + value].to_owned()
+    };
+    let action = {
+        let at = page.find("action=\"").unwrap() + "action=\"".len();
+        page[at..page[at..].find('"').unwrap() + at].to_owned()
+    };
+    let xsrf = field("name=\"xsrf\"", &page);
+    let back = location(
+        &alice
+            .post(format!(
+                "{}{}",
+                provider.issuer,
+                action.trim_start_matches(&provider.issuer)
+            ))
+            .form(&[("xsrf", xsrf.as_str()), ("logout", "yes")])
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(back, server.url("/signin?signed_out=1"));
+
+    // The provider's session is over: the next sign-in asks who it is again.
+    let next = location(&alice.get(server.url("/auth/login")).send().await.unwrap());
+    let asked = location(&alice.get(&next).send().await.unwrap());
+    assert!(asked.starts_with("/interaction/"), "{asked}");
 }
