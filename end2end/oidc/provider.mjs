@@ -37,12 +37,21 @@
 //
 // Scopes: openid email profile groups. Claims go into the ID token as well as userinfo.
 //
+// GitHub:
+//   The authorization and token endpoints sit at GitHub's paths (/login/oauth/authorize,
+//   /login/oauth/access_token), the client `github-app` / `github-secret` sends its credentials
+//   in the form as GitHub's OAuth apps do, GitHub's scopes (read:user user:email read:org) are
+//   known, and /api/v3/user, /api/v3/user/emails and /api/v3/user/teams answer this provider's
+//   access tokens in GitHub's shapes: GitHub's OAuth sign-in against a real authorization server.
+//
 // Login (no consent screen, no JavaScript):
-//   The authorization endpoint (<issuer>/auth) redirects to /interaction/<uid> and sets the
-//   cookies op_interaction (path /interaction/<uid>) and op_resume (path /auth/<uid>), each with
+//   The authorization endpoint (<issuer>/login/oauth/authorize) redirects to /interaction/<uid>
+//   and sets the cookies op_interaction (path /interaction/<uid>) and op_resume (path
+//   /login/oauth/authorize/<uid>), each with
 //   a `.sig` companion (cookies are signed). GET /interaction/<uid> shows a form; POSTing
 //   `login=<email>` (application/x-www-form-urlencoded) to /interaction/<uid>/login signs the
-//   account in, grants every requested scope, and answers 303 to /auth/<uid>, which (with
+//   account in, grants every requested scope, and answers 303 to /login/oauth/authorize/<uid>,
+//   which (with
 //   op_resume) sets op_session and redirects to the client's redirect_uri with code and state.
 //   An unknown e-mail answers 400 with the form and an error. A client that keeps cookies per
 //   host and path, as a browser or reqwest's cookie jar does, needs nothing else.
@@ -86,30 +95,72 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const HOST = '127.0.0.1';
 
+// `github` is what the GitHub-shaped REST API below answers for the account: its numeric id and
+// login, its e-mail addresses, and its teams as `org/team-slug`.
 const ACCOUNTS = [
   {
-    sub: 'u-alice', email: 'alice@example.com', name: 'Alice Admin', groups: ['attest-admins'],
+    sub: 'u-alice',
+    email: 'alice@example.com',
+    name: 'Alice Admin',
+    groups: ['attest-admins'],
+    github: {
+      id: 1001,
+      login: 'alice-gh',
+      emails: [
+        { email: 'alice.private@personal.test', primary: false, verified: true },
+        { email: 'alice@example.com', primary: true, verified: true },
+      ],
+      teams: ['Acme/attest-admins', 'acme/platform'],
+    },
   },
   {
-    sub: 'u-bob', email: 'bob@example.com', name: 'Bob Auditor', groups: ['auditors'],
+    sub: 'u-bob',
+    email: 'bob@example.com',
+    name: 'Bob Auditor',
+    groups: ['auditors'],
+    github: {
+      id: 1002,
+      login: 'bob-gh',
+      emails: [{ email: 'bob@example.com', primary: true, verified: true }],
+      teams: ['acme/auditors'],
+    },
   },
   {
-    sub: 'u-carol', email: 'carol@example.com', name: 'Carol Viewer', groups: [],
+    sub: 'u-carol',
+    email: 'carol@example.com',
+    name: 'Carol Viewer',
+    groups: [],
+    github: {
+      id: 1003,
+      login: 'carol-gh',
+      emails: [{ email: 'carol@example.com', primary: true, verified: false }],
+      teams: [],
+    },
   },
   {
-    sub: 'u-mallory', email: 'mallory@elsewhere.test', name: 'Mallory', groups: ['attest-admins'],
+    sub: 'u-mallory',
+    email: 'mallory@elsewhere.test',
+    name: 'Mallory',
+    groups: ['attest-admins'],
+    github: {
+      id: 1004,
+      login: 'mallory-gh',
+      emails: [{ email: 'mallory@elsewhere.test', primary: true, verified: true }],
+      teams: ['acme/attest-admins'],
+    },
   },
 ];
 const accountsById = new Map(ACCOUNTS.map((a) => [a.sub, a]));
 const accountsByEmail = new Map(ACCOUNTS.map((a) => [a.email, a]));
 
-const SCOPES = ['openid', 'email', 'profile', 'groups'];
+// OpenID Connect's scopes, and GitHub's (for the `github-app` client's plain OAuth requests).
+const SCOPES = ['openid', 'email', 'profile', 'groups', 'read:user', 'user:email', 'read:org'];
 
-function client(clientId, secret) {
+function client(clientId, secret, authMethod = 'client_secret_basic') {
   const metadata = {
     client_id: clientId,
     client_secret: secret,
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: authMethod,
     grant_types: ['authorization_code'],
     response_types: ['code'],
     redirect_uris: redirectUris,
@@ -133,7 +184,19 @@ function signingKey() {
 
 function configuration() {
   return {
-    clients: [client('attest', 'attest-secret'), client('other', 'other-secret')],
+    clients: [
+      client('attest', 'attest-secret'),
+      client('other', 'other-secret'),
+      // A GitHub OAuth app: credentials in the form, as GitHub takes them.
+      client('github-app', 'github-secret', 'client_secret_post'),
+    ],
+
+    // GitHub's paths, so that a GitHub OAuth client pointed at this issuer finds them where
+    // it finds them on github.com (OpenID clients read them from discovery).
+    routes: {
+      authorization: '/login/oauth/authorize',
+      token: '/login/oauth/access_token',
+    },
     jwks: { keys: [signingKey()] },
 
     // Cookies over plain http. oidc-provider adds the Secure attribute only when the request
@@ -348,6 +411,54 @@ async function handleInteraction(provider, req, res, uid, action) {
 
 const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login))?\/?$/;
 
+// GitHub's REST API as far as signing in reads it, answering access tokens this provider issued
+// (to any client) in the shapes docs.github.com gives for GET /user, /user/emails and
+// /user/teams. An unknown or expired token gets GitHub's 401.
+const GITHUB_API_PATH = /^\/api\/v3\/user(\/emails|\/teams)?$/;
+
+async function handleGithubApi(provider, req, res, which) {
+  const json = (status, body) => {
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(body));
+  };
+  const auth = req.headers.authorization || '';
+  const [scheme, value] = auth.split(' ');
+  const token = value && /^(bearer|token)$/i.test(scheme)
+    ? await provider.AccessToken.find(value)
+    : undefined;
+  const account = token && !token.isExpired ? accountsById.get(token.accountId) : undefined;
+  if (!account) {
+    json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    return;
+  }
+  const gh = account.github;
+  if (which === '/emails') {
+    json(200, gh.emails.map((e) => ({ ...e, visibility: e.primary ? 'private' : null })));
+  } else if (which === '/teams') {
+    json(200, gh.teams.map((team, i) => {
+      const [org, slug] = team.split('/');
+      return {
+        id: 500 + i,
+        name: slug,
+        slug,
+        privacy: 'closed',
+        permission: 'pull',
+        organization: { login: org, id: 900, type: 'Organization' },
+      };
+    }));
+  } else {
+    json(200, {
+      login: gh.login,
+      id: gh.id,
+      type: 'User',
+      name: account.name === 'Bob Auditor' ? null : account.name,
+      email: null,
+    });
+  }
+  log(`GitHub API ${req.url} for ${gh.login}`);
+}
+
 let handler = (req, res) => {
   res.statusCode = 503;
   res.end();
@@ -374,6 +485,15 @@ server.listen(port, HOST, () => {
   const callback = provider.callback();
   handler = (req, res) => {
     const { pathname } = new URL(req.url, issuer);
+    const api = GITHUB_API_PATH.exec(pathname);
+    if (api) {
+      handleGithubApi(provider, req, res, api[1]).catch((err) => {
+        log(`GitHub API: ${err.message}`);
+        if (!res.headersSent) { res.statusCode = 500; }
+        res.end();
+      });
+      return;
+    }
     const match = INTERACTION_PATH.exec(pathname);
     if (match) {
       handleInteraction(provider, req, res, match[1], match[2]);

@@ -80,6 +80,29 @@ pub struct ServeArgs {
     )]
     pub oidc_sign_out_at_provider: bool,
 
+    /// Sign in with GitHub instead of an OpenID issuer: the OAuth app's client id (register
+    /// `<public URL>/auth/callback` as its callback URL). Groups for ATTEST_ROLES are the
+    /// person's teams as `org/team-slug`, and their organizations.
+    #[arg(long, env = "ATTEST_GITHUB_CLIENT_ID", default_value = "")]
+    pub github_client_id: String,
+
+    /// The GitHub OAuth app's client secret.
+    #[arg(
+        long,
+        env = "ATTEST_GITHUB_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub github_client_secret: String,
+
+    /// GitHub's URL: `https://github.com`, or a GitHub Enterprise Server's.
+    #[arg(long, env = "ATTEST_GITHUB_URL", default_value = "https://github.com")]
+    pub github_url: String,
+
+    /// GitHub's REST API (default: api.github.com for github.com, `<URL>/api/v3` otherwise).
+    #[arg(long, env = "ATTEST_GITHUB_API_URL", default_value = "")]
+    pub github_api_url: String,
+
     /// The ID token claim that lists a person's groups.
     #[arg(long, env = "ATTEST_OIDC_GROUPS_CLAIM", default_value = "groups")]
     pub oidc_groups_claim: String,
@@ -240,7 +263,8 @@ impl ServeArgs {
 
     /// Sign-in and sessions as configured (no demo personas: `attest demo` adds them).
     pub fn auth(&self) -> anyhow::Result<crate::auth::Auth> {
-        use crate::auth::{limits::RateLimit, oidc, roles::RoleRules, Auth};
+        use crate::auth::github::{Github, GithubConfig};
+        use crate::auth::{limits::RateLimit, oidc, roles::RoleRules, Auth, Provider};
         let public = self.public_url.trim().trim_end_matches('/');
         let public_origin = if public.is_empty() {
             None
@@ -259,15 +283,32 @@ impl ServeArgs {
         let rules = RoleRules::parse(&self.roles, &self.allowed_email_domains)
             .map_err(anyhow::Error::msg)?;
         let issuer = self.oidc_issuer.trim();
-        let oidc = if issuer.is_empty() {
-            None
-        } else {
-            if self.oidc_client_id.trim().is_empty() || self.oidc_client_secret.is_empty() {
-                anyhow::bail!(
-                    "ATTEST_OIDC_ISSUER is set: ATTEST_OIDC_CLIENT_ID and \
-                     ATTEST_OIDC_CLIENT_SECRET are needed too"
-                );
+        let github_id = self.github_client_id.trim();
+        let setting = match (issuer.is_empty(), github_id.is_empty()) {
+            (true, true) => None,
+            (false, false) => anyhow::bail!(
+                "ATTEST_OIDC_ISSUER and ATTEST_GITHUB_CLIENT_ID are both set: Attest signs people \
+                 in with one provider; unset one of them"
+            ),
+            (false, true) => {
+                if self.oidc_client_id.trim().is_empty() || self.oidc_client_secret.is_empty() {
+                    anyhow::bail!(
+                        "ATTEST_OIDC_ISSUER is set: ATTEST_OIDC_CLIENT_ID and \
+                         ATTEST_OIDC_CLIENT_SECRET are needed too"
+                    );
+                }
+                Some("ATTEST_OIDC_ISSUER")
             }
+            (true, false) => {
+                if self.github_client_secret.is_empty() {
+                    anyhow::bail!(
+                        "ATTEST_GITHUB_CLIENT_ID is set: ATTEST_GITHUB_CLIENT_SECRET is needed too"
+                    );
+                }
+                Some("ATTEST_GITHUB_CLIENT_ID")
+            }
+        };
+        if let Some(setting) = setting {
             // Without a public URL the callback is `http://<listen address>`: on every
             // interface that names no host a browser could come back to.
             let listen_anywhere = self
@@ -276,7 +317,7 @@ impl ServeArgs {
                 .is_ok_and(|addr| addr.ip().is_unspecified());
             if public_origin.is_none() && listen_anywhere {
                 anyhow::bail!(
-                    "ATTEST_PUBLIC_URL is needed with ATTEST_OIDC_ISSUER when listening on {}: \
+                    "ATTEST_PUBLIC_URL is needed with {setting} when listening on {}: \
                      the provider sends people back to <public URL>/auth/callback \
                      (e.g. ATTEST_PUBLIC_URL=https://attest.example.com)",
                     self.listen
@@ -284,11 +325,13 @@ impl ServeArgs {
             }
             if rules.is_empty() {
                 anyhow::bail!(
-                    "ATTEST_OIDC_ISSUER is set but ATTEST_ROLES is empty: nobody could sign in \
+                    "{setting} is set but ATTEST_ROLES is empty: nobody could sign in \
                      (e.g. ATTEST_ROLES=admin:email:you@example.com)"
                 );
             }
-            Some(
+        }
+        let provider = if !issuer.is_empty() {
+            Some(Provider::Oidc(
                 oidc::Oidc::new(oidc::OidcConfig {
                     name: self.oidc_name.trim().to_owned(),
                     issuer: issuer.to_owned(),
@@ -305,7 +348,28 @@ impl ServeArgs {
                     sign_out_at_provider: self.oidc_sign_out_at_provider,
                 })
                 .map_err(anyhow::Error::msg)?,
-            )
+            ))
+        } else if !github_id.is_empty() {
+            let web_url = self.github_url.trim().trim_end_matches('/').to_owned();
+            if !(web_url.starts_with("https://") || web_url.starts_with("http://")) {
+                anyhow::bail!("ATTEST_GITHUB_URL {web_url:?} must be an http(s) URL");
+            }
+            let api_url = match self.github_api_url.trim() {
+                "" => GithubConfig::api_url_for(&web_url),
+                url => url.trim_end_matches('/').to_owned(),
+            };
+            Some(Provider::Github(
+                Github::new(GithubConfig {
+                    name: "GitHub".to_owned(),
+                    web_url,
+                    api_url,
+                    client_id: github_id.to_owned(),
+                    client_secret: self.github_client_secret.clone(),
+                })
+                .map_err(anyhow::Error::msg)?,
+            ))
+        } else {
+            None
         };
         let client_ip_header = match self.client_ip_header.trim() {
             "" => None,
@@ -316,7 +380,7 @@ impl ServeArgs {
         Ok(Auth {
             public_origin,
             secure_cookies,
-            oidc,
+            provider,
             rules,
             personas: Vec::new(),
             idle: std::time::Duration::from_secs(self.session_idle_minutes * 60),

@@ -2,6 +2,7 @@
 //! issuer with discovery: GitLab, Okta, Entra ID, Google, Keycloak…), demo personas (demo mode
 //! only, on loopback), role rules, and the guard every request passes ([`guard`]).
 
+pub mod github;
 pub mod guard;
 pub mod limits;
 pub mod oidc;
@@ -43,7 +44,8 @@ pub struct Auth {
     pub public_origin: Option<String>,
     /// Cookies only over HTTPS, and HSTS (the public URL is `https://`).
     pub secure_cookies: bool,
-    pub oidc: Option<Oidc>,
+    /// Where people sign in, when anywhere.
+    pub provider: Option<Provider>,
     pub rules: RoleRules,
     /// Demo personas; empty outside demo mode.
     pub personas: Vec<Persona>,
@@ -63,7 +65,7 @@ impl Auth {
         Auth {
             public_origin: None,
             secure_cookies: false,
-            oidc: None,
+            provider: None,
             rules: RoleRules::default(),
             personas: Vec::new(),
             idle: Duration::from_secs(60 * 60),
@@ -76,8 +78,56 @@ impl Auth {
 
     pub fn signin_options(&self) -> SigninOptions {
         SigninOptions {
-            provider: self.oidc.as_ref().map(|o| o.name().to_owned()),
+            provider: self.provider.as_ref().map(|p| p.name().to_owned()),
             personas: self.personas.clone(),
+        }
+    }
+}
+
+/// The identity provider people sign in with.
+pub enum Provider {
+    /// Any OpenID Connect issuer.
+    Oidc(Oidc),
+    /// GitHub's OAuth (github.com or GitHub Enterprise Server).
+    Github(github::Github),
+}
+
+impl Provider {
+    pub fn name(&self) -> &str {
+        match self {
+            Provider::Oidc(oidc) => oidc.name(),
+            Provider::Github(github) => github.name(),
+        }
+    }
+
+    async fn start(
+        &self,
+        redirect_uri: &str,
+        next: String,
+    ) -> Result<(oauth2::url::Url, oidc::Pending), String> {
+        match self {
+            Provider::Oidc(oidc) => oidc.start(redirect_uri, next).await,
+            Provider::Github(github) => github.start(redirect_uri, next),
+        }
+    }
+
+    async fn finish(
+        &self,
+        redirect_uri: &str,
+        code: &str,
+        pending: &oidc::Pending,
+    ) -> Result<oidc::Identity, (Failure, String)> {
+        match self {
+            Provider::Oidc(oidc) => oidc.finish(redirect_uri, code, pending).await,
+            Provider::Github(github) => github.finish(redirect_uri, code, pending).await,
+        }
+    }
+
+    /// The OpenID provider whose session signing out also ends, if so configured.
+    fn signs_out(&self) -> Option<&Oidc> {
+        match self {
+            Provider::Oidc(oidc) if oidc.signs_out_at_provider() => Some(oidc),
+            _ => None,
         }
     }
 }
@@ -157,11 +207,11 @@ async fn login(
     session: Session,
     Query(query): Query<LoginQuery>,
 ) -> Response {
-    let Some(oidc) = &state.auth.oidc else {
+    let Some(provider) = &state.auth.provider else {
         return Failure::NoProvider.to_signin();
     };
     let next = local_path(query.next.as_deref());
-    match oidc.start(&redirect_uri(&state), next).await {
+    match provider.start(&redirect_uri(&state), next).await {
         Ok((url, pending)) => {
             if let Err(err) = session.insert(SESSION_PENDING, pending).await {
                 tracing::error!(%err, "cannot store a sign-in in the session");
@@ -190,7 +240,7 @@ async fn callback(
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let Some(oidc) = &state.auth.oidc else {
+    let Some(provider) = &state.auth.provider else {
         return Failure::NoProvider.to_signin();
     };
     // Whatever happens next, this sign-in is over: its state cannot be used twice.
@@ -240,7 +290,10 @@ async fn callback(
         )
         .await;
     }
-    let identity = match oidc.finish(&redirect_uri(&state), &code, &pending).await {
+    let identity = match provider
+        .finish(&redirect_uri(&state), &code, &pending)
+        .await
+    {
         Ok(identity) => identity,
         Err((failure, detail)) => return refuse(failure, String::new(), detail).await,
     };
@@ -262,13 +315,13 @@ async fn callback(
         name: identity.name,
         email: identity.email,
         role,
-        via: oidc.name().to_owned(),
+        via: provider.name().to_owned(),
         at_us: Utc::now().timestamp_micros(),
     };
     if let Err(failure) = sign_in(&state, &session, user, ip).await {
         return failure.to_signin();
     }
-    if oidc.signs_out_at_provider() {
+    if provider.signs_out().is_some() {
         if let Err(err) = session.insert(SESSION_ID_TOKEN, &identity.id_token).await {
             tracing::warn!(%err, "cannot keep the ID token: signing out will not reach the provider");
         }
@@ -339,7 +392,8 @@ async fn logout(
         .await;
     }
     const SIGNED_OUT: &str = "/signin?signed_out=1";
-    if let (Some(oidc), Some(id_token)) = (&state.auth.oidc, id_token) {
+    let signs_out = state.auth.provider.as_ref().and_then(Provider::signs_out);
+    if let (Some(oidc), Some(id_token)) = (signs_out, id_token) {
         let back = format!("{}{SIGNED_OUT}", public_base(&state));
         if let Some(url) = oidc.end_session_url(&id_token, &back).await {
             return Redirect::to(url.as_str()).into_response();

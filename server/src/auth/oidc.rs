@@ -103,6 +103,21 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// A sign-in started now, going on to `next`.
+    pub(super) fn new(state: String, nonce: String, verifier: String, next: String) -> Pending {
+        Pending {
+            state,
+            nonce,
+            verifier,
+            next,
+            started_us: Utc::now().timestamp_micros(),
+        }
+    }
+
+    pub(super) fn verifier(&self) -> &str {
+        &self.verifier
+    }
+
     /// Whether `returned` is this sign-in's state, and the sign-in is recent.
     pub fn state_matches(&self, returned: &str) -> bool {
         let recent = Utc::now().timestamp_micros() - self.started_us < PENDING_FOR_US;

@@ -63,8 +63,8 @@ pub async fn run(store: &Store, command: HookSecretCommand) -> anyhow::Result<Ex
         HookSecretCommand::Key { file } => {
             SecretsKey::create(&file)?;
             println!(
-                "wrote a new secrets key to {}; set ATTEST_SECRETS_KEY_FILE to it and keep it \
-                 out of the database's backups' reach",
+                "wrote a new secrets key to {}; set ATTEST_SECRETS_KEY_FILE to it, and keep it \
+                 apart from the database and its backups",
                 file.display()
             );
         }

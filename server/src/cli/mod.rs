@@ -186,9 +186,9 @@ pub async fn serve_with(
             "the ledger is checkpointed while it grows"
         );
     }
-    if auth.oidc.is_none() && auth.personas.is_empty() {
+    if auth.provider.is_none() && auth.personas.is_empty() {
         tracing::warn!(
-            "no sign-in is configured (ATTEST_OIDC_ISSUER, ATTEST_ROLES): pages cannot be \
+            "no sign-in is configured (ATTEST_OIDC_ISSUER or ATTEST_GITHUB_CLIENT_ID, ATTEST_ROLES): pages cannot be \
              opened; the API answers bearer tokens (`attest token create`)"
         );
     }

@@ -11,9 +11,12 @@ use domain::signature::HookSecrets;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
+use serde_json::json;
+use server::auth::github::{Github, GithubConfig};
 use server::auth::oidc::{Oidc, OidcConfig};
 use server::auth::roles::RoleRules;
 use server::auth::Auth;
+use server::auth::Provider as SignIn;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -101,7 +104,7 @@ async fn attest_with_provider_signing_out(at_provider: bool) -> Option<(TestServ
     }
     let auth = Auth {
         public_origin: Some(base),
-        oidc: Some(client),
+        provider: Some(SignIn::Oidc(client)),
         rules: RoleRules::parse(
             "admin:group:attest-admins,auditor:email:bob@example.com",
             "example.com",
@@ -393,7 +396,17 @@ async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused(
     let verifier = "other-client-verifier-with-enough-entropy-0123456789";
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let redirect = server.url("/auth/callback");
-    let mut authorize = reqwest::Url::parse(&format!("{}/auth", provider.issuer)).unwrap();
+    let discovery: serde_json::Value = reqwest::get(format!(
+        "{}/.well-known/openid-configuration",
+        provider.issuer
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mut authorize =
+        reqwest::Url::parse(discovery["authorization_endpoint"].as_str().unwrap()).unwrap();
     authorize
         .query_pairs_mut()
         .append_pair("response_type", "code")
@@ -419,7 +432,7 @@ async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused(
         .1
         .into_owned();
     let tokens: serde_json::Value = other
-        .post(format!("{}/token", provider.issuer))
+        .post(discovery["token_endpoint"].as_str().unwrap())
         .basic_auth("other", Some("other-secret"))
         .form(&[
             ("grant_type", "authorization_code"),
@@ -562,4 +575,128 @@ async fn signing_out_can_end_the_session_at_the_provider_too() {
     let next = location(&alice.get(server.url("/auth/login")).send().await.unwrap());
     let asked = location(&alice.get(&next).send().await.unwrap());
     assert!(asked.starts_with("/interaction/"), "{asked}");
+}
+
+/// Attest signing in with GitHub's OAuth. No GitHub runs here: the OAuth 2.0 part (authorize,
+/// PKCE, the code redeemed with the credentials in the form) runs against the same real
+/// authorization server at GitHub's paths, and the provider answers its access tokens on
+/// GitHub's three REST endpoints in GitHub's documented shapes (see provider.mjs).
+async fn attest_with_github() -> Option<(TestServer, Provider)> {
+    let (listener, base) = TestServer::bind().await;
+    let provider = start_provider(
+        &format!("{base}/auth/callback"),
+        &format!("{base}/signin?signed_out=1"),
+    )
+    .await?;
+    let github = Github::new(GithubConfig {
+        name: "GitHub".into(),
+        web_url: provider.issuer.clone(),
+        api_url: format!("{}/api/v3", provider.issuer),
+        client_id: "github-app".into(),
+        client_secret: "github-secret".into(),
+    })
+    .unwrap();
+    let auth = Auth {
+        public_origin: Some(base),
+        provider: Some(SignIn::Github(github)),
+        rules: RoleRules::parse(
+            "admin:group:acme/attest-admins,auditor:email:bob@example.com",
+            "example.com",
+        )
+        .unwrap(),
+        ..Auth::closed()
+    };
+    let server = TestServer::serve(listener, HookSecrets::default(), None, auth).await;
+    Some((server, provider))
+}
+
+#[tokio::test]
+async fn people_sign_in_with_github_with_roles_from_their_teams() {
+    let Some((server, provider)) = attest_with_github().await else {
+        return;
+    };
+    let sign_in = |login: &'static str| {
+        let server = &server;
+        let provider = &provider;
+        async move {
+            let (client, _) = browser_with_jar();
+            let to_github = location(
+                &client
+                    .get(server.url("/auth/login?next=/people"))
+                    .send()
+                    .await
+                    .unwrap(),
+            );
+            assert!(
+                to_github.starts_with(&format!("{}/login/oauth/authorize?", provider.issuer)),
+                "{to_github}"
+            );
+            for must in [
+                "scope=read%3Auser+user%3Aemail+read%3Aorg",
+                "code_challenge_method=S256",
+                "state=",
+                "client_id=github-app",
+            ] {
+                assert!(to_github.contains(must), "{must} in {to_github}");
+            }
+            assert!(!to_github.contains("nonce="), "plain OAuth: {to_github}");
+            let callback = log_in_at_provider(&client, &provider.issuer, &to_github, login).await;
+            let landed = location(&client.get(&callback).send().await.unwrap());
+            (client, landed)
+        }
+    };
+
+    // Alice: an admin through her team (team and organization names compared in lower case),
+    // known by her GitHub id, with her primary address, not her other verified one.
+    let (alice, landed) = sign_in("alice@example.com").await;
+    assert_eq!(landed, "/people");
+    let who = signed_in_as(&server, &alice).await;
+    assert_eq!(
+        (&who["role"], &who["email"], &who["name"], &who["via"]),
+        (
+            &json!("admin"),
+            &json!("alice@example.com"),
+            &json!("Alice Admin"),
+            &json!("GitHub")
+        ),
+        "{who}"
+    );
+    assert_eq!(who["subject"], format!("{}#1001", provider.issuer));
+
+    // Bob: an auditor by e-mail; GitHub has no name for him, so his login stands in.
+    let (bob, landed) = sign_in("bob@example.com").await;
+    assert_eq!(landed, "/people");
+    let who = signed_in_as(&server, &bob).await;
+    assert_eq!(
+        (&who["role"], &who["name"]),
+        (&json!("auditor"), &json!("bob-gh"))
+    );
+
+    // Carol's primary address is unverified; Mallory's domain is not allowed, team or not.
+    for (login, error) in [
+        ("carol@example.com", "email"),
+        ("mallory@elsewhere.test", "domain"),
+    ] {
+        let (client, landed) = sign_in(login).await;
+        assert_eq!(landed, format!("/signin?error={error}"), "{login}");
+        assert!(signed_in_as(&server, &client).await.is_null(), "{login}");
+    }
+    let refusals = server
+        .store
+        .actions(
+            &domain::audit::ActionFilter {
+                action: "signin.refused".to_owned(),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap()
+        .actions;
+    assert!(
+        refusals.iter().any(|a| a
+            .detail
+            .contains("no verified primary e-mail for carol-gh (#1003)")),
+        "{refusals:?}"
+    );
 }
