@@ -127,7 +127,7 @@ pub fn needs(path: &str) -> Need {
             endpoint => Need::Role(server_fn_needs(endpoint)),
         },
         "access" => Need::Role(Role::Reviewer),
-        "findings" | "people" | "ingest" | "audit" => Need::Role(Role::Auditor),
+        "findings" | "people" | "ingest" | "audit" | "export" => Need::Role(Role::Auditor),
         "tokens" | "webhooks" => Need::Role(Role::Admin),
         _ => Need::Role(Role::Viewer),
     }

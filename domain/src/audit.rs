@@ -31,6 +31,9 @@ pub mod actions {
     pub const HOOK_SECRET_CREATE: &str = "hook_secret.create";
     /// A webhook secret was revoked.
     pub const HOOK_SECRET_REVOKE: &str = "hook_secret.revoke";
+    /// Something was exported (`target` is the file's name, `detail` the filter, the row
+    /// count and the file's SHA-256).
+    pub const EXPORT: &str = "export";
 }
 
 /// One action to record.

@@ -17,6 +17,8 @@ pub mod chart;
 #[cfg(feature = "store")]
 pub mod demo;
 #[cfg(feature = "store")]
+pub mod export;
+#[cfg(feature = "store")]
 pub mod hook_secrets;
 #[cfg(feature = "store")]
 pub mod import;

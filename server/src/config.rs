@@ -331,7 +331,7 @@ impl ServeArgs {
             }
         }
         let provider = if !issuer.is_empty() {
-            Some(Provider::Oidc(
+            Some(Provider::Oidc(Box::new(
                 oidc::Oidc::new(oidc::OidcConfig {
                     name: self.oidc_name.trim().to_owned(),
                     issuer: issuer.to_owned(),
@@ -348,7 +348,7 @@ impl ServeArgs {
                     sign_out_at_provider: self.oidc_sign_out_at_provider,
                 })
                 .map_err(anyhow::Error::msg)?,
-            ))
+            )))
         } else if !github_id.is_empty() {
             let web_url = self.github_url.trim().trim_end_matches('/').to_owned();
             if !(web_url.starts_with("https://") || web_url.starts_with("http://")) {

@@ -34,6 +34,15 @@ pub fn AuditPage() -> impl IntoView {
                 "What people did in Attest itself: sign-ins (and refusals), sign-outs, changes. Each row is in the ledger that "
                 <code>"attest verify"</code>" checks."
             </p>
+            <a class="button secondary" rel="external" href=move || {
+                let f = filter.get();
+                let params: Vec<String> = [("actor", f.actor), ("action", f.action), ("q", f.text)]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| format!("{k}={}", crate::query::encode(&v)))
+                    .collect();
+                format!("/export/audit.csv?{}", params.join("&"))
+            }>"Download CSV"</a>
         </div>
         <form class="filters" method="get" action="/audit" role="search">
             <label class="field">

@@ -44,6 +44,7 @@ pub fn TimelinePage() -> impl IntoView {
         <div class="page-head">
             <h1>"Timeline"</h1>
             <p class="subtle">"Who changed what, when, and from where — newest first."</p>
+            <ExportLink query/>
         </div>
         {move || view! { <FilterForm query=query.get()/> }}
         <Suspense fallback=|| view! { <div class="chart placeholder" aria-hidden="true"></div> }>
@@ -95,5 +96,32 @@ fn page_title(query: &TimelineQuery) -> String {
         "Timeline".to_owned()
     } else {
         format!("Timeline: {}", named.join(", "))
+    }
+}
+
+/// "Download CSV" of the filtered events, for those who may export (auditors and admins);
+/// every export is recorded in the audit log.
+#[component]
+fn ExportLink(query: Memo<TimelineQuery>) -> impl IntoView {
+    let who = Resource::new(|| (), |_| crate::api::get_signed_in());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let may = who
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|user| crate::auth::may_open(user.role, "/export"));
+                may.then(|| {
+                    let href = move || {
+                        let page = query.get().newest().href();
+                        format!("/export/events.csv{}", page.trim_start_matches('/'))
+                    };
+                    view! {
+                        <a class="button secondary" rel="external" href=href>"Download CSV"</a>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }

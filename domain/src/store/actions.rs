@@ -144,7 +144,7 @@ impl Store {
 /// actions Attest knows can be recorded.
 pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
     use crate::audit::actions::{
-        HOOK_SECRET_CREATE, HOOK_SECRET_REVOKE, PERSON_LINK, PERSON_MERGE, PERSON_SPLIT,
+        EXPORT, HOOK_SECRET_CREATE, HOOK_SECRET_REVOKE, PERSON_LINK, PERSON_MERGE, PERSON_SPLIT,
         PERSON_UNLINK, SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT, TOKEN_CREATE, TOKEN_REVOKE,
     };
     match action {
@@ -159,6 +159,7 @@ pub(crate) fn ledger_kind(action: &str) -> Result<&'static str, StoreError> {
         TOKEN_REVOKE => Ok("action.token.revoke"),
         HOOK_SECRET_CREATE => Ok("action.hook_secret.create"),
         HOOK_SECRET_REVOKE => Ok("action.hook_secret.revoke"),
+        EXPORT => Ok("action.export"),
         other => Err(StoreError::Invalid(format!(
             "{other:?} is not an action Attest records"
         ))),

@@ -86,8 +86,8 @@ impl Auth {
 
 /// The identity provider people sign in with.
 pub enum Provider {
-    /// Any OpenID Connect issuer.
-    Oidc(Oidc),
+    /// Any OpenID Connect issuer (boxed: its discovered keys make it the larger one).
+    Oidc(Box<Oidc>),
     /// GitHub's OAuth (github.com or GitHub Enterprise Server).
     Github(github::Github),
 }

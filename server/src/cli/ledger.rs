@@ -21,6 +21,10 @@ pub struct VerifyArgs {
     /// A ledger cut short since is found against it.
     #[arg(long = "checkpoint", value_name = "FILE")]
     checkpoints: Vec<PathBuf>,
+    /// A file exported from Attest (a CSV download); repeatable. Its SHA-256 must be the one
+    /// recorded when it was exported: who exported it, and when, is printed.
+    #[arg(long = "export", value_name = "FILE")]
+    exports: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +62,35 @@ pub async fn verify(store: &Store, args: VerifyArgs) -> anyhow::Result<ExitCode>
         anyhow::bail!("--checkpoint needs --public-key (or ATTEST_LEDGER_PUBLIC_KEY) to check it");
     }
     let report = store.verify_ledger(key.as_ref(), &exported).await?;
+    let mut exports_found = true;
+    for path in &args.exports {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading export {}", path.display()))?;
+        let sha256 = domain::export::sha256(&bytes);
+        let filter = domain::audit::ActionFilter {
+            action: domain::audit::actions::EXPORT.to_owned(),
+            text: format!("sha256 {sha256}"),
+            ..Default::default()
+        };
+        match store.actions(&filter, 1).await?.actions.first() {
+            Some(made) => println!(
+                "export: {} is {} as exported by {} at {} (audit log #{})",
+                path.display(),
+                made.target,
+                made.actor,
+                made.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                made.id
+            ),
+            None => {
+                exports_found = false;
+                println!(
+                    "problem: {} matches no recorded export (SHA-256 {sha256}): it was changed, \
+                     or not exported from this Attest",
+                    path.display()
+                );
+            }
+        }
+    }
     println!(
         "ledger: {} entries; {} deliveries checked against their entries ({} stored before the \
          ledger began)",
@@ -77,7 +110,11 @@ pub async fn verify(store: &Store, args: VerifyArgs) -> anyhow::Result<ExitCode>
     }
     if report.is_sound() {
         println!("sound: every entry, and every delivery, decision and token it records, is as it was recorded");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if exports_found {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     for problem in &report.problems {
         println!("problem: {problem}");

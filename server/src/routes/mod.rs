@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod error;
+mod export;
 mod findings;
 mod hooks;
 mod people;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/hooks", hooks::router())
         .nest("/api/v1", api::router())
+        .nest("/export", export::router())
         .nest("/auth", crate::auth::router())
         .leptos_routes_with_context(
             &state,

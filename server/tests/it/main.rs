@@ -7,6 +7,7 @@ mod access;
 mod api;
 mod auth;
 mod cli;
+mod export;
 mod findings;
 mod hook_secrets;
 mod hooks;

@@ -87,6 +87,27 @@ async fn attest_with_provider() -> Option<(TestServer, Provider)> {
 
 /// The same, with signing out of Attest ending the provider's session too when `at_provider`.
 async fn attest_with_provider_signing_out(at_provider: bool) -> Option<(TestServer, Provider)> {
+    attest_signing_in_with(
+        |issuer| {
+            SignIn::Oidc(Box::new(
+                Oidc::new(OidcConfig {
+                    sign_out_at_provider: at_provider,
+                    ..config(issuer, "attest", "attest-secret")
+                })
+                .unwrap(),
+            ))
+        },
+        "admin:group:attest-admins,auditor:email:bob@example.com",
+    )
+    .await
+}
+
+/// Attest beside a fresh provider, signing in with what `sign_in` makes of the provider's
+/// issuer, roles by `rules`, only example.com addresses.
+async fn attest_signing_in_with(
+    sign_in: impl FnOnce(&str) -> SignIn,
+    rules: &str,
+) -> Option<(TestServer, Provider)> {
     // The provider must know Attest's redirect URIs, and Attest the provider's issuer.
     let (listener, base) = TestServer::bind().await;
     let provider = start_provider(
@@ -94,22 +115,10 @@ async fn attest_with_provider_signing_out(at_provider: bool) -> Option<(TestServ
         &format!("{base}/signin?signed_out=1"),
     )
     .await?;
-    let mut client = oidc(&provider.issuer, "attest", "attest-secret");
-    if at_provider {
-        client = Oidc::new(OidcConfig {
-            sign_out_at_provider: true,
-            ..config(&provider.issuer, "attest", "attest-secret")
-        })
-        .unwrap();
-    }
     let auth = Auth {
         public_origin: Some(base),
-        provider: Some(SignIn::Oidc(client)),
-        rules: RoleRules::parse(
-            "admin:group:attest-admins,auditor:email:bob@example.com",
-            "example.com",
-        )
-        .unwrap(),
+        provider: Some(sign_in(&provider.issuer)),
+        rules: RoleRules::parse(rules, "example.com").unwrap(),
         ..Auth::closed()
     };
     let server = TestServer::serve(listener, HookSecrets::default(), None, auth).await;
@@ -582,32 +591,22 @@ async fn signing_out_can_end_the_session_at_the_provider_too() {
 /// authorization server at GitHub's paths, and the provider answers its access tokens on
 /// GitHub's three REST endpoints in GitHub's documented shapes (see provider.mjs).
 async fn attest_with_github() -> Option<(TestServer, Provider)> {
-    let (listener, base) = TestServer::bind().await;
-    let provider = start_provider(
-        &format!("{base}/auth/callback"),
-        &format!("{base}/signin?signed_out=1"),
+    attest_signing_in_with(
+        |issuer| {
+            SignIn::Github(
+                Github::new(GithubConfig {
+                    name: "GitHub".into(),
+                    web_url: issuer.to_owned(),
+                    api_url: format!("{issuer}/api/v3"),
+                    client_id: "github-app".into(),
+                    client_secret: "github-secret".into(),
+                })
+                .unwrap(),
+            )
+        },
+        "admin:group:acme/attest-admins,auditor:email:bob@example.com",
     )
-    .await?;
-    let github = Github::new(GithubConfig {
-        name: "GitHub".into(),
-        web_url: provider.issuer.clone(),
-        api_url: format!("{}/api/v3", provider.issuer),
-        client_id: "github-app".into(),
-        client_secret: "github-secret".into(),
-    })
-    .unwrap();
-    let auth = Auth {
-        public_origin: Some(base),
-        provider: Some(SignIn::Github(github)),
-        rules: RoleRules::parse(
-            "admin:group:acme/attest-admins,auditor:email:bob@example.com",
-            "example.com",
-        )
-        .unwrap(),
-        ..Auth::closed()
-    };
-    let server = TestServer::serve(listener, HookSecrets::default(), None, auth).await;
-    Some((server, provider))
+    .await
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ pub use domain::fixtures::dir as fixtures;
 pub struct TestServer {
     pub base: String,
     pub store: Store,
+    /// Its SQLite file, for the command line.
+    pub db_url: String,
     /// The secrets its push endpoints accept.
     pub hooks: Arc<HookKeys>,
     /// The key its managed webhook secrets are derived from.
@@ -117,6 +119,7 @@ impl TestServer {
         TestServer {
             base: format!("http://{addr}"),
             store,
+            db_url,
             hooks,
             secrets_key,
             client: reqwest::Client::new(),
