@@ -110,6 +110,20 @@ const SERVER_FNS: &[(&str, Option<Role>)] = &[
     ("revoke_hook_secret", Some(Role::Admin)),
 ];
 
+/// Downloads for a signed-in browser (not pages: plain routes) and the least role each needs.
+const DOWNLOADS: &[(&str, &str, Option<Role>)] = &[
+    (
+        "/export/events.csv",
+        "/export/events.csv",
+        Some(Role::Auditor),
+    ),
+    (
+        "/export/audit.csv",
+        "/export/audit.csv",
+        Some(Role::Auditor),
+    ),
+];
+
 /// The JSON API's routes (bearer tokens) and the least role each needs.
 const API: &[(&str, &str, Role)] = &[
     ("GET", "/api/v1/events", Role::Viewer),
@@ -177,7 +191,7 @@ async fn every_page_function_and_api_route_answers_each_role_as_the_table_says()
     let mut checked = 0;
     for (role, client) in &clients {
         let who = role.map_or("anonymous", Role::as_str);
-        for (_, path, needs) in PAGES {
+        for (_, path, needs) in PAGES.iter().chain(DOWNLOADS) {
             let response = client
                 .get(server.url(path))
                 .send()
@@ -271,7 +285,7 @@ async fn every_page_function_and_api_route_answers_each_role_as_the_table_says()
     }
     assert_eq!(
         checked,
-        5 * (PAGES.len() + SERVER_FNS.len()) + 5 * API.len()
+        5 * (PAGES.len() + DOWNLOADS.len() + SERVER_FNS.len()) + 5 * API.len()
     );
 }
 
