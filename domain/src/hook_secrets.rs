@@ -234,8 +234,12 @@ impl HookKeys {
     /// the database cannot be read, the loaded ones are used and the failure logged.
     pub async fn fresh(&self) -> Arc<HookSecrets> {
         if self.loaded_at().0.elapsed() >= MAX_AGE {
-            if let Err(err) = self.reload().await {
-                tracing::warn!(error = %err, "webhook secrets not reloaded; using the loaded ones");
+            let _one = self.reloading.lock().await;
+            // Requests that waited here find them read already.
+            if self.loaded_at().0.elapsed() >= MAX_AGE {
+                if let Err(err) = self.read_secrets().await {
+                    tracing::warn!(error = %err, "webhook secrets not reloaded; using the loaded ones");
+                }
             }
         }
         self.now()
@@ -244,11 +248,12 @@ impl HookKeys {
     /// After a request no secret matched: reads the secrets again (at most once per
     /// [`MISS_GAP`]) and gives them when they changed, so the request can be checked again.
     pub async fn after_miss(&self) -> Option<Arc<HookSecrets>> {
+        let _one = self.reloading.lock().await;
         let (at, before) = self.loaded_at();
         if at.elapsed() < MISS_GAP {
             return None;
         }
-        match self.reload().await {
+        match self.read_secrets().await {
             Ok(after) if after != before => Some(self.now()),
             Ok(_) => None,
             Err(err) => {
@@ -262,6 +267,11 @@ impl HookKeys {
     /// the managed rows now in use. Uses seen so far are written first.
     pub async fn reload(&self) -> Result<Vec<i64>, StoreError> {
         let _one = self.reloading.lock().await;
+        self.read_secrets().await
+    }
+
+    /// [`HookKeys::reload`], with `reloading` held by the caller.
+    async fn read_secrets(&self) -> Result<Vec<i64>, StoreError> {
         self.record_uses().await;
         let records = self.store.list_hook_secrets().await?;
         let live: Vec<&HookSecretRecord> =
@@ -383,7 +393,10 @@ impl HookKeys {
                 &action,
             )
             .await?;
-        self.reload().await?;
+        // What was stored stands; the secrets are read again at the latest after MAX_AGE.
+        if let Err(err) = self.reload().await {
+            tracing::warn!(error = %err, "webhook secrets not reloaded after a change");
+        }
         let record = HookSecretRecord {
             id,
             name: name.to_owned(),
@@ -416,7 +429,10 @@ impl HookKeys {
             ip: by.ip.clone(),
         };
         let record = self.store.revoke_hook_secret(name.trim(), &action).await?;
-        self.reload().await?;
+        // What was stored stands; the secrets are read again at the latest after MAX_AGE.
+        if let Err(err) = self.reload().await {
+            tracing::warn!(error = %err, "webhook secrets not reloaded after a change");
+        }
         Ok(record)
     }
 }

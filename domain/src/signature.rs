@@ -52,18 +52,8 @@ impl Secrets {
         self.0.push(Secret::new(secret.to_vec(), Some(id)));
     }
 
-    /// Adds every secret of `other` (sharing their record of use).
-    pub fn extend(&mut self, other: &Secrets) {
-        self.0.extend(other.0.iter().cloned());
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    /// How many are accepted; `from_settings` of them come from the settings.
-    pub fn len(&self) -> usize {
-        self.0.len()
     }
 
     /// How many came from the settings rather than from Attest's own table.
