@@ -12,7 +12,7 @@
 
 use super::oidc::{Identity, Pending};
 use super::Failure;
-use oauth2::basic::BasicClient;
+use oauth2::basic::{BasicClient, BasicErrorResponse};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
     EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
@@ -163,14 +163,25 @@ impl Github {
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier().to_owned()))
             .request_async(&self.http)
             .await
-            .map_err(|err| match err {
-                RequestTokenError::ServerResponse(refused) => {
-                    (Failure::Code, format!("GitHub refused the code: {refused}"))
+            .map_err(|err| {
+                // GitHub answers a refused code with 200 and an error object, which the
+                // `oauth2` crate reports as a token response it cannot parse.
+                let refused = match &err {
+                    RequestTokenError::ServerResponse(refused) => Some(refused.to_string()),
+                    RequestTokenError::Parse(_, body) => {
+                        serde_json::from_slice::<BasicErrorResponse>(body)
+                            .ok()
+                            .map(|refused| refused.to_string())
+                    }
+                    _ => None,
+                };
+                match refused {
+                    Some(refused) => (Failure::Code, format!("GitHub refused the code: {refused}")),
+                    None => (
+                        Failure::Provider,
+                        format!("cannot redeem the code at GitHub: {err}"),
+                    ),
                 }
-                other => (
-                    Failure::Provider,
-                    format!("cannot redeem the code at GitHub: {other}"),
-                ),
             })?;
         let token = response.access_token().secret();
         let provider = |err: String| (Failure::Provider, err);

@@ -641,13 +641,13 @@ async fn people_sign_in_with_github_with_roles_from_their_teams() {
             assert!(!to_github.contains("nonce="), "plain OAuth: {to_github}");
             let callback = log_in_at_provider(&client, &provider.issuer, &to_github, login).await;
             let landed = location(&client.get(&callback).send().await.unwrap());
-            (client, landed)
+            (client, landed, callback)
         }
     };
 
     // Alice: an admin through her team (team and organization names compared in lower case),
     // known by her GitHub id, with her primary address, not her other verified one.
-    let (alice, landed) = sign_in("alice@example.com").await;
+    let (alice, landed, alices_callback) = sign_in("alice@example.com").await;
     assert_eq!(landed, "/people");
     let who = signed_in_as(&server, &alice).await;
     assert_eq!(
@@ -663,7 +663,7 @@ async fn people_sign_in_with_github_with_roles_from_their_teams() {
     assert_eq!(who["subject"], format!("{}#1001", provider.issuer));
 
     // Bob: an auditor by e-mail; GitHub has no name for him, so his login stands in.
-    let (bob, landed) = sign_in("bob@example.com").await;
+    let (bob, landed, _) = sign_in("bob@example.com").await;
     assert_eq!(landed, "/people");
     let who = signed_in_as(&server, &bob).await;
     assert_eq!(
@@ -676,7 +676,7 @@ async fn people_sign_in_with_github_with_roles_from_their_teams() {
         ("carol@example.com", "email"),
         ("mallory@elsewhere.test", "domain"),
     ] {
-        let (client, landed) = sign_in(login).await;
+        let (client, landed, _) = sign_in(login).await;
         assert_eq!(landed, format!("/signin?error={error}"), "{login}");
         assert!(signed_in_as(&server, &client).await.is_null(), "{login}");
     }
@@ -697,5 +697,26 @@ async fn people_sign_in_with_github_with_roles_from_their_teams() {
             .detail
             .contains("no verified primary e-mail for carol-gh (#1003)")),
         "{refusals:?}"
+    );
+
+    // Alice's code, used once already, in a sign-in another browser started: GitHub's side
+    // refuses to redeem it again.
+    let param = |url: &str, name: &str| {
+        reqwest::Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .unwrap()
+            .1
+            .into_owned()
+    };
+    let code = param(&alices_callback, "code");
+    let (second, _) = browser_with_jar();
+    let started = location(&second.get(server.url("/auth/login")).send().await.unwrap());
+    let state = param(&started, "state");
+    let replay = server.url(&format!("/auth/callback?code={code}&state={state}"));
+    assert_eq!(
+        location(&second.get(&replay).send().await.unwrap()),
+        "/signin?error=code"
     );
 }
