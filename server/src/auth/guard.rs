@@ -272,11 +272,21 @@ pub async fn security_headers(
         .is_some_and(|v| v.starts_with("text/html"));
     let policy = if is_html {
         // The wasm bundle and its loader come from /pkg; the one inline script (hydration)
-        // carries the nonce; styles only from files.
+        // carries the nonce; styles only from files. Forms post to Attest only, but the
+        // sign-out form's answer may send the browser on to the provider's end-session
+        // endpoint, and browsers hold that redirect to `form-action` too.
+        let sign_out_at = state
+            .auth
+            .provider
+            .as_ref()
+            .and_then(super::Provider::signs_out)
+            .and_then(|oidc| oidc.end_session_origin())
+            .map(|origin| format!(" {origin}"))
+            .unwrap_or_default();
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
              style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-             base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+             base-uri 'none'; form-action 'self'{sign_out_at}; frame-ancestors 'none'"
         )
     } else {
         "default-src 'none'; frame-ancestors 'none'; sandbox".to_owned()

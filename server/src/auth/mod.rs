@@ -124,7 +124,7 @@ impl Provider {
     }
 
     /// The OpenID provider whose session signing out also ends, if so configured.
-    fn signs_out(&self) -> Option<&Oidc> {
+    pub(crate) fn signs_out(&self) -> Option<&Oidc> {
         match self {
             Provider::Oidc(oidc) if oidc.signs_out_at_provider() => Some(oidc),
             _ => None,

@@ -301,6 +301,22 @@ impl Oidc {
         self.config.sign_out_at_provider
     }
 
+    /// The origin (`https://host[:port]`) of the provider's end-session endpoint, once
+    /// discovery has found one; the issuer's until then.
+    pub fn end_session_origin(&self) -> Option<String> {
+        let url = match self
+            .discovered
+            .get()
+            .and_then(|d| d.end_session_endpoint.as_deref())
+        {
+            Some(endpoint) => endpoint,
+            None => self.config.issuer.as_str(),
+        };
+        let url = oauth2::url::Url::parse(url).ok()?;
+        let origin = url.origin();
+        origin.is_tuple().then(|| origin.ascii_serialization())
+    }
+
     /// Where to send a browser to end its session at the provider (RP-Initiated Logout 1.0
     /// §2), coming back to `back`; `None` when the provider has no end-session endpoint or
     /// cannot be reached (the person is then signed out of Attest only).

@@ -508,6 +508,15 @@ async fn signing_out_can_end_the_session_at_the_provider_too() {
         "the provider asked again: {straight_back}"
     );
 
+    // Pages let their sign-out form's answer lead on to the provider (browsers hold the
+    // redirect after a form to `form-action`).
+    let page = alice.get(server.url("/people")).send().await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains(&format!("form-action 'self' {};", provider.issuer)),
+        "{policy}"
+    );
+
     // Signing out ends Attest's session, then sends the browser to the provider's end-session
     // endpoint with the ID token as a hint and the way back.
     let out = location(
