@@ -147,6 +147,20 @@ pub struct Made {
     pub secret: String,
 }
 
+/// The audit-log row of revoking the secret `name`, for [`Store::revoke_hook_secret`] (which
+/// needs no secrets key).
+pub fn revocation(name: &str, by: &Changer, at: DateTime<Utc>) -> NewAction {
+    NewAction {
+        at,
+        actor: by.actor.clone(),
+        role: by.role.clone(),
+        action: actions::HOOK_SECRET_REVOKE.to_owned(),
+        target: name.trim().to_owned(),
+        detail: String::new(),
+        ip: by.ip.clone(),
+    }
+}
+
 /// Why a name cannot be a secret's name.
 fn check_name(name: &str) -> Result<&str, StoreError> {
     let name = name.trim();
@@ -170,6 +184,8 @@ pub struct HookKeys {
     reloading: tokio::sync::Mutex<()>,
     /// When each managed secret's use was last written (row id → Unix microseconds).
     written: tokio::sync::Mutex<HashMap<i64, i64>>,
+    /// The stored secrets found unusable so far (each is logged once).
+    refused: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 struct Loaded {
@@ -197,6 +213,7 @@ impl HookKeys {
             key,
             reloading: tokio::sync::Mutex::new(()),
             written: tokio::sync::Mutex::new(HashMap::new()),
+            refused: std::sync::Mutex::new(std::collections::HashSet::new()),
         };
         keys.reload().await?;
         Ok(keys)
@@ -281,26 +298,23 @@ impl HookKeys {
         let mut managed: Vec<(i64, HookEndpoint, String)> = Vec::new();
         for record in live {
             if revoked.contains(&record.id) {
-                tracing::error!(
-                    name = %record.name,
-                    "webhook secret not used: the ledger records its revocation but its row \
-                     says it is live (run `attest verify`)"
+                self.refuse(
+                    record,
+                    "the ledger records its revocation but its row says it is live \
+                     (run `attest verify`)",
                 );
                 continue;
             }
             let Some(key) = &self.key else {
-                tracing::warn!(
-                    name = %record.name,
-                    "webhook secret not used: no secrets key is set (ATTEST_SECRETS_KEY_FILE)"
-                );
+                self.refuse(record, "no secrets key is set (ATTEST_SECRETS_KEY_FILE)");
                 continue;
             };
             let secret = key.derive(record.endpoint, &record.salt);
             if fingerprint(&secret) != record.fingerprint {
-                tracing::error!(
-                    name = %record.name,
-                    "webhook secret not used: it was made with another secrets key, or its row \
-                     was changed (run `attest verify`)"
+                self.refuse(
+                    record,
+                    "it was made with another secrets key, or its row was changed \
+                     (run `attest verify`)",
                 );
                 continue;
             }
@@ -322,6 +336,17 @@ impl HookKeys {
             Err(poisoned) => *poisoned.into_inner() = loaded,
         }
         Ok(ids)
+    }
+
+    /// Logs, once per process and secret, why a stored secret is not used.
+    fn refuse(&self, record: &HookSecretRecord, why: &str) {
+        let first = match self.refused.lock() {
+            Ok(mut refused) => refused.insert(record.id),
+            Err(poisoned) => poisoned.into_inner().insert(record.id),
+        };
+        if first {
+            tracing::error!(name = %record.name, "webhook secret not used: {why}");
+        }
     }
 
     /// Writes when managed secrets last matched, each at most once a minute. A failure is
@@ -419,16 +444,10 @@ impl HookKeys {
         by: &Changer,
         at: DateTime<Utc>,
     ) -> Result<HookSecretRecord, StoreError> {
-        let action = NewAction {
-            at,
-            actor: by.actor.clone(),
-            role: by.role.clone(),
-            action: actions::HOOK_SECRET_REVOKE.to_owned(),
-            target: name.trim().to_owned(),
-            detail: String::new(),
-            ip: by.ip.clone(),
-        };
-        let record = self.store.revoke_hook_secret(name.trim(), &action).await?;
+        let record = self
+            .store
+            .revoke_hook_secret(name.trim(), &revocation(name, by, at))
+            .await?;
         // What was stored stands; the secrets are read again at the latest after MAX_AGE.
         if let Err(err) = self.reload().await {
             tracing::warn!(error = %err, "webhook secrets not reloaded after a change");

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use clap::Subcommand;
-use domain::hook_secrets::{Changer, HookKeys, SecretsKey};
+use domain::hook_secrets::{revocation, Changer, HookKeys, SecretsKey};
 use domain::model::HookEndpoint;
 use domain::signature::HookSecrets;
 use domain::store::Store;
@@ -108,8 +108,10 @@ pub async fn run(store: &Store, command: HookSecretCommand) -> anyhow::Result<Ex
         }
         HookSecretCommand::Revoke { name } => {
             // Revoking needs no key: nothing is derived.
-            let keys = HookKeys::load(store.clone(), HookSecrets::default(), None).await?;
-            match keys.revoke(&name, &changer(), Utc::now()).await {
+            let revoked = store
+                .revoke_hook_secret(name.trim(), &revocation(&name, &changer(), Utc::now()))
+                .await;
+            match revoked {
                 Ok(record) => println!("revoked {:?} ({})", record.name, record.endpoint.path()),
                 Err(err) => {
                     eprintln!("{err}");
