@@ -491,6 +491,8 @@ async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused(
 
 #[tokio::test]
 async fn signing_out_can_end_the_session_at_the_provider_too() {
+    // It renders a page (for its policy), so it takes its turn with the other page tests.
+    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let Some((server, provider)) = attest_with_provider_signing_out(true).await else {
         return;
     };
