@@ -11,6 +11,7 @@ pub mod audit;
 pub mod grant;
 pub mod model;
 pub mod people;
+pub mod review;
 
 #[cfg(feature = "store")]
 pub mod chart;

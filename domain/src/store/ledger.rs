@@ -4,6 +4,7 @@
 //! the chain and each recorded row (deliveries, decisions about people, API tokens, webhook
 //! secrets, Attest's own audit log) from its stored columns.
 
+use super::reviews;
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, Store, StoreError};
 use crate::ledger::{self, Checkpoint, Entry, Hash, Problem, Verifier};
@@ -397,6 +398,31 @@ struct ActionRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct RoundRow {
+    id: i64,
+    campaign_id: i64,
+    name: String,
+    definition: String,
+    planned_for_us: i64,
+    launched_at_us: i64,
+    launched_by: String,
+    population: i64,
+    population_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewLogRow {
+    id: i64,
+    item_id: i64,
+    at_us: i64,
+    actor: String,
+    kind: String,
+    stage: i64,
+    decision: Option<String>,
+    comment: String,
+}
+
+#[derive(sqlx::FromRow)]
 struct DeliveryRow {
     id: i64,
     source: String,
@@ -693,6 +719,49 @@ impl Store {
                         (row.id, digests)
                     }));
                 }
+                Table::ReviewRounds => {
+                    let rows: Vec<RoundRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    for row in rows {
+                        // The population is hashed again from the frozen items, so an item
+                        // added, removed or edited since the launch changes the digest.
+                        let recomputed = hex::encode(self.round_population_hash(row.id).await?);
+                        let hash = if recomputed == row.population_hash {
+                            row.population_hash.clone()
+                        } else {
+                            format!("{} (items now hash to {recomputed})", row.population_hash)
+                        };
+                        let digest = reviews::round_digest(&reviews::RoundFields {
+                            campaign_id: row.campaign_id,
+                            name: &row.name,
+                            definition: &row.definition,
+                            planned_for_us: row.planned_for_us,
+                            launched_at_us: row.launched_at_us,
+                            launched_by: &row.launched_by,
+                            population: row.population,
+                            population_hash: &hash,
+                        });
+                        out.insert(row.id, RowDigests::once(digest));
+                    }
+                }
+                Table::ReviewLog => {
+                    let rows: Vec<ReviewLogRow> = on_engine!(self, pool => {
+                        bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
+                    });
+                    out.extend(rows.into_iter().map(|row| {
+                        let digest = reviews::log_digest(&reviews::LogFields {
+                            item_id: row.item_id,
+                            at_us: row.at_us,
+                            actor: &row.actor,
+                            kind: &row.kind,
+                            stage: row.stage,
+                            decision: row.decision.as_deref(),
+                            comment: &row.comment,
+                        });
+                        (row.id, RowDigests::once(digest))
+                    }));
+                }
                 Table::Tokens => {
                     let rows: Vec<TokenRow> = on_engine!(self, pool => {
                         bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(pool).await?
@@ -769,15 +838,19 @@ enum Table {
     Tokens,
     HookSecrets,
     Actions,
+    ReviewRounds,
+    ReviewLog,
 }
 
 impl Table {
-    const ALL: [Table; 5] = [
+    const ALL: [Table; 7] = [
         Table::Deliveries,
         Table::Decisions,
         Table::Tokens,
         Table::HookSecrets,
         Table::Actions,
+        Table::ReviewRounds,
+        Table::ReviewLog,
     ];
 
     /// The table an entry of `kind` names a row of.
@@ -788,6 +861,8 @@ impl Table {
             HOOK_SECRET_CREATED | HOOK_SECRET_REVOKED => Some(Table::HookSecrets),
             _ if kind.starts_with("person.") => Some(Table::Decisions),
             _ if kind.starts_with("action.") => Some(Table::Actions),
+            reviews::ROUND_LAUNCHED => Some(Table::ReviewRounds),
+            _ if kind.starts_with("review.") => Some(Table::ReviewLog),
             _ => None,
         }
     }
@@ -800,6 +875,8 @@ impl Table {
             Table::Tokens => "api_tokens",
             Table::HookSecrets => "hook_secrets",
             Table::Actions => "audit_log",
+            Table::ReviewRounds => reviews::ROUNDS,
+            Table::ReviewLog => reviews::LOG,
         }
     }
 
@@ -829,6 +906,14 @@ impl Table {
             Table::Actions => {
                 "select id, at_us, actor, role, action, target, detail, ip \
                  from audit_log where id in "
+            }
+            Table::ReviewRounds => {
+                "select id, campaign_id, name, definition, planned_for_us, launched_at_us, \
+                 launched_by, population, population_hash from review_rounds where id in "
+            }
+            Table::ReviewLog => {
+                "select id, item_id, at_us, actor, kind, stage, decision, comment \
+                 from review_log where id in "
             }
         }
     }

@@ -15,6 +15,7 @@ pub(crate) mod grants;
 mod hook_secrets;
 pub mod ledger;
 pub(crate) mod people;
+pub mod reviews;
 mod sql;
 mod tokens;
 pub(crate) mod write;

@@ -5,5 +5,6 @@
 mod access_suite;
 mod findings_suite;
 mod ledger_suite;
+mod review_suite;
 mod store_suite;
 mod support;
