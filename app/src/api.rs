@@ -2,6 +2,8 @@
 //! they return. During server rendering they run in-process; after hydration the browser calls
 //! them over HTTP. Each reads the `Store` the server put in the Leptos context.
 
+pub mod reviews;
+
 use crate::error::AppError;
 use crate::query::TimelineQuery;
 use chrono::{DateTime, NaiveDate, Utc};

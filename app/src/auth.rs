@@ -126,8 +126,10 @@ pub fn needs(path: &str) -> Need {
             "get_signin_options" | "get_signed_in" => Need::Anyone,
             endpoint => Need::Role(server_fn_needs(endpoint)),
         },
-        "access" => Need::Role(Role::Reviewer),
-        "findings" | "people" | "ingest" | "audit" | "export" => Need::Role(Role::Auditor),
+        "access" | "reviews" => Need::Role(Role::Reviewer),
+        "findings" | "people" | "ingest" | "audit" | "export" | "campaigns" | "reports" => {
+            Need::Role(Role::Auditor)
+        }
         "tokens" | "webhooks" => Need::Role(Role::Admin),
         _ => Need::Role(Role::Viewer),
     }
@@ -137,13 +139,14 @@ pub fn needs(path: &str) -> Need {
 pub fn server_fn_needs(endpoint: &str) -> Role {
     match endpoint {
         "list_events" | "get_event" | "get_activity_chart" => Role::Viewer,
-        "get_access" | "get_access_graph" | "list_recent_grant_changes" => Role::Reviewer,
-        "list_findings" | "list_people" | "get_person" | "get_ingest_health" | "list_actions" => {
-            Role::Auditor
-        }
+        "get_access" | "get_access_graph" | "list_recent_grant_changes" | "list_my_reviews"
+        | "decide_review_items" | "delegate_review_item" => Role::Reviewer,
+        "list_findings" | "list_people" | "get_person" | "get_ingest_health" | "list_actions"
+        | "list_campaigns" | "get_round" => Role::Auditor,
         // Named, though any other function needs an admin too.
         "decide_person" | "list_tokens" | "create_token" | "revoke_token" | "list_hook_secrets"
-        | "create_hook_secret" | "revoke_hook_secret" => Role::Admin,
+        | "create_hook_secret" | "revoke_hook_secret" | "create_campaign" | "launch_campaign"
+        | "close_review_stage" => Role::Admin,
         _ => Role::Admin,
     }
 }

@@ -21,7 +21,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
-    access::AccessPage, access_graph::AccessGraphPage, audit::AuditPage, event::EventPage,
+    access::AccessPage, access_graph::AccessGraphPage, audit::AuditPage,
+    campaigns::{CampaignsPage, RoundPageView}, event::EventPage, reviews::ReviewsPage,
     findings::FindingsPage, ingest::IngestPage, not_found::NotFound, people::PeoplePage,
     people::PersonPage, signin::SigninPage, timeline::TimelinePage, tokens::TokensPage,
     webhooks::WebhooksPage,
@@ -78,6 +79,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:id") view=EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/access/graph") view=AccessGraphPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reviews") view=ReviewsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns") view=CampaignsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/rounds/:id") view=RoundPageView ssr=SsrMode::Async/>
                     <Route path=path!("/findings") view=FindingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/people") view=PeoplePage ssr=SsrMode::Async/>
                     <Route path=path!("/people/:email") view=PersonPage ssr=SsrMode::Async/>

@@ -5,6 +5,10 @@
 //! payload, which is what lets the page embed it as markup. Text is drawn without the `ttf`
 //! feature: the SVG backend emits `<text>` elements and plotters only estimates their width.
 
+mod review;
+
+pub use review::review_progress_svg;
+
 use crate::model::Source;
 use crate::store::DayCount;
 use chrono::{Days, NaiveDate};

@@ -1,6 +1,7 @@
-//! Exports for auditors: the timeline's events and Attest's own audit log as CSV. Every export
-//! is recorded (who, what, how many rows, its SHA-256) in the audit log and so in the ledger;
-//! `attest verify --export FILE` finds a file's record again.
+//! Exports for auditors: the timeline's events, Attest's own audit log and a review round's
+//! evidence as CSV, and sealed printable reports. Every export is recorded (who, what, how many
+//! rows, its SHA-256) in the audit log and so in the ledger; `attest verify --export FILE`
+//! finds a file's record again.
 //!
 //! Cells come from webhooks and audit logs, which anyone who can act at a source can word: a
 //! cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
@@ -8,6 +9,7 @@
 
 use crate::audit::ActionRecord;
 use crate::model::Event;
+use crate::review::{ReviewItem, Round};
 use sha2::{Digest, Sha256};
 
 /// The most rows one export holds; a larger one must be narrowed (the API pages through any
@@ -116,6 +118,112 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The columns of a review round's evidence.
+pub const REVIEW_COLUMNS: [&str; 31] = [
+    "item_id",
+    "round",
+    "population_sha256",
+    "holder_email",
+    "holder_name",
+    "department",
+    "manager",
+    "principal",
+    "principal_id",
+    "resource",
+    "resource_id",
+    "permission",
+    "via",
+    "scope",
+    "privileged",
+    "granted_at",
+    "granted_how",
+    "last_used_at",
+    "last_use",
+    "recommendation",
+    "recommendation_reason",
+    "stage",
+    "reviewer",
+    "reviewer_rule",
+    "decision",
+    "justification",
+    "decided_by",
+    "decided_at",
+    "outcome",
+    "remediation",
+    "remediation_evidence",
+];
+
+/// A review round's items as CSV: population, reviewer, decision, justification, when,
+/// outcome and remediation with its evidence; one row per item, in the order given.
+pub fn review_items_csv(round: &Round, items: &[ReviewItem]) -> Vec<u8> {
+    let time = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|t| t.to_rfc3339()).unwrap_or_default();
+    write(
+        REVIEW_COLUMNS,
+        items.iter().map(|i| {
+            let holder = i.holder.as_ref();
+            [
+                i.id.to_string(),
+                round.name.clone(),
+                round.population_hash.clone(),
+                holder.map(|h| h.email.clone()).unwrap_or_default(),
+                holder.map(|h| h.name.clone()).unwrap_or_default(),
+                holder.and_then(|h| h.department.clone()).unwrap_or_default(),
+                holder.and_then(|h| h.manager.clone()).unwrap_or_default(),
+                i.grant.principal.name.clone(),
+                i.grant.principal.id.clone(),
+                i.grant.resource.name.clone(),
+                i.grant.resource.id.clone(),
+                i.grant.permission.clone(),
+                i.grant.via.clone(),
+                i.grant.scope.clone(),
+                i.privileged.to_string(),
+                time(i.granted_at),
+                i.granted_how.clone(),
+                time(i.usage.last_used_at),
+                i.usage.what.clone(),
+                i.recommendation.decision.as_str().to_owned(),
+                i.recommendation.reason.clone(),
+                i.stage.to_string(),
+                i.reviewer.clone().unwrap_or_default(),
+                i.reviewer_rule.clone(),
+                i.decision.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+                i.justification.clone(),
+                i.decided_by.clone().unwrap_or_default(),
+                time(i.decided_at),
+                i.outcome.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+                i.remediation.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+                i.remediation_note.clone(),
+            ]
+        }),
+    )
+}
+
+/// Where a sealed report's content ends: what comes after (the printed SHA-256 of everything
+/// before) is not part of what the hash covers.
+pub const SEAL: &str = "<!-- attest:sealed -->";
+
+/// Seals a report: its SHA-256 (of `body`, hex) printed after [`SEAL`], closing the document.
+/// Gives the document and the hash.
+pub fn seal(body: &str) -> (String, String) {
+    let hash = sha256(body.as_bytes());
+    let document = format!(
+        "{body}{SEAL}<footer class=\"seal\"><p>SHA-256 of this report above this line: \
+         <code>{hash}</code>. It is recorded in Attest's ledger; <code>attest verify --export \
+         FILE</code> checks a saved copy.</p></footer></body></html>\n"
+    );
+    (document, hash)
+}
+
+/// The SHA-256 an export's record holds: of the whole file, or for a sealed report of what
+/// comes before its seal.
+pub fn recorded_sha256(bytes: &[u8]) -> String {
+    let seal = SEAL.as_bytes();
+    match bytes.windows(seal.len()).position(|w| w == seal) {
+        Some(at) => sha256(&bytes[..at]),
+        None => sha256(bytes),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -144,5 +252,18 @@ mod tests {
         assert_eq!(&row[5], "a, \"b\"");
         assert_eq!(&row[6], "line\nbreak");
         assert_eq!(sha256(b"abc").len(), 64);
+    }
+
+    #[test]
+    fn a_sealed_report_is_recorded_by_what_precedes_its_seal() {
+        let (document, hash) = seal("<html><body><h1>Round</h1>");
+        assert!(document.contains(&hash));
+        assert_eq!(recorded_sha256(document.as_bytes()), hash);
+        assert_eq!(hash, sha256(b"<html><body><h1>Round</h1>"));
+        // A changed body no longer matches the printed hash.
+        let changed = document.replace("Round", "R0und");
+        assert_ne!(recorded_sha256(changed.as_bytes()), hash);
+        // Anything else is hashed whole.
+        assert_eq!(recorded_sha256(b"a,b\n"), sha256(b"a,b\n"));
     }
 }

@@ -485,8 +485,24 @@ pub fn is_non_human(grant: &Grant) -> bool {
     ) || (grant.principal.kind == "user" && is_bot_name(&grant.principal.name))
 }
 
+/// Names machines are given by convention: GitHub's `[bot]` logins, `-bot` accounts and
+/// `svc-`/`sa-` service users.
 fn is_bot_name(name: &str) -> bool {
-    name.ends_with("[bot]") || name.ends_with("-bot")
+    let lower = name.to_lowercase();
+    lower.ends_with("[bot]")
+        || lower.ends_with("-bot")
+        || ["svc-", "svc_", "sa-", "service-"]
+            .iter()
+            .any(|prefix| lower.starts_with(prefix))
+}
+
+/// The source whose audit events show a grant's use: AWS IAM grants are used in CloudTrail;
+/// every other source logs its own.
+pub fn audit_source(grant_source: Source) -> Source {
+    match grant_source {
+        Source::Aws => Source::Cloudtrail,
+        other => other,
+    }
 }
 
 /// Whether the glob `pattern` (`*` any run of characters, `?` one) matches `text`, without

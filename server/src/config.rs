@@ -31,6 +31,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_SECRETS_KEY_FILE", value_name = "FILE")]
     pub secrets_key_file: Option<PathBuf>,
 
+    /// Days a revoke decided in an access review may stay undone at its source before its
+    /// remediation is reported failed.
+    #[arg(long, env = "ATTEST_REVIEW_GRACE_DAYS", default_value_t = crate::cli::REVIEW_GRACE_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub review_grace_days: u32,
+
     /// Minutes between the ledger's checkpoints (with `--ledger-key-file`).
     #[arg(long, env = "ATTEST_LEDGER_CHECKPOINT_MINUTES", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=10_080))]

@@ -93,3 +93,81 @@ fn element_by_id(id: &str) -> Option<HtmlElement> {
         .get_element_by_id(id)
         .and_then(|el| el.dyn_into::<HtmlElement>().ok())
 }
+
+/// Shortcuts on My reviews: `j`/`k` move between items, `a` keeps the current item, `r`
+/// revokes it (or, when its campaign wants a justification and none is typed, puts the cursor
+/// in the justification box first). The current item is the one holding focus.
+pub fn use_review_keys() {
+    let handle = window_event_listener(ev::keydown, move |e: KeyboardEvent| {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
+            return;
+        }
+        let target = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok());
+        if target.as_ref().is_some_and(is_editable) {
+            return;
+        }
+        let items = review_items();
+        if items.is_empty() {
+            return;
+        }
+        let current = document()
+            .active_element()
+            .and_then(|el| el.closest("article.review-item").ok().flatten())
+            .and_then(|el| items.iter().position(|item| item.is_same_node(Some(&el))));
+        match e.key().as_str() {
+            "j" | "k" => {
+                let last = items.len() - 1;
+                let next = match (current, e.key() == "j") {
+                    (None, _) => 0,
+                    (Some(i), true) => (i + 1).min(last),
+                    (Some(i), false) => i.saturating_sub(1),
+                };
+                if let Some(item) = items.get(next) {
+                    e.prevent_default();
+                    let _ = item.focus();
+                    let options = ScrollIntoViewOptions::new();
+                    options.set_block(ScrollLogicalPosition::Nearest);
+                    item.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+            key @ ("a" | "r") => {
+                let Some(item) = current.and_then(|i| items.get(i)) else {
+                    return;
+                };
+                let input = item
+                    .query_selector("form.decide input[name=justification]")
+                    .ok()
+                    .flatten()
+                    .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok());
+                let wants = item.get_attribute(if key == "a" { "data-justify-keep" } else { "data-justify-revoke" });
+                if let Some(input) = input.filter(|i| wants.is_some() && i.value().trim().is_empty()) {
+                    e.prevent_default();
+                    let _ = input.focus();
+                    return;
+                }
+                let button = item
+                    .query_selector(&format!("form.decide button[data-key={key}]"))
+                    .ok()
+                    .flatten()
+                    .and_then(|el| el.dyn_into::<HtmlElement>().ok());
+                if let Some(button) = button {
+                    e.prevent_default();
+                    button.click();
+                }
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
+/// The review items on the page, top to bottom.
+fn review_items() -> Vec<HtmlElement> {
+    let Ok(items) = document().query_selector_all("article.review-item") else {
+        return Vec::new();
+    };
+    (0..items.length())
+        .filter_map(|i| items.item(i))
+        .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
+        .collect()
+}

@@ -6,9 +6,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The main pages, in the navigation's order.
-const PAGES: [(&str, &str); 8] = [
+const PAGES: [(&str, &str); 10] = [
     ("/", "Timeline"),
+    ("/reviews", "My reviews"),
     ("/access", "Access"),
+    ("/campaigns", "Campaigns"),
     ("/findings", "Findings"),
     ("/people", "People"),
     ("/ingest", "Ingest health"),

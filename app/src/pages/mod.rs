@@ -4,11 +4,13 @@
 pub mod access;
 pub mod access_graph;
 pub mod audit;
+pub mod campaigns;
 pub mod event;
 pub mod findings;
 pub mod ingest;
 pub mod not_found;
 pub mod people;
+pub mod reviews;
 pub mod signin;
 pub mod timeline;
 pub mod tokens;

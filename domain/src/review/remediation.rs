@@ -47,13 +47,12 @@ pub struct Instructions {
 
 impl Instructions {
     fn new(summary: String, console: Option<String>, commands: Vec<String>) -> Self {
-        let (terraform, caution) = (None, Vec::new());
         Instructions {
             summary,
             console,
             commands,
-            terraform,
-            caution,
+            terraform: None,
+            caution: Vec::new(),
         }
     }
 

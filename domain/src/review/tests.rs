@@ -86,8 +86,10 @@ fn scope_filters_by_source_resource_privilege_holder_and_age() {
     assert!(!scope.matches(&reader, None));
     scope.holders = Holders::People;
     assert!(!scope.matches(&bot, None));
+    assert!(!scope.matches(&grant("user", "svc-backup", "acme/infra", "write"), None));
     scope.holders = Holders::NonHuman;
     assert!(scope.matches(&bot, None));
+    assert!(scope.matches(&grant("user", "svc-backup", "acme/infra", "write"), None));
     assert!(!scope.matches(&admin, None));
     scope.holders = Holders::All;
     scope.sources = vec![Source::Aws];

@@ -80,6 +80,8 @@ pub async fn run(store: Store, mut args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         let people = import_people(&store, &DemoOrg::generate(config.seed)).await?;
         println!("people directory: {people} people with their managers and GitHub logins");
+        let (round, items) = start_review(&store, &DemoOrg::generate(config.seed)).await?;
+        println!("access review: round {round} running, {items} grants for their managers to review");
     }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
@@ -173,6 +175,54 @@ pub async fn load(store: &Store, secrets: &Secrets, config: &DemoConfig) -> anyh
 /// The organisation's people directory (e-mail, name, manager, department, GitHub login),
 /// written as a people file and imported as a user would, so the people pages and "what can
 /// this person reach" by e-mail work on demo data.
+/// A quarterly review of every person's access by their manager, launched now, so each demo
+/// manager has items waiting (the platform lead reviews what no manager can). Gives the round
+/// and its size.
+async fn start_review(store: &Store, org: &DemoOrg) -> anyhow::Result<(i64, i64)> {
+    use domain::review::{
+        CampaignDefinition, CampaignScope, Holders, OnNoResponse, Recurrence, ReviewerRule, Stage,
+    };
+    let now = Utc::now();
+    let fallback = org
+        .people
+        .iter()
+        .find(|p| p.title == "Platform Engineering Lead")
+        .map_or_else(|| "security@example.com".to_owned(), |p| p.email.clone());
+    let definition = CampaignDefinition {
+        name: "Quarterly access review".to_owned(),
+        description: "Does each person still need their GitHub and AWS access? Reviewed by \
+                      their manager."
+            .to_owned(),
+        scope: CampaignScope {
+            holders: Holders::People,
+            ..CampaignScope::default()
+        },
+        stages: vec![Stage {
+            reviewer: ReviewerRule::Manager,
+            named: Vec::new(),
+            advance: Vec::new(),
+        }],
+        fallback_reviewer: fallback,
+        duration_days: 14,
+        recurrence: Recurrence::Quarterly,
+        first_launch: now,
+        justify_keep: false,
+        justify_revoke: true,
+        on_no_response: OnNoResponse::Recommendation,
+        self_review_of_privileged: false,
+        remind_days_before: 3,
+    };
+    let campaign = store.create_campaign(&definition, "demo", now).await?;
+    let round = store
+        .launch_campaign(campaign, Some(now), "demo", now)
+        .await?;
+    let population = store
+        .round(round, now)
+        .await?
+        .map_or(0, |r| r.population);
+    Ok((round, population))
+}
+
 async fn import_people(store: &Store, org: &DemoOrg) -> anyhow::Result<usize> {
     let email_of: std::collections::HashMap<&str, &str> = org
         .people

@@ -64,6 +64,18 @@ pub enum ImportCommand {
     /// name, manager e-mail, department and account ids per source (README: "People").
     /// Name the files themselves: folders are walked for JSON only.
     People(Files),
+    /// Resource owners, for access reviews: a CSV with `resource` (a pattern over resource
+    /// names, `*` and `?`) and `owner` (e-mails, `github:login` or `team:org/slug`) columns.
+    /// Replaces the previous owners file's rules.
+    Owners { file: PathBuf },
+    /// A repository's CODEOWNERS file: its catch-all (`*`) owners own the repository in
+    /// access reviews. Replaces what the last import for that repository said.
+    Codeowners {
+        /// The repository, `org/name`.
+        #[arg(long)]
+        repo: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -73,8 +85,16 @@ pub struct Files {
     paths: Vec<PathBuf>,
 }
 
+/// What an import command asks for: files of a kind, or one of the owners imports (which are
+/// settings for access reviews, not records).
+enum Parts {
+    Files(ImportKind, ImportOptions, Vec<PathBuf>),
+    Owners(PathBuf),
+    Codeowners(String, PathBuf),
+}
+
 impl ImportCommand {
-    fn parts(self) -> (ImportKind, ImportOptions, Vec<PathBuf>) {
+    fn parts(self) -> Parts {
         let mut options = ImportOptions::default();
         let (kind, files) = match self {
             ImportCommand::Cloudtrail(f) => (ImportKind::Cloudtrail, f),
@@ -101,13 +121,21 @@ impl ImportCommand {
                 (ImportKind::TerraformPlan, files)
             }
             ImportCommand::People(f) => (ImportKind::People, f),
+            ImportCommand::Owners { file } => return Parts::Owners(file),
+            ImportCommand::Codeowners { repo, file } => return Parts::Codeowners(repo, file),
         };
-        (kind, options, files.paths)
+        Parts::Files(kind, options, files.paths)
     }
 }
 
 pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<ExitCode> {
-    let (kind, options, paths) = command.parts();
+    let (kind, options, paths) = match command.parts() {
+        Parts::Files(kind, options, paths) => (kind, options, paths),
+        Parts::Owners(file) => return super::review::import_owners(store, &file).await,
+        Parts::Codeowners(repo, file) => {
+            return super::review::import_codeowners(store, &repo, &file).await
+        }
+    };
     let bar = ProgressBar::with_draw_target(None, progress_target());
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] files {pos}/{len} · {msg}")

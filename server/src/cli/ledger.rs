@@ -66,7 +66,7 @@ pub async fn verify(store: &Store, args: VerifyArgs) -> anyhow::Result<ExitCode>
     for path in &args.exports {
         let bytes =
             std::fs::read(path).with_context(|| format!("reading export {}", path.display()))?;
-        let sha256 = domain::export::sha256(&bytes);
+        let sha256 = domain::export::recorded_sha256(&bytes);
         let filter = domain::audit::ActionFilter {
             action: domain::audit::actions::EXPORT.to_owned(),
             text: format!("sha256 {sha256}"),

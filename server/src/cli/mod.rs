@@ -3,9 +3,11 @@
 mod demo;
 mod hook_secret;
 pub use demo::load as demo_load;
+pub use review::DEFAULT_GRACE_DAYS as REVIEW_GRACE_DAYS;
 mod import;
 mod ledger;
 mod people;
+mod review;
 mod token;
 
 use crate::config::{DatabaseArgs, ServeArgs};
@@ -48,6 +50,9 @@ pub enum Command {
         #[arg(long)]
         failed_only: bool,
     },
+    /// Access-review campaigns: define, list, launch, close a stage, verify revokes.
+    #[command(subcommand)]
+    Campaign(review::CampaignCommand),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -76,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => demo::run(store.clone(), args).await?,
         Command::Import(command) => import::run(&store, command).await?,
+        Command::Campaign(command) => review::run(&store, command).await?,
         Command::Reprocess { failed_only } => {
             let tally = domain::ingest::reprocess(&store, failed_only).await?;
             println!(
@@ -192,6 +198,11 @@ pub async fn serve_with(
              opened; the API answers bearer tokens (`attest token create`)"
         );
     }
+    tokio::spawn(review::review_jobs_every(
+        store.clone(),
+        std::time::Duration::from_secs(60),
+        chrono::Duration::days(i64::from(args.review_grace_days)),
+    ));
     let sessions = crate::auth::sessions::Sessions::new(&store);
     tokio::spawn(sessions.delete_expired_every(std::time::Duration::from_secs(10 * 60)));
     let state = AppState {

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events.csv", get(events))
         .route("/audit.csv", get(audit_log))
+        .route("/rounds/{file}", get(super::evidence::round_csv))
 }
 
 /// `GET /export/events.csv?<the timeline's filters>`: every matching event, newest first.
@@ -112,7 +113,7 @@ async fn audit_log(
     send(&state, &user, ip, "audit-log", bytes, rows.len(), described).await
 }
 
-fn too_many(what: &str) -> ApiError {
+pub(super) fn too_many(what: &str) -> ApiError {
     ApiError::BadRequest(format!(
         "more than {MAX_ROWS} {what} match: narrow the filter (by days, source or actor), or \
          page through them with the API"
@@ -129,36 +130,61 @@ async fn send(
     rows: usize,
     described: String,
 ) -> Result<Response, ApiError> {
-    let now = Utc::now();
+    let file = format!("attest-{what}-{}.csv", Utc::now().format("%Y%m%dT%H%M%SZ"));
     let sha256 = export::sha256(&bytes);
-    let file = format!("attest-{what}-{}.csv", now.format("%Y%m%dT%H%M%SZ"));
+    let id = record(state, user, ip, &file, rows, &described, &sha256).await?;
+    Ok(download(bytes, "text/csv; charset=utf-8", Some(&file), &sha256, id))
+}
+
+/// Records an export in the audit log (and so the ledger): who, which file, how many rows,
+/// what it covers, its SHA-256. Gives the record's id.
+pub(super) async fn record(
+    state: &AppState,
+    user: &SignedIn,
+    ip: std::net::IpAddr,
+    file: &str,
+    rows: usize,
+    described: &str,
+    sha256: &str,
+) -> Result<i64, ApiError> {
     let id = state
         .store
         .record_action(&NewAction {
-            at: now,
+            at: Utc::now(),
             actor: user.actor(),
             role: user.role.as_str().to_owned(),
             action: actions::EXPORT.to_owned(),
-            target: file.clone(),
+            target: file.to_owned(),
             detail: format!("{rows} rows, {described}, sha256 {sha256}"),
             ip: ip.to_string(),
         })
         .await?;
     tracing::info!(%file, rows, by = %user.email, "exported");
-    let mut response = bytes.into_response();
+    Ok(id)
+}
+
+/// The response carrying an export: an attachment named `file` (or shown inline without one),
+/// with its SHA-256 and the id of its record.
+pub(super) fn download(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    file: Option<&str>,
+    sha256: &str,
+    id: i64,
+) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(file) = file {
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
     }
-    if let Ok(value) = HeaderValue::from_str(&sha256) {
+    if let Ok(value) = HeaderValue::from_str(sha256) {
         headers.insert("x-attest-sha256", value);
     }
     if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
         headers.insert("x-attest-audit-id", value);
     }
-    Ok(response)
+    response
 }

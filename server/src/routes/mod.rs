@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod error;
+mod evidence;
 mod export;
 mod findings;
 mod hooks;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/hooks", hooks::router())
         .nest("/api/v1", api::router())
         .nest("/export", export::router())
+        .nest("/reports", evidence::reports())
         .nest("/auth", crate::auth::router())
         .leptos_routes_with_context(
             &state,

@@ -113,7 +113,7 @@ fn invalid_owners_are_refused_with_a_reason() {
                 text: text("github:"),
             },
         ),
-        ("-x@", OwnerError::Login { text: text("-x@") }),
+        ("@-x", OwnerError::Login { text: text("@-x") }),
         (
             "a b@c.io",
             OwnerError::Whitespace {

@@ -11,7 +11,7 @@ use crate::model::Source;
 use crate::people::Person;
 use crate::review::owners::{owners_of, Owner, OwnerRule};
 use crate::review::{
-    is_privileged, recommend, source_of, CampaignDefinition, Recommendation, ReviewerRule, Stage,
+    audit_source, is_privileged, recommend, source_of, CampaignDefinition, Recommendation, ReviewerRule, Stage,
     Usage,
 };
 use crate::store::ledger::{append_ledger_in, NewEntry};
@@ -473,7 +473,7 @@ impl Store {
         holder: Option<&Person>,
         directory: &mut Directory,
     ) -> Result<Usage, StoreError> {
-        let source = source_of(grant);
+        let source = source_of(grant).map(audit_source);
         let logs_since = match source {
             Some(source) => match directory.logs_since.get(&source) {
                 Some(since) => *since,
