@@ -139,8 +139,12 @@ pub fn needs(path: &str) -> Need {
 pub fn server_fn_needs(endpoint: &str) -> Role {
     match endpoint {
         "list_events" | "get_event" | "get_activity_chart" => Role::Viewer,
-        "get_access" | "get_access_graph" | "list_recent_grant_changes" | "list_my_reviews"
-        | "decide_review_items" | "delegate_review_item" => Role::Reviewer,
+        "get_access"
+        | "get_access_graph"
+        | "list_recent_grant_changes"
+        | "list_my_reviews"
+        | "decide_review_items"
+        | "delegate_review_item" => Role::Reviewer,
         "list_findings" | "list_people" | "get_person" | "get_ingest_health" | "list_actions"
         | "list_campaigns" | "get_round" => Role::Auditor,
         // Named, though any other function needs an admin too.

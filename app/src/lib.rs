@@ -21,10 +21,20 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
-    access::AccessPage, access_graph::AccessGraphPage, audit::AuditPage,
-    campaigns::{CampaignsPage, RoundPageView}, event::EventPage, reviews::ReviewsPage,
-    findings::FindingsPage, ingest::IngestPage, not_found::NotFound, people::PeoplePage,
-    people::PersonPage, signin::SigninPage, timeline::TimelinePage, tokens::TokensPage,
+    access::AccessPage,
+    access_graph::AccessGraphPage,
+    audit::AuditPage,
+    campaigns::{CampaignsPage, RoundPageView},
+    event::EventPage,
+    findings::FindingsPage,
+    ingest::IngestPage,
+    not_found::NotFound,
+    people::PeoplePage,
+    people::PersonPage,
+    reviews::ReviewsPage,
+    signin::SigninPage,
+    timeline::TimelinePage,
+    tokens::TokensPage,
     webhooks::WebhooksPage,
 };
 

@@ -156,7 +156,8 @@ pub const REVIEW_COLUMNS: [&str; 31] = [
 /// A review round's items as CSV: population, reviewer, decision, justification, when,
 /// outcome and remediation with its evidence; one row per item, in the order given.
 pub fn review_items_csv(round: &Round, items: &[ReviewItem]) -> Vec<u8> {
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let time =
+        |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|t| t.to_rfc3339()).unwrap_or_default();
     write(
         REVIEW_COLUMNS,
         items.iter().map(|i| {
@@ -167,7 +168,9 @@ pub fn review_items_csv(round: &Round, items: &[ReviewItem]) -> Vec<u8> {
                 round.population_hash.clone(),
                 holder.map(|h| h.email.clone()).unwrap_or_default(),
                 holder.map(|h| h.name.clone()).unwrap_or_default(),
-                holder.and_then(|h| h.department.clone()).unwrap_or_default(),
+                holder
+                    .and_then(|h| h.department.clone())
+                    .unwrap_or_default(),
                 holder.and_then(|h| h.manager.clone()).unwrap_or_default(),
                 i.grant.principal.name.clone(),
                 i.grant.principal.id.clone(),
@@ -186,12 +189,16 @@ pub fn review_items_csv(round: &Round, items: &[ReviewItem]) -> Vec<u8> {
                 i.stage.to_string(),
                 i.reviewer.clone().unwrap_or_default(),
                 i.reviewer_rule.clone(),
-                i.decision.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+                i.decision
+                    .map(|d| d.as_str().to_owned())
+                    .unwrap_or_default(),
                 i.justification.clone(),
                 i.decided_by.clone().unwrap_or_default(),
                 time(i.decided_at),
                 i.outcome.map(|d| d.as_str().to_owned()).unwrap_or_default(),
-                i.remediation.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+                i.remediation
+                    .map(|r| r.as_str().to_owned())
+                    .unwrap_or_default(),
                 i.remediation_note.clone(),
             ]
         }),

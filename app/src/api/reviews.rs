@@ -205,7 +205,9 @@ pub fn definition_of(
         "dont_know" => vec![Decision::DontKnow],
         "both" => vec![Decision::Revoke, Decision::DontKnow],
         other => {
-            problems.push(format!("what goes on to stage two: {other:?} is not a choice"));
+            problems.push(format!(
+                "what goes on to stage two: {other:?} is not a choice"
+            ));
             Vec::new()
         }
     };
@@ -298,9 +300,8 @@ mod imp {
         let mut rounds: HashMap<i64, Option<Round>> = HashMap::new();
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            if !rounds.contains_key(&item.round_id) {
-                let round = store()?.round(item.round_id, now).await?;
-                rounds.insert(item.round_id, round);
+            if let std::collections::hash_map::Entry::Vacant(slot) = rounds.entry(item.round_id) {
+                slot.insert(store()?.round(item.round_id, now).await?);
             }
             let round = rounds.get(&item.round_id).and_then(|r| r.as_ref());
             let instructions = (item.outcome == Some(Decision::Revoke))

@@ -139,8 +139,14 @@ pub fn use_review_keys() {
                     .ok()
                     .flatten()
                     .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok());
-                let wants = item.get_attribute(if key == "a" { "data-justify-keep" } else { "data-justify-revoke" });
-                if let Some(input) = input.filter(|i| wants.is_some() && i.value().trim().is_empty()) {
+                let wants = item.get_attribute(if key == "a" {
+                    "data-justify-keep"
+                } else {
+                    "data-justify-revoke"
+                });
+                if let Some(input) =
+                    input.filter(|i| wants.is_some() && i.value().trim().is_empty())
+                {
                     e.prevent_default();
                     let _ = input.focus();
                     return;

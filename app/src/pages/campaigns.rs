@@ -321,34 +321,41 @@ fn RoundView(page: RoundPage, close: ServerAction<CloseReviewStage>) -> impl Int
     }
 }
 
-fn item_row(view: ItemView, log: Vec<LogEntry>, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn item_row(
+    view: ItemView,
+    log: Vec<LogEntry>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
     let item = view.item;
-    let holder = item
-        .holder
-        .as_ref()
-        .map_or_else(|| item.grant.principal.name.clone(), |h| format!("{} ({})", h.name, h.email));
+    let holder = item.holder.as_ref().map_or_else(
+        || item.grant.principal.name.clone(),
+        |h| format!("{} ({})", h.name, h.email),
+    );
     let decision = match item.decision {
         Some(d) => format!(
             "{}{}",
             d.label(),
-            if item.justification.is_empty() { String::new() } else { format!(": {}", item.justification) }
+            if item.justification.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", item.justification)
+            }
         ),
         None if item.is_overdue(now) => "overdue".to_owned(),
         None => "waiting".to_owned(),
     };
     let remediation = match (item.remediation, view.instructions) {
         (Some(status), instructions) => {
-            let commands = instructions
-                .map(|i| {
-                    let lines = i.commands.join("\n");
-                    view! {
-                        <details><summary>{i.summary.clone()}</summary>
-                            {(!lines.is_empty()).then(|| view! { <pre><code>{lines}</code></pre> })}
-                            {i.console.clone().map(|c| view! { <p>"Console: "<code>{c}</code></p> })}
-                            {i.terraform.clone().map(|t| view! { <p>{t}</p> })}
-                        </details>
-                    }
-                });
+            let commands = instructions.map(|i| {
+                let lines = i.commands.join("\n");
+                view! {
+                    <details><summary>{i.summary.clone()}</summary>
+                        {(!lines.is_empty()).then(|| view! { <pre><code>{lines}</code></pre> })}
+                        {i.console.clone().map(|c| view! { <p>"Console: "<code>{c}</code></p> })}
+                        {i.terraform.clone().map(|t| view! { <p>{t}</p> })}
+                    </details>
+                }
+            });
             view! {
                 <span class=format!("badge remediation-{}", status.as_str())>{status.as_str()}</span>
                 " "{item.remediation_note.clone()}
@@ -366,8 +373,14 @@ fn item_row(view: ItemView, log: Vec<LogEntry>, now: chrono::DateTime<chrono::Ut
                 utc_short(e.at),
                 e.actor,
                 e.kind.as_str(),
-                e.decision.map(|d| format!(" {}", d.as_str())).unwrap_or_default(),
-                if e.comment.is_empty() { String::new() } else { format!(": {}", e.comment) }
+                e.decision
+                    .map(|d| format!(" {}", d.as_str()))
+                    .unwrap_or_default(),
+                if e.comment.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.comment)
+                }
             )
         })
         .collect::<Vec<_>>()

@@ -126,7 +126,11 @@ fn Inbox(
     let summary = format!(
         "{total} item{} open: {waiting} waiting for you{}.",
         if total == 1 { "" } else { "s" },
-        if overdue > 0 { format!(", {overdue} overdue") } else { String::new() }
+        if overdue > 0 {
+            format!(", {overdue} overdue")
+        } else {
+            String::new()
+        }
     );
     let cards = shown
         .into_iter()

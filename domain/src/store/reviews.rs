@@ -422,6 +422,9 @@ impl RoundRow {
     }
 }
 
+/// Items grouped by decision, outcome and remediation: how many are overdue, and in all.
+type ProgressRow = (Option<String>, Option<String>, Option<String>, i64, i64);
+
 /// Trims a justification or comment and refuses one that is too long.
 fn clean_comment(text: &str) -> Result<String, StoreError> {
     let text = text.trim();
@@ -565,7 +568,7 @@ impl Store {
 
     /// Counts over a round's items.
     async fn progress(&self, round: i64, now: DateTime<Utc>) -> Result<Progress, StoreError> {
-        let rows: Vec<(Option<String>, Option<String>, Option<String>, i64, i64)> = on_engine!(self, pool => {
+        let rows: Vec<ProgressRow> = on_engine!(self, pool => {
             sqlx::query_as(
                 "select decision, outcome, remediation, \
                  sum(case when decision is null and outcome is null and due_at_us < $2 \

@@ -81,7 +81,9 @@ pub async fn run(store: Store, mut args: DemoArgs) -> anyhow::Result<ExitCode> {
         let people = import_people(&store, &DemoOrg::generate(config.seed)).await?;
         println!("people directory: {people} people with their managers and GitHub logins");
         let (round, items) = start_review(&store, &DemoOrg::generate(config.seed)).await?;
-        println!("access review: round {round} running, {items} grants for their managers to review");
+        println!(
+            "access review: round {round} running, {items} grants for their managers to review"
+        );
     }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
@@ -216,10 +218,7 @@ async fn start_review(store: &Store, org: &DemoOrg) -> anyhow::Result<(i64, i64)
     let round = store
         .launch_campaign(campaign, Some(now), "demo", now)
         .await?;
-    let population = store
-        .round(round, now)
-        .await?
-        .map_or(0, |r| r.population);
+    let population = store.round(round, now).await?.map_or(0, |r| r.population);
     Ok((round, population))
 }
 

@@ -75,7 +75,10 @@ async fn round_report(
         .map_err(|err| ApiError::Internal(err.to_string()))?;
     let body = report_body(&round, &items, &chart, &user, now);
     let (document, sha256) = export::seal(&body);
-    let name = format!("attest-review-round-{id}-{}.html", now.format("%Y%m%dT%H%M%SZ"));
+    let name = format!(
+        "attest-review-round-{id}-{}.html",
+        now.format("%Y%m%dT%H%M%SZ")
+    );
     let described = format!("review round {id} report ({})", round.name);
     let audit = record(&state, &user, ip, &name, items.len(), &described, &sha256).await?;
     Ok(download(

@@ -133,7 +133,13 @@ async fn send(
     let file = format!("attest-{what}-{}.csv", Utc::now().format("%Y%m%dT%H%M%SZ"));
     let sha256 = export::sha256(&bytes);
     let id = record(state, user, ip, &file, rows, &described, &sha256).await?;
-    Ok(download(bytes, "text/csv; charset=utf-8", Some(&file), &sha256, id))
+    Ok(download(
+        bytes,
+        "text/csv; charset=utf-8",
+        Some(&file),
+        &sha256,
+        id,
+    ))
 }
 
 /// Records an export in the audit log (and so the ledger): who, which file, how many rows,

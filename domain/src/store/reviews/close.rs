@@ -349,7 +349,7 @@ impl Store {
         let mut report = VerifyReport::default();
         for (item_id, frozen_us, grant_key, status, since_us) in tasks {
             // The interval that was held when the item was frozen, as the facts now say.
-            let closed: Option<(i64, Option<i64>, Option<String>, Option<i64>)> = on_engine!(self, pool => {
+            let closed: Option<HeldRow> = on_engine!(self, pool => {
                 sqlx::query_as(
                     "select g.id, g.valid_to_us, c.evidence, c.delivery_id from grants g \
                      left join grant_changes c on c.id = g.closed_by where g.grant_key = $1 \
@@ -388,10 +388,10 @@ impl Store {
                         .await?;
                     report.failed += 1;
                 }
-                ("verified", Some(to_us)) => {
-                    if self.regress(item_id, &grant_key, to_us, now).await? {
-                        report.regressed += 1;
-                    }
+                ("verified", Some(to_us))
+                    if self.regress(item_id, &grant_key, to_us, now).await? =>
+                {
+                    report.regressed += 1;
                 }
                 _ => {}
             }
@@ -557,6 +557,10 @@ impl Store {
         Ok(true)
     }
 }
+
+/// The interval held when an item was frozen: its id, end, and the fact and delivery that
+/// ended it.
+type HeldRow = (i64, Option<i64>, Option<String>, Option<i64>);
 
 fn key(item: &ReviewItem) -> (String, String, String, String) {
     let g = &item.grant;

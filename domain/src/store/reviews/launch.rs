@@ -11,8 +11,8 @@ use crate::model::Source;
 use crate::people::Person;
 use crate::review::owners::{owners_of, Owner, OwnerRule};
 use crate::review::{
-    audit_source, is_privileged, recommend, source_of, CampaignDefinition, Recommendation, ReviewerRule, Stage,
-    Usage,
+    audit_source, is_privileged, recommend, source_of, CampaignDefinition, Recommendation,
+    ReviewerRule, Stage, Usage,
 };
 use crate::store::ledger::{append_ledger_in, NewEntry};
 use crate::store::sql::{bind_all, Arg, Sql};
