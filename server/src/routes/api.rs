@@ -26,6 +26,12 @@ pub fn router() -> Router<AppState> {
         .route("/people/{email}/unlink", post(super::people::unlink))
         .route("/people/{email}/merge", post(super::people::merge))
         .route("/people/{email}/split", post(super::people::split))
+        .route("/campaigns", get(super::reviews::list_campaigns))
+        .route("/campaigns/{id}/launch", post(super::reviews::launch))
+        .route("/rounds/{id}", get(super::reviews::get_round))
+        .route("/rounds/{id}/close", post(super::reviews::close))
+        .route("/review-items", get(super::reviews::list_review_items))
+        .route("/review-items/decisions", post(super::reviews::decide))
         .route("/openapi.json", get(openapi))
 }
 
@@ -43,7 +49,13 @@ pub fn router() -> Router<AppState> {
         super::people::link,
         super::people::unlink,
         super::people::merge,
-        super::people::split
+        super::people::split,
+        super::reviews::list_campaigns,
+        super::reviews::launch,
+        super::reviews::get_round,
+        super::reviews::close,
+        super::reviews::list_review_items,
+        super::reviews::decide
     ),
     components(schemas(
         EventPage,
@@ -55,7 +67,11 @@ pub fn router() -> Router<AppState> {
         super::people::AccountDecision,
         super::people::PersonDecision,
         domain::people::PersonProfile,
-        domain::people::LinkEntry
+        domain::people::LinkEntry,
+        super::reviews::CampaignList,
+        super::reviews::RoundItems,
+        super::reviews::DecisionRequest,
+        super::reviews::DecisionDone
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

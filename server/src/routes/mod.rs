@@ -9,6 +9,7 @@ mod export;
 mod findings;
 mod hooks;
 mod people;
+mod reviews;
 
 pub use error::ApiError;
 

@@ -72,6 +72,13 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         "/access/graph?who=alice",
         Some(Role::Reviewer),
     ),
+    ("/reviews", "/reviews", Some(Role::Reviewer)),
+    ("/campaigns", "/campaigns", Some(Role::Auditor)),
+    (
+        "/campaigns/rounds/{id}",
+        "/campaigns/rounds/1",
+        Some(Role::Auditor),
+    ),
     ("/findings", "/findings", Some(Role::Auditor)),
     ("/people", "/people", Some(Role::Auditor)),
     (
@@ -96,6 +103,14 @@ const SERVER_FNS: &[(&str, Option<Role>)] = &[
     ("get_access", Some(Role::Reviewer)),
     ("get_access_graph", Some(Role::Reviewer)),
     ("list_recent_grant_changes", Some(Role::Reviewer)),
+    ("list_my_reviews", Some(Role::Reviewer)),
+    ("decide_review_items", Some(Role::Reviewer)),
+    ("delegate_review_item", Some(Role::Reviewer)),
+    ("list_campaigns", Some(Role::Auditor)),
+    ("get_round", Some(Role::Auditor)),
+    ("create_campaign", Some(Role::Admin)),
+    ("launch_campaign", Some(Role::Admin)),
+    ("close_review_stage", Some(Role::Admin)),
     ("list_findings", Some(Role::Auditor)),
     ("list_people", Some(Role::Auditor)),
     ("get_person", Some(Role::Auditor)),
@@ -120,6 +135,16 @@ const DOWNLOADS: &[(&str, &str, Option<Role>)] = &[
     (
         "/export/audit.csv",
         "/export/audit.csv",
+        Some(Role::Auditor),
+    ),
+    (
+        "/export/rounds/{file}",
+        "/export/rounds/1.csv",
+        Some(Role::Auditor),
+    ),
+    (
+        "/reports/rounds/{id}",
+        "/reports/rounds/1",
         Some(Role::Auditor),
     ),
 ];
@@ -157,6 +182,16 @@ const API: &[(&str, &str, Role)] = &[
         "/api/v1/people/nobody@example.com/split",
         Role::Admin,
     ),
+    ("GET", "/api/v1/campaigns", Role::Auditor),
+    ("POST", "/api/v1/campaigns/1/launch", Role::Admin),
+    ("GET", "/api/v1/rounds/1", Role::Auditor),
+    ("POST", "/api/v1/rounds/1/close", Role::Admin),
+    (
+        "GET",
+        "/api/v1/review-items?reviewer=a@example.com",
+        Role::Auditor,
+    ),
+    ("POST", "/api/v1/review-items/decisions", Role::Admin),
 ];
 
 #[tokio::test]

@@ -14,4 +14,5 @@ mod hooks;
 mod oidc;
 mod people;
 mod push;
+mod reviews;
 mod support;
