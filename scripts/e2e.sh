@@ -44,7 +44,7 @@ target/debug/attest --database-url "$db" demo --events 1500 --days 60 --no-serve
 # People sign in through a real OpenID provider (end2end/oidc/provider.mjs, on npm's
 # oidc-provider): it prints its issuer once it listens.
 echo "e2e: starting the test OpenID provider"
-OIDC_REDIRECT_URIS="http://127.0.0.1:$port/auth/callback" node end2end/oidc/provider.mjs \
+OIDC_OPEN_DOMAIN=acme-corp.com OIDC_REDIRECT_URIS="http://127.0.0.1:$port/auth/callback" node end2end/oidc/provider.mjs \
   >"$work/provider.out" 2>"$work/provider.log" &
 provider_pid=$!
 issuer=
@@ -64,8 +64,8 @@ ATTEST_GITHUB_WEBHOOK_SECRET=e2e-secret ATTEST_SECRETS_KEY_FILE="$work/secrets.k
 ATTEST_PUBLIC_URL="http://127.0.0.1:$port" \
 ATTEST_OIDC_ISSUER="$issuer" ATTEST_OIDC_NAME="Test IdP" \
 ATTEST_OIDC_CLIENT_ID=attest ATTEST_OIDC_CLIENT_SECRET=attest-secret ATTEST_OIDC_SCOPES=groups \
-ATTEST_ROLES="admin:group:attest-admins,auditor:email:bob@example.com" \
-ATTEST_ALLOWED_EMAIL_DOMAINS=example.com \
+ATTEST_ROLES="admin:group:attest-admins,auditor:email:bob@example.com,reviewer:domain:acme-corp.com" \
+ATTEST_ALLOWED_EMAIL_DOMAINS=example.com,acme-corp.com \
   target/debug/attest --database-url "$db" serve \
   --listen "127.0.0.1:$port" --site-root target/site >"$work/server.log" 2>&1 &
 server_pid=$!

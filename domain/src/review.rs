@@ -367,6 +367,35 @@ fn three() -> u32 {
 }
 
 impl CampaignDefinition {
+    /// A campaign over every grant, reviewed by each holder's manager in one stage of 14 days,
+    /// launched quarterly from `first_launch`; revokes need a justification and items nobody
+    /// decides take the recommendation. Adjust the fields for anything else.
+    pub fn by_managers(
+        name: &str,
+        fallback_reviewer: &str,
+        first_launch: DateTime<Utc>,
+    ) -> CampaignDefinition {
+        CampaignDefinition {
+            name: name.to_owned(),
+            description: String::new(),
+            scope: CampaignScope::default(),
+            stages: vec![Stage {
+                reviewer: ReviewerRule::Manager,
+                named: Vec::new(),
+                advance: Vec::new(),
+            }],
+            fallback_reviewer: fallback_reviewer.to_owned(),
+            duration_days: 14,
+            recurrence: Recurrence::Quarterly,
+            first_launch,
+            justify_keep: false,
+            justify_revoke: true,
+            on_no_response: OnNoResponse::Recommendation,
+            self_review_of_privileged: false,
+            remind_days_before: 3,
+        }
+    }
+
     /// Every problem with the definition, in words a form can show; empty when it is sound.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();

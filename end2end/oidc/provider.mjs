@@ -34,6 +34,8 @@
 //   u-bob      bob@example.com         Bob Auditor    [auditors]
 //   u-carol    carol@example.com       Carol Viewer   []
 //   u-mallory  mallory@elsewhere.test  Mallory        [attest-admins]   (a domain Attest refuses)
+//   and, with OIDC_OPEN_DOMAIN=<domain>, any address in that domain (no groups), made on first
+//   sign-in.
 //
 // Scopes: openid email profile groups. Claims go into the ID token as well as userinfo.
 //
@@ -152,6 +154,28 @@ const ACCOUNTS = [
 ];
 const accountsById = new Map(ACCOUNTS.map((a) => [a.sub, a]));
 const accountsByEmail = new Map(ACCOUNTS.map((a) => [a.email, a]));
+
+// OIDC_OPEN_DOMAIN=acme-corp.com: anyone with an e-mail in that domain signs in too, as an
+// account made on first use (no groups), so tests can sign in as the demo organisation's
+// people, whose names the demo generator picks.
+const OPEN_DOMAIN = (process.env.OIDC_OPEN_DOMAIN ?? '').toLowerCase();
+
+function accountByEmail(email) {
+  const known = accountsByEmail.get(email);
+  if (known || !OPEN_DOMAIN || !email.endsWith(`@${OPEN_DOMAIN}`) || !/^[a-z0-9._+-]+@/.test(email)) {
+    return known;
+  }
+  const account = {
+    sub: `u-${email}`,
+    email,
+    name: email.split('@')[0],
+    groups: [],
+    github: { id: 5000 + accountsById.size, login: email.split('@')[0], emails: [{ email, primary: true, verified: true }], teams: [] },
+  };
+  accountsById.set(account.sub, account);
+  accountsByEmail.set(email, account);
+  return account;
+}
 
 // OpenID Connect's scopes, and GitHub's (for the `github-app` client's plain OAuth requests).
 const SCOPES = ['openid', 'email', 'profile', 'groups', 'read:user', 'user:email', 'read:org'];
@@ -348,7 +372,7 @@ async function handleInteraction(provider, req, res, uid, action) {
       const details = await interactionFor(provider, req, res, uid);
       const { params } = details;
       const login = (form.get('login') || '').trim();
-      const account = accountsByEmail.get(login.toLowerCase());
+      const account = accountByEmail(login.toLowerCase());
       if (!account) {
         log(`login refused for unknown account ${JSON.stringify(login)}`);
         send(res, 400, loginPage(uid, {

@@ -27,25 +27,11 @@ fn grant(principal_kind: &str, name: &str, resource: &str, permission: &str) -> 
 }
 
 fn definition() -> CampaignDefinition {
-    CampaignDefinition {
-        name: "Quarterly admin review".into(),
-        description: String::new(),
-        scope: CampaignScope::default(),
-        stages: vec![Stage {
-            reviewer: ReviewerRule::Manager,
-            named: vec![],
-            advance: vec![],
-        }],
-        fallback_reviewer: "security@example.com".into(),
-        duration_days: 14,
-        recurrence: Recurrence::Quarterly,
-        first_launch: at(2026, 1, 1),
-        justify_keep: false,
-        justify_revoke: true,
-        on_no_response: OnNoResponse::Recommendation,
-        self_review_of_privileged: false,
-        remind_days_before: 3,
-    }
+    CampaignDefinition::by_managers(
+        "Quarterly admin review",
+        "security@example.com",
+        at(2026, 1, 1),
+    )
 }
 
 #[test]

@@ -10,10 +10,11 @@ pub use close::{CloseReport, VerifyReport};
 pub use launch::MAX_POPULATION;
 pub use owners::{codeowners_origin, OWNERS_FILE};
 
+use super::grants::OpenRow;
 use super::ledger::{append_ledger_in, NewEntry};
 use super::sql::{bind_all, Arg, Sql};
 use super::{from_micros, on_engine, to_micros, Store, StoreError};
-use crate::grant::{Grant, Principal, Resource};
+use crate::grant::Grant;
 use crate::ledger::{self, Hash};
 use crate::review::{
     Campaign, CampaignDefinition, Decision, Holder, LogEntry, LogKind, Progress, Recommendation,
@@ -56,37 +57,8 @@ pub(crate) fn log_subject(id: i64) -> String {
 pub(crate) struct FrozenGrant<'a> {
     pub grant_id: i64,
     pub grant_key: &'a str,
-    pub grant: GrantColumns<'a>,
+    pub grant: &'a Grant,
     pub granted_at_us: Option<i64>,
-}
-
-/// A grant's columns as stored on an item, borrowed.
-pub(crate) struct GrantColumns<'a> {
-    pub scope: &'a str,
-    pub principal_kind: &'a str,
-    pub principal_id: &'a str,
-    pub principal_name: &'a str,
-    pub resource_kind: &'a str,
-    pub resource_id: &'a str,
-    pub resource_name: &'a str,
-    pub permission: &'a str,
-    pub via: &'a str,
-}
-
-impl<'a> GrantColumns<'a> {
-    pub(crate) fn of(grant: &'a Grant) -> GrantColumns<'a> {
-        GrantColumns {
-            scope: &grant.scope,
-            principal_kind: &grant.principal.kind,
-            principal_id: &grant.principal.id,
-            principal_name: &grant.principal.name,
-            resource_kind: &grant.resource.kind,
-            resource_id: &grant.resource.id,
-            resource_name: &grant.resource.name,
-            permission: &grant.permission,
-            via: &grant.via,
-        }
-    }
 }
 
 /// The SHA-256 of a frozen population: each grant's digest, in grant-key order, chained.
@@ -102,7 +74,7 @@ pub(crate) fn population_hash(grants: &mut [FrozenGrant<'_>]) -> Hash {
             let granted = g
                 .granted_at_us
                 .map_or_else(|| "-".to_owned(), |us| us.to_string());
-            let c = &g.grant;
+            let c = super::grants::OpenRow::from(g.grant);
             ledger::digest_of(&[
                 &g.grant_id.to_be_bytes(),
                 g.grant_key.as_bytes(),
@@ -213,15 +185,8 @@ pub(crate) const ITEM_COLUMNS: &str = "id, round_id, origin, grant_id, scope, pr
 struct FrozenRow {
     grant_id: i64,
     grant_key: String,
-    scope: String,
-    principal_kind: String,
-    principal_id: String,
-    principal_name: String,
-    resource_kind: String,
-    resource_id: String,
-    resource_name: String,
-    permission: String,
-    via: String,
+    #[sqlx(flatten)]
+    grant: OpenRow,
     granted_at_us: Option<i64>,
 }
 
@@ -231,15 +196,8 @@ pub(crate) struct ItemRow {
     round_id: i64,
     origin: String,
     grant_id: i64,
-    scope: String,
-    principal_kind: String,
-    principal_id: String,
-    principal_name: String,
-    resource_kind: String,
-    resource_id: String,
-    resource_name: String,
-    permission: String,
-    via: String,
+    #[sqlx(flatten)]
+    grant: OpenRow,
     granted_at_us: Option<i64>,
     granted_how: String,
     privileged: i64,
@@ -286,21 +244,7 @@ impl ItemRow {
             id,
             round_id: self.round_id,
             grant_id: self.grant_id,
-            grant: Grant {
-                scope: self.scope,
-                principal: Principal {
-                    kind: self.principal_kind,
-                    id: self.principal_id,
-                    name: self.principal_name,
-                },
-                resource: Resource {
-                    kind: self.resource_kind,
-                    id: self.resource_id,
-                    name: self.resource_name,
-                },
-                permission: self.permission,
-                via: self.via,
-            },
+            grant: self.grant.into(),
             granted_at: opt_at(self.granted_at_us)?,
             granted_how: self.granted_how,
             privileged: self.privileged != 0,
@@ -449,22 +393,19 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        let mut frozen: Vec<FrozenGrant<'_>> = rows
+        let grants: Vec<(FrozenRow, Grant)> = rows
+            .into_iter()
+            .map(|row| {
+                let grant = Grant::from(row.grant.clone());
+                (row, grant)
+            })
+            .collect();
+        let mut frozen: Vec<FrozenGrant<'_>> = grants
             .iter()
-            .map(|row| FrozenGrant {
+            .map(|(row, grant)| FrozenGrant {
                 grant_id: row.grant_id,
                 grant_key: &row.grant_key,
-                grant: GrantColumns {
-                    scope: &row.scope,
-                    principal_kind: &row.principal_kind,
-                    principal_id: &row.principal_id,
-                    principal_name: &row.principal_name,
-                    resource_kind: &row.resource_kind,
-                    resource_id: &row.resource_id,
-                    resource_name: &row.resource_name,
-                    permission: &row.permission,
-                    via: &row.via,
-                },
+                grant,
                 granted_at_us: row.granted_at_us,
             })
             .collect();

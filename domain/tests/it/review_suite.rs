@@ -116,26 +116,16 @@ async fn push(store: &Store, login: &str, user_id: u64, when: DateTime<Utc>) {
 
 fn definition(first_launch: DateTime<Utc>) -> CampaignDefinition {
     CampaignDefinition {
-        name: "Quarterly admin review".into(),
         description: "Who administers acme on GitHub".into(),
         scope: CampaignScope {
             privileged_only: true,
             ..CampaignScope::default()
         },
-        stages: vec![Stage {
-            reviewer: ReviewerRule::Manager,
-            named: vec![],
-            advance: vec![],
-        }],
-        fallback_reviewer: "security@example.com".into(),
-        duration_days: 14,
-        recurrence: Recurrence::Quarterly,
-        first_launch,
-        justify_keep: false,
-        justify_revoke: true,
-        on_no_response: OnNoResponse::Recommendation,
-        self_review_of_privileged: false,
-        remind_days_before: 3,
+        ..CampaignDefinition::by_managers(
+            "Quarterly admin review",
+            "security@example.com",
+            first_launch,
+        )
     }
 }
 
@@ -480,6 +470,48 @@ async fn a_quarterly_admin_review_from_launch_to_verified_revokes(store: &Store)
     assert_eq!(
         (progress.verified, progress.regressed, progress.items),
         (1, 1, 6)
+    );
+
+    // The evidence CSV says what was decided, by whom, and what became of each revoke.
+    let round = store.round(round_id, at(5, 2)).await.unwrap().unwrap();
+    let csv = domain::export::review_items_csv(&round, &items);
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut rows: Vec<(String, String, String, String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let cell = |name: &str| r[column(name)].to_owned();
+            (
+                cell("principal"),
+                cell("decision"),
+                cell("decided_by"),
+                cell("outcome"),
+                cell("remediation"),
+            )
+        })
+        .collect();
+    rows.sort();
+    let row = |p: &str, d: &str, by: &str, o: &str, r: &str| {
+        (
+            p.to_owned(),
+            d.to_owned(),
+            by.to_owned(),
+            o.to_owned(),
+            r.to_owned(),
+        )
+    };
+    assert_eq!(
+        rows,
+        [
+            row("ada", "keep", "mia@example.com", "keep", ""),
+            row("bob", "keep", "mia@example.com", "keep", ""),
+            row("carol", "", "", "revoke", "verified"),
+            row("dan", "", "", "keep", ""),
+            row("erin", "", "", "", ""),
+            row("erin", "revoke", "mia@example.com", "revoke", "regressed"),
+        ]
     );
 
     // The ledger holds the round and every step, and names any of them edited.

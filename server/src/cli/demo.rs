@@ -181,9 +181,7 @@ pub async fn load(store: &Store, secrets: &Secrets, config: &DemoConfig) -> anyh
 /// manager has items waiting (the platform lead reviews what no manager can). Gives the round
 /// and its size.
 async fn start_review(store: &Store, org: &DemoOrg) -> anyhow::Result<(i64, i64)> {
-    use domain::review::{
-        CampaignDefinition, CampaignScope, Holders, OnNoResponse, Recurrence, ReviewerRule, Stage,
-    };
+    use domain::review::{CampaignDefinition, CampaignScope, Holders};
     let now = Utc::now();
     let fallback = org
         .people
@@ -191,7 +189,6 @@ async fn start_review(store: &Store, org: &DemoOrg) -> anyhow::Result<(i64, i64)
         .find(|p| p.title == "Platform Engineering Lead")
         .map_or_else(|| "security@example.com".to_owned(), |p| p.email.clone());
     let definition = CampaignDefinition {
-        name: "Quarterly access review".to_owned(),
         description: "Does each person still need their GitHub and AWS access? Reviewed by \
                       their manager."
             .to_owned(),
@@ -199,20 +196,7 @@ async fn start_review(store: &Store, org: &DemoOrg) -> anyhow::Result<(i64, i64)
             holders: Holders::People,
             ..CampaignScope::default()
         },
-        stages: vec![Stage {
-            reviewer: ReviewerRule::Manager,
-            named: Vec::new(),
-            advance: Vec::new(),
-        }],
-        fallback_reviewer: fallback,
-        duration_days: 14,
-        recurrence: Recurrence::Quarterly,
-        first_launch: now,
-        justify_keep: false,
-        justify_revoke: true,
-        on_no_response: OnNoResponse::Recommendation,
-        self_review_of_privileged: false,
-        remind_days_before: 3,
+        ..CampaignDefinition::by_managers("Quarterly access review", &fallback, now)
     };
     let campaign = store.create_campaign(&definition, "demo", now).await?;
     let round = store

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use clap::Subcommand;
-use domain::review::owners::{parse_codeowners, parse_owners_csv, OwnerRule};
+use domain::review::owners::{parse_codeowners, parse_owners_csv, LineProblem, OwnerRule};
 use domain::review::CampaignDefinition;
 use domain::store::reviews::{codeowners_origin, OWNERS_FILE};
 use domain::store::Store;
@@ -125,11 +125,9 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// `attest import owners FILE`: replaces the owners file's rules.
-pub async fn import_owners(store: &Store, file: &PathBuf) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let parsed = parse_owners_csv(&bytes).with_context(|| file.display().to_string())?;
-    for problem in &parsed.problems {
+/// Says which lines of an owners file were skipped, and why.
+fn report_skipped(file: &std::path::Path, problems: &[LineProblem]) {
+    for problem in problems {
         eprintln!(
             "{}:{}: skipped: {}",
             file.display(),
@@ -137,6 +135,13 @@ pub async fn import_owners(store: &Store, file: &PathBuf) -> anyhow::Result<Exit
             problem.message
         );
     }
+}
+
+/// `attest import owners FILE`: replaces the owners file's rules.
+pub async fn import_owners(store: &Store, file: &PathBuf) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let parsed = parse_owners_csv(&bytes).with_context(|| file.display().to_string())?;
+    report_skipped(file, &parsed.problems);
     let stored = store
         .import_owners(OWNERS_FILE, &parsed.rules, &actor(), Utc::now())
         .await?;
@@ -160,14 +165,7 @@ pub async fn import_codeowners(
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let parsed = parse_codeowners(repo, &bytes).with_context(|| file.display().to_string())?;
-    for problem in &parsed.problems {
-        eprintln!(
-            "{}:{}: skipped: {}",
-            file.display(),
-            problem.line,
-            problem.message
-        );
-    }
+    report_skipped(file, &parsed.problems);
     let rules = if parsed.repository_owners.is_empty() {
         Vec::new()
     } else {

@@ -9,9 +9,7 @@ use crate::support::{post_form, TestServer};
 use chrono::{Duration, Utc};
 use domain::import::{self, ImportKind, ImportOptions};
 use domain::model::Role;
-use domain::review::{
-    CampaignDefinition, CampaignScope, OnNoResponse, Recurrence, ReviewerRule, Stage,
-};
+use domain::review::CampaignDefinition;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -58,25 +56,8 @@ async fn a_round_for_the_reviewer(server: &TestServer) -> i64 {
         .unwrap();
         assert!(summary.failed_files.is_empty(), "{summary:?}");
     }
-    let definition = CampaignDefinition {
-        name: "Quarterly GitHub review".into(),
-        description: String::new(),
-        scope: CampaignScope::default(),
-        stages: vec![Stage {
-            reviewer: ReviewerRule::Manager,
-            named: vec![],
-            advance: vec![],
-        }],
-        fallback_reviewer: "admin@example.com".into(),
-        duration_days: 14,
-        recurrence: Recurrence::Quarterly,
-        first_launch: Utc::now(),
-        justify_keep: false,
-        justify_revoke: true,
-        on_no_response: OnNoResponse::Recommendation,
-        self_review_of_privileged: false,
-        remind_days_before: 3,
-    };
+    let definition =
+        CampaignDefinition::by_managers("Quarterly GitHub review", "admin@example.com", Utc::now());
     let now = Utc::now();
     let campaign = server
         .store
@@ -121,6 +102,17 @@ async fn push_by_bob(server: &TestServer) {
             ingest::github_delivery(&Secrets::from_comma_separated("s"), request).unwrap();
         ingest::ingest(&server.store, vec![delivery]).await.unwrap();
     }
+}
+
+/// Posts My reviews' decision form as a browser without JavaScript does: the status and where
+/// the answer sends the browser.
+async fn decide(
+    server: &TestServer,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let page = server.url("/reviews");
+    post_form(server, client, "decide_review_items", &page, fields).await
 }
 
 /// The id of the open item of `login` on `resource` in the reviewer's inbox.
@@ -174,11 +166,9 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
     // One item kept from its own form.
     let ada = item_of(&server, "ada", "acme").await;
     let id = ada.to_string();
-    let (status, to) = post_form(
+    let (status, to) = decide(
         &server,
         &reviewer,
-        "decide_review_items",
-        &page,
         &[
             ("ids[0]", id.as_str()),
             ("decision", "keep"),
@@ -193,11 +183,9 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
 
     // A revoke without the justification the campaign asks for is refused, and says why.
     let bob_repo = item_of(&server, "bob", "acme/infra").await.to_string();
-    let (status, to) = post_form(
+    let (status, to) = decide(
         &server,
         &reviewer,
-        "decide_review_items",
-        &page,
         &[
             ("ids[0]", bob_repo.as_str()),
             ("decision", "revoke"),
@@ -219,11 +207,9 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
         refused.contains("asks for a justification to revoke"),
         "{refused}"
     );
-    let (status, to) = post_form(
+    let (status, to) = decide(
         &server,
         &reviewer,
-        "decide_review_items",
-        &page,
         &[
             ("ids[0]", bob_repo.as_str()),
             ("decision", "revoke"),
@@ -241,11 +227,9 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
     // ones arrive with gaps.
     let bob_org = item_of(&server, "bob", "acme").await.to_string();
     let cy_org = item_of(&server, "cy", "acme").await.to_string();
-    let (status, to) = post_form(
+    let (status, to) = decide(
         &server,
         &reviewer,
-        "decide_review_items",
-        &page,
         &[
             ("ids[1]", bob_org.as_str()),
             ("ids[3]", cy_org.as_str()),
@@ -289,11 +273,9 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
 
     // Someone else's item, or a viewer, is refused.
     let viewer = signed_in(&server, Role::Viewer).await;
-    let (status, _) = post_form(
+    let (status, _) = decide(
         &server,
         &viewer,
-        "decide_review_items",
-        &page,
         &[("ids[0]", id.as_str()), ("decision", "revoke")],
     )
     .await;

@@ -3,11 +3,12 @@
 //! grant data: gone (verified), still there after the grace (failed), back again (regressed,
 //! with a new item to review).
 
-use super::launch::{item_args, NewItem};
+use super::launch::{item_args, NewItem, INSERT_ITEM};
 use super::{insert_log_in, LogFields};
 use crate::people::Person;
 use crate::review::{
-    is_privileged_permission, Decision, LogKind, Recommendation, ReviewItem, RoundStatus, Usage,
+    is_privileged_permission, Decision, Holder, LogKind, Recommendation, ReviewItem, RoundStatus,
+    Usage,
 };
 use crate::store::ledger::{append_ledger_in, NewEntry};
 use crate::store::sql::{bind_all, Sql};
@@ -125,13 +126,7 @@ impl Store {
         if let Some(stage) = &next_stage {
             let mut directory = self.directory().await?;
             for item in &advancing {
-                let holder = item.holder.as_ref().map(|h| Person {
-                    email: h.email.clone(),
-                    name: h.name.clone(),
-                    manager_email: h.manager.clone(),
-                    department: h.department.clone(),
-                    accounts: Vec::new(),
-                });
+                let holder = item.holder.as_ref().map(person_of);
                 let (reviewer, rule) = self
                     .choose_reviewer(
                         definition,
@@ -486,13 +481,7 @@ impl Store {
             granted_at_us: from_us,
             granted_how: how,
             privileged: item.privileged,
-            holder: item.holder.as_ref().map(|h| Person {
-                email: h.email.clone(),
-                name: h.name.clone(),
-                manager_email: h.manager.clone(),
-                department: h.department.clone(),
-                accounts: Vec::new(),
-            }),
+            holder: item.holder.as_ref().map(person_of),
             usage: Usage {
                 logs_since: item.usage.logs_since,
                 ..Usage::default()
@@ -527,15 +516,7 @@ impl Store {
                 decision: None,
                 comment: &note,
             })];
-            let mut sql = Sql::new(
-                "insert into review_items (round_id, origin, grant_id, grant_key, frozen_at_us, scope, \
-                 principal_kind, principal_id, principal_name, resource_kind, resource_id, \
-                 resource_name, permission, via, granted_at_us, granted_how, privileged, \
-                 holder_email, holder_name, holder_department, holder_manager, \
-                 last_used_at_us, last_used_event_id, usage_what, usage_on_resource, \
-                 logs_since_us, recommendation, recommendation_reason, stage, reviewer, \
-                 reviewer_rule, due_at_us) values ",
-            );
+            let mut sql = Sql::new(INSERT_ITEM);
             sql.row(true, item_args(item.round_id, "regression", &revisit, from_us.unwrap_or(now_us), i64::from(round.stage), due_us));
             sql.push(" returning id");
             let (new_item,): (i64,) = bind_all!(sqlx::query_as(&sql.text), &sql.args)
@@ -561,6 +542,18 @@ impl Store {
 /// The interval held when an item was frozen: its id, end, and the fact and delivery that
 /// ended it.
 type HeldRow = (i64, Option<i64>, Option<String>, Option<i64>);
+
+/// The person an item's holder is, as reviewer routing needs them (their accounts do not
+/// matter there).
+fn person_of(holder: &Holder) -> Person {
+    Person {
+        email: holder.email.clone(),
+        name: holder.name.clone(),
+        manager_email: holder.manager.clone(),
+        department: holder.department.clone(),
+        accounts: Vec::new(),
+    }
+}
 
 fn key(item: &ReviewItem) -> (String, String, String, String) {
     let g = &item.grant;

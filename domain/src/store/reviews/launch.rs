@@ -3,8 +3,7 @@
 //! round is recorded in the ledger with the hash of that population.
 
 use super::{
-    population_hash, round_digest, round_subject, FrozenGrant, GrantColumns, RoundFields,
-    ROUND_LAUNCHED,
+    population_hash, round_digest, round_subject, FrozenGrant, RoundFields, ROUND_LAUNCHED,
 };
 use crate::grant::Grant;
 use crate::model::Source;
@@ -14,6 +13,7 @@ use crate::review::{
     audit_source, is_privileged, recommend, source_of, CampaignDefinition, Recommendation,
     ReviewerRule, Stage, Usage,
 };
+use crate::store::grants::OpenRow;
 use crate::store::ledger::{append_ledger_in, NewEntry};
 use crate::store::sql::{bind_all, Arg, Sql};
 use crate::store::{from_micros, is_unique_violation, on_engine, to_micros, Store, StoreError};
@@ -28,37 +28,10 @@ pub const MAX_POPULATION: i64 = 50_000;
 struct OpenGrant {
     id: i64,
     grant_key: String,
-    scope: String,
-    principal_kind: String,
-    principal_id: String,
-    principal_name: String,
-    resource_kind: String,
-    resource_id: String,
-    resource_name: String,
-    permission: String,
-    via: String,
+    #[sqlx(flatten)]
+    grant: OpenRow,
     valid_from_us: Option<i64>,
     evidence: Option<String>,
-}
-
-impl OpenGrant {
-    fn grant(&self) -> Grant {
-        Grant {
-            scope: self.scope.clone(),
-            principal: crate::grant::Principal {
-                kind: self.principal_kind.clone(),
-                id: self.principal_id.clone(),
-                name: self.principal_name.clone(),
-            },
-            resource: crate::grant::Resource {
-                kind: self.resource_kind.clone(),
-                id: self.resource_id.clone(),
-                name: self.resource_name.clone(),
-            },
-            permission: self.permission.clone(),
-            via: self.via.clone(),
-        }
-    }
 }
 
 /// One item about to be stored.
@@ -150,7 +123,7 @@ impl Store {
             .map(|item| FrozenGrant {
                 grant_id: item.grant_id,
                 grant_key: &item.grant_key,
-                grant: GrantColumns::of(&item.grant),
+                grant: &item.grant,
                 granted_at_us: item.granted_at_us,
             })
             .collect();
@@ -193,15 +166,7 @@ impl Store {
                 Err(err) => return Err(err.into()),
             };
             for item in &items {
-                let mut sql = Sql::new(
-                    "insert into review_items (round_id, origin, grant_id, grant_key, frozen_at_us, scope, \
-                     principal_kind, principal_id, principal_name, resource_kind, resource_id, \
-                     resource_name, permission, via, granted_at_us, granted_how, privileged, \
-                     holder_email, holder_name, holder_department, holder_manager, \
-                     last_used_at_us, last_used_event_id, usage_what, usage_on_resource, \
-                     logs_since_us, recommendation, recommendation_reason, stage, reviewer, \
-                     reviewer_rule, due_at_us) values ",
-                );
+                let mut sql = Sql::new(INSERT_ITEM);
                 sql.row(true, item_args(round_id, "launch", item, launched_at_us, 1, due_us));
                 bind_all!(sqlx::query(&sql.text), &sql.args)
                     .execute(&mut *tx)
@@ -293,7 +258,7 @@ impl Store {
         });
         let mut items = Vec::new();
         for row in rows {
-            let grant = row.grant();
+            let grant = Grant::from(row.grant.clone());
             let since = row
                 .valid_from_us
                 .map(|us| from_micros("grants", row.id, us))
@@ -559,6 +524,14 @@ impl Store {
             .transpose()
     }
 }
+
+/// The insert of review items, before its rows: [`item_args`] gives a row's values.
+pub(crate) const INSERT_ITEM: &str = "insert into review_items (round_id, origin, grant_id, \
+    grant_key, frozen_at_us, scope, principal_kind, principal_id, principal_name, resource_kind, \
+    resource_id, resource_name, permission, via, granted_at_us, granted_how, privileged, \
+    holder_email, holder_name, holder_department, holder_manager, last_used_at_us, \
+    last_used_event_id, usage_what, usage_on_resource, logs_since_us, recommendation, \
+    recommendation_reason, stage, reviewer, reviewer_rule, due_at_us) values ";
 
 /// The values of one `review_items` row, in the insert's column order.
 pub(crate) fn item_args(
