@@ -55,4 +55,11 @@ if [ "$what" = test ]; then
   else
     say "end-to-end test packages: present"
   fi
+  # The notification tests send e-mail to a real SMTP server: Python's aiosmtpd, from PyPI.
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing aiosmtpd (the SMTP server the notification tests send to)"
+    python3 -m pip install --quiet --disable-pip-version-check "aiosmtpd==1.4.6"
+  else
+    say "aiosmtpd: present"
+  fi
 fi

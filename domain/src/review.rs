@@ -9,6 +9,7 @@
 //! The types and rules here are pure and shared with the front end; the store keeps and runs
 //! them (`store::reviews`).
 
+pub mod notice;
 #[cfg(feature = "store")]
 pub mod owners;
 pub mod remediation;

@@ -37,6 +37,33 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=365))]
     pub review_grace_days: u32,
 
+    /// SMTP server for access-review notifications: `smtp://host:25` (plain),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://host:465`.
+    #[arg(
+        long,
+        env = "ATTEST_SMTP_URL",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub smtp_url: String,
+
+    /// The sender of notification e-mails.
+    #[arg(
+        long,
+        env = "ATTEST_SMTP_FROM",
+        default_value = "Attest <attest@localhost>"
+    )]
+    pub smtp_from: String,
+
+    /// A Slack-compatible incoming-webhook URL that gets every notification digest too.
+    #[arg(
+        long,
+        env = "ATTEST_SLACK_WEBHOOK_URL",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub slack_webhook_url: String,
+
     /// Minutes between the ledger's checkpoints (with `--ledger-key-file`).
     #[arg(long, env = "ATTEST_LEDGER_CHECKPOINT_MINUTES", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=10_080))]

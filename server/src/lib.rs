@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod jwks;
+pub mod notify;
 pub mod routes;
 
 pub use routes::{router, AppState};

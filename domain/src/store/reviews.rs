@@ -4,6 +4,7 @@
 
 mod close;
 mod launch;
+mod notices;
 mod owners;
 
 pub use close::{CloseReport, VerifyReport};

@@ -198,10 +198,28 @@ pub async fn serve_with(
              opened; the API answers bearer tokens (`attest token create`)"
         );
     }
+    let base_url = if args.public_url.trim().is_empty() {
+        format!("http://{addr}")
+    } else {
+        args.public_url.trim().to_owned()
+    };
+    let notifier = crate::notify::Notifier::new(
+        Some(&args.smtp_url),
+        &args.smtp_from,
+        Some(&args.slack_webhook_url),
+        &base_url,
+    )?;
+    if notifier.is_none() {
+        tracing::info!(
+            "no ATTEST_SMTP_URL or ATTEST_SLACK_WEBHOOK_URL: reviewers are not notified \
+             (My reviews lists their items)"
+        );
+    }
     tokio::spawn(review::review_jobs_every(
         store.clone(),
         std::time::Duration::from_secs(60),
         chrono::Duration::days(i64::from(args.review_grace_days)),
+        notifier,
     ));
     let sessions = crate::auth::sessions::Sessions::new(&store);
     tokio::spawn(sessions.delete_expired_every(std::time::Duration::from_secs(10 * 60)));

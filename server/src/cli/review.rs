@@ -195,9 +195,14 @@ pub async fn import_codeowners(
     })
 }
 
-/// What `serve` runs in the background: launches due campaigns, closes due stages and checks
-/// revokes against later imports, every `every`.
-pub async fn review_jobs_every(store: Store, every: std::time::Duration, grace: Duration) {
+/// What `serve` runs in the background: launches due campaigns, closes due stages, checks
+/// revokes against later imports and sends the notices due, every `every`.
+pub async fn review_jobs_every(
+    store: Store,
+    every: std::time::Duration,
+    grace: Duration,
+    notifier: Option<crate::notify::Notifier>,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -224,6 +229,19 @@ pub async fn review_jobs_every(store: Store, every: std::time::Duration, grace: 
             ),
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "checking revokes failed"),
+        }
+        if let Some(notifier) = &notifier {
+            match notifier.run(&store, now).await {
+                Ok(sent) if sent.digests > 0 => tracing::info!(
+                    digests = sent.digests,
+                    emails = sent.emails,
+                    slack = sent.slack_posts,
+                    failures = sent.failures,
+                    "review notifications sent"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "review notifications failed"),
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ mod export;
 mod findings;
 mod hook_secrets;
 mod hooks;
+mod notifications;
 mod oidc;
 mod people;
 mod push;

@@ -15,7 +15,7 @@ use serde_json::json;
 
 /// People whose manager is the demo reviewer persona, a GitHub org where they hold access, and
 /// a push by one of them last week. Gives the launched round.
-async fn a_round_for_the_reviewer(server: &TestServer) -> i64 {
+pub async fn a_round_for_the_reviewer(server: &TestServer) -> i64 {
     let dir = tempfile::tempdir().unwrap();
     let people = dir.path().join("people.csv");
     std::fs::write(
