@@ -438,3 +438,100 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
         .unwrap()
         .is_sound());
 }
+
+/// An admin defines a campaign with the campaigns page's plain form and launches it there; a
+/// definition with problems is refused with every problem named.
+#[tokio::test]
+async fn an_admin_defines_and_launches_a_campaign_from_the_page() {
+    let _one_at_a_time = crate::support::RENDERING.lock().await;
+    let server = demo_server().await;
+    let admin = signed_in(&server, Role::Admin).await;
+    let page = server.url("/campaigns");
+    let fields = [
+        ("form[name]", "Admins of acme"),
+        ("form[description]", "Quarterly"),
+        ("form[source]", "github"),
+        ("form[resources]", "acme/*"),
+        ("form[holders]", "people"),
+        ("form[privileged_only]", "on"),
+        ("form[unused_days]", ""),
+        ("form[granted_since]", ""),
+        ("form[reviewer]", "resource_owner"),
+        ("form[named]", ""),
+        ("form[second_reviewer]", "named"),
+        ("form[second_named]", "security@example.com"),
+        ("form[advance]", "both"),
+        ("form[fallback]", "Security@Example.com"),
+        ("form[duration_days]", "10"),
+        ("form[recurrence]", "half_yearly"),
+        ("form[first_launch]", "2027-01-04"),
+        ("form[on_no_response]", "keep"),
+        ("form[justify_revoke]", "on"),
+    ];
+    let (status, to) = post_form(&server, &admin, "create_campaign", &page, &fields).await;
+    assert_eq!(
+        (status, to.contains("__err")),
+        (StatusCode::FOUND, false),
+        "{to}"
+    );
+    let campaigns = server.store.campaigns().await.unwrap();
+    assert_eq!(campaigns.len(), 1);
+    let d = &campaigns[0].definition;
+    assert_eq!(d.name, "Admins of acme");
+    assert_eq!(d.scope.sources, [domain::model::Source::Github]);
+    assert!(d.scope.privileged_only);
+    assert_eq!(d.stages.len(), 2);
+    assert_eq!(d.stages[0].advance.len(), 2);
+    assert_eq!(d.stages[1].named, ["security@example.com"]);
+    assert_eq!(d.fallback_reviewer, "security@example.com");
+    assert_eq!(d.recurrence, domain::review::Recurrence::HalfYearly);
+    assert_eq!(
+        campaigns[0].next_launch_at.unwrap().to_rfc3339(),
+        "2027-01-04T00:00:00+00:00"
+    );
+    assert!(d.justify_revoke && !d.justify_keep);
+
+    // Every problem at once: no name, a fallback that is no e-mail, a stage with no one named.
+    let bad = [
+        ("form[name]", " "),
+        ("form[reviewer]", "named"),
+        ("form[fallback]", "security"),
+        ("form[duration_days]", "0"),
+        ("form[recurrence]", "weekly"),
+        ("form[on_no_response]", "keep"),
+    ];
+    let (status, to) = post_form(&server, &admin, "create_campaign", &page, &bad).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let html = admin.get(&to).send().await.unwrap().text().await.unwrap();
+    for reason in [
+        "is not a recurrence",
+        "the campaign needs a name",
+        "stage 1 names no reviewers",
+        "is not an e-mail",
+        "a stage runs 1 to 120 days",
+    ] {
+        assert!(html.contains(reason), "{reason}: {html}");
+    }
+
+    // Launched from the page: a round (empty here: nothing is held), listed with its link.
+    let id = campaigns[0].id.to_string();
+    let (status, to) = post_form(&server, &admin, "launch_campaign", &page, &[("id", &id)]).await;
+    assert_eq!(
+        (status, to.contains("__err")),
+        (StatusCode::FOUND, false),
+        "{to}"
+    );
+    let listed = admin.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("/campaigns/rounds/1"), "{listed}");
+    // An auditor sees the page but not the forms.
+    let auditor = signed_in(&server, Role::Auditor).await;
+    let seen = auditor
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(seen.contains("Admins of acme") && !seen.contains("Define a campaign"));
+}
