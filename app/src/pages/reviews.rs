@@ -123,6 +123,7 @@ fn Inbox(
     let shown: Vec<ItemView> = items.into_iter().filter(|v| matches(v, &filter)).collect();
     let shown_ids: Vec<i64> = shown.iter().map(|v| v.item.id).collect();
     let any_justify = shown.iter().any(|v| v.justify_keep || v.justify_revoke);
+    let justify_keep = shown.iter().any(|v| v.justify_keep);
     let summary = format!(
         "{total} item{} open: {waiting} waiting for you{}.",
         if total == 1 { "" } else { "s" },
@@ -159,16 +160,17 @@ fn Inbox(
                 </div>
             </fieldset>
         </ActionForm>
-        <BulkAll ids=shown_ids decide/>
+        <BulkAll ids=shown_ids justify=justify_keep decide/>
         <div class="review-items">{cards}</div>
     }
     .into_any()
 }
 
 /// "Keep all N shown": the filtered selection at once, without ticking each (works without
-/// JavaScript: the ids travel as hidden fields).
+/// JavaScript: the ids travel as hidden fields). The reviewer says why, as for one item, when
+/// a campaign of the selection asks for a reason to keep.
 #[component]
-fn BulkAll(ids: Vec<i64>, decide: ServerAction<DecideReviewItems>) -> impl IntoView {
+fn BulkAll(ids: Vec<i64>, justify: bool, decide: ServerAction<DecideReviewItems>) -> impl IntoView {
     if ids.len() < 2 {
         return ().into_any();
     }
@@ -181,7 +183,10 @@ fn BulkAll(ids: Vec<i64>, decide: ServerAction<DecideReviewItems>) -> impl IntoV
     view! {
         <ActionForm action=decide attr:class="bulk-all">
             {hidden}
-            <input type="hidden" name="justification" value="kept in bulk over a filtered selection"/>
+            <label class="field wide">
+                <span>{if justify { "Why they are all still needed (required)" } else { "Comment (optional)" }}</span>
+                <input name="justification" maxlength="2000" required=justify/>
+            </label>
             <button type="submit" name="decision" value="keep">{format!("Keep all {count} shown")}</button>
         </ActionForm>
     }

@@ -149,6 +149,7 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
     assert_eq!(html.matches("<article id=\"item-").count(), 4, "{html}");
     assert!(html.contains("4 items open: 4 waiting for you."), "{html}");
     assert!(html.contains("no use recorded"));
+    assert!(html.contains("Keep all 4 shown"), "{html}");
     assert!(html.contains("no use in 200 days"), "{html}");
     assert!(html.contains("used 5 days ago: bob deleted"), "{html}");
     assert!(html.contains("manager reviewer@example.com"));
