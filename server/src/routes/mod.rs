@@ -27,8 +27,8 @@ use domain::hook_secrets::HookKeys;
 use domain::model::ConfiguredSources;
 use domain::store::Store;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::{Arc, OnceLock};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -50,7 +50,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let store = state.store.clone();
     let signin_options = state.auth.signin_options();
     let sessions = session_layer(&state);
@@ -83,6 +83,17 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+/// The app's page routes, worked out once per process. Working them out renders the whole app
+/// with resource loading switched off *for the whole process* (leptos_server's
+/// `SuppressResourceLoad` is a global flag), and a resource first polled meanwhile waits
+/// forever (leptos-rs/leptos#4773). So a second router built while another serves pages (the
+/// tests build one per test, in parallel) must not work them out again; the routes come from
+/// the code alone, so once is enough.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The sources whose push endpoint accepts deliveries now (Pub/Sub OIDC tokens count for

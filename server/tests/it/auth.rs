@@ -196,7 +196,6 @@ const API: &[(&str, &str, Role)] = &[
 
 #[tokio::test]
 async fn every_page_function_and_api_route_answers_each_role_as_the_table_says() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     // Every route the app has is in the table, and every server function: a new one fails
     // here until someone decides who may use it.
     let routes: BTreeSet<String> = leptos_axum::generate_route_list(app::App)
@@ -326,7 +325,6 @@ async fn every_page_function_and_api_route_answers_each_role_as_the_table_says()
 
 #[tokio::test]
 async fn cross_site_writes_are_refused_and_pages_carry_security_headers() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let admin = signed_in(&server, Role::Admin).await;
     let call = |origin: Option<&'static str>, referer: Option<&'static str>| {
@@ -449,7 +447,6 @@ async fn cross_site_writes_are_refused_and_pages_carry_security_headers() {
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let response = browser()
         .post(server.url("/auth/demo"))
@@ -470,7 +467,6 @@ async fn the_session_cookie_is_http_only_and_same_site() {
 
 #[tokio::test]
 async fn sign_out_ends_the_session_on_the_server_and_is_recorded() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let auditor = signed_in(&server, Role::Auditor).await;
     // The cookie, as a thief would copy it.
@@ -569,7 +565,6 @@ async fn count(server: &TestServer, table: &str) -> i64 {
 
 #[tokio::test]
 async fn sessions_end_when_idle_and_when_too_old_however_active() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let idle = TestServer::with_signin(|_| Auth {
         personas: personas(),
         idle: Duration::from_millis(800),
@@ -633,7 +628,6 @@ async fn sessions_end_when_idle_and_when_too_old_however_active() {
 
 #[tokio::test]
 async fn sign_in_and_webhooks_are_rate_limited_per_client() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = TestServer::with_signin(|_| Auth {
         personas: personas(),
         signin_limit: RateLimit::per_minute(3),
@@ -678,7 +672,6 @@ async fn sign_in_and_webhooks_are_rate_limited_per_client() {
 
 #[tokio::test]
 async fn demo_sign_in_exists_only_in_demo_mode() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = TestServer::start().await;
     let response = browser()
         .post(server.url("/auth/demo"))
@@ -721,7 +714,6 @@ async fn demo_sign_in_exists_only_in_demo_mode() {
 
 #[tokio::test]
 async fn admins_make_and_revoke_api_tokens_on_the_tokens_page_on_the_record() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let admin = signed_in(&server, Role::Admin).await;
     let page = server.url("/tokens");

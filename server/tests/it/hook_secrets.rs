@@ -60,7 +60,6 @@ fn row(html: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn admins_make_rotate_and_revoke_webhook_secrets_on_the_record() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let admin = signed_in(&server, Role::Admin).await;
     let page = server.url("/webhooks");

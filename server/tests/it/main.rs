@@ -15,5 +15,6 @@ mod notifications;
 mod oidc;
 mod people;
 mod push;
+mod rendering;
 mod reviews;
 mod support;

@@ -233,7 +233,6 @@ async fn signed_in_as(server: &TestServer, client: &reqwest::Client) -> serde_js
 
 #[tokio::test]
 async fn people_sign_in_through_a_real_provider_with_roles_from_its_claims() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let Some((server, provider)) = attest_with_provider().await else {
         return;
     };
@@ -343,7 +342,6 @@ async fn people_sign_in_through_a_real_provider_with_roles_from_its_claims() {
 
 #[tokio::test]
 async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let Some((server, provider)) = attest_with_provider().await else {
         return;
     };
@@ -492,7 +490,6 @@ async fn a_tampered_state_a_replayed_code_and_another_clients_token_are_refused(
 #[tokio::test]
 async fn signing_out_can_end_the_session_at_the_provider_too() {
     // It renders a page (for its policy), so it takes its turn with the other page tests.
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let Some((server, provider)) = attest_with_provider_signing_out(true).await else {
         return;
     };

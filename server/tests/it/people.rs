@@ -203,7 +203,6 @@ async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn admins_correct_people_on_the_person_page_without_javascript_on_the_record() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = crate::auth::demo_server().await;
     import_alice_and_bob(&server).await;
     let admin = crate::auth::signed_in(&server, Role::Admin).await;

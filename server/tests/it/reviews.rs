@@ -130,7 +130,6 @@ async fn item_of(server: &TestServer, login: &str, resource: &str) -> i64 {
 
 #[tokio::test]
 async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let round = a_round_for_the_reviewer(&server).await;
     let reviewer = signed_in(&server, Role::Reviewer).await;
@@ -444,7 +443,6 @@ async fn a_manager_decides_from_plain_forms_and_an_auditor_takes_the_evidence() 
 /// definition with problems is refused with every problem named.
 #[tokio::test]
 async fn an_admin_defines_and_launches_a_campaign_from_the_page() {
-    let _one_at_a_time = crate::support::RENDERING.lock().await;
     let server = demo_server().await;
     let admin = signed_in(&server, Role::Admin).await;
     let page = server.url("/campaigns");

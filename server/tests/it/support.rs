@@ -12,13 +12,6 @@ use std::sync::Arc;
 
 pub const SECRET: &str = "it-secret";
 
-/// Held by each test that renders pages, so they run one at a time. Two such tests on their
-/// own runtimes at once sometimes left a page request unanswered (about one run in four of the
-/// sign-in tests, always a signed-in person's first page of a fresh server; never when run one
-/// at a time, never under tracing). The server itself runs on one runtime and is not affected;
-/// the cause is not found yet. Every test client has a timeout, so a recurrence fails quickly.
-pub static RENDERING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 pub use domain::fixtures::dir as fixtures;
 
 pub struct TestServer {
@@ -31,6 +24,8 @@ pub struct TestServer {
     /// The key its managed webhook secrets are derived from.
     pub secrets_key: SecretsKey,
     pub client: reqwest::Client,
+    /// What its router was built from.
+    pub state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -112,7 +107,7 @@ impl TestServer {
             auth: Arc::new(auth),
             leptos_options: leptos_options(&dir.path().join("site"), addr),
         };
-        let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let service = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, service).await.unwrap();
         });
@@ -123,6 +118,7 @@ impl TestServer {
             hooks,
             secrets_key,
             client: reqwest::Client::new(),
+            state,
             _dir: dir,
         }
     }
