@@ -7,7 +7,7 @@
 
 mod review;
 
-pub use review::review_progress_svg;
+pub use review::{remediation_svg, review_progress_svg, review_stages_svg, round_charts};
 
 use crate::model::Source;
 use crate::store::DayCount;

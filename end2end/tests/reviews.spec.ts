@@ -9,7 +9,7 @@ import { expect, test, Browser, Page } from '@playwright/test';
 async function managersWithItems(page: Page): Promise<string[]> {
   await page.goto('/campaigns');
   await page.getByRole('link', { name: /^Quarterly access review/ }).first().click();
-  await expect(page.locator('svg.review-chart')).toBeVisible();
+  await expect(page.getByRole('img', { name: /items decided/ })).toBeVisible();
   const cells = await page.locator('table.review-round tbody tr td:nth-child(3)').allTextContents();
   const counts = new Map<string, number>();
   for (const cell of cells) {

@@ -5,13 +5,15 @@
 //! 3. `GET /api/v1/events` latency (p50/p95) for common filters over a demo database.
 //! 4. Effective access (p50/p95) over a generated org of ~100,000 principals and ~1,000,000
 //!    grants, from the store and as the `/access` page (see `bench/access.rs`).
+//! 5. An access review launched over that org (~9,000 grants frozen), with its reads.
 //!
 //! Sizes come from `ATTEST_BENCH_IMPORT` (default 100000 records), `ATTEST_BENCH_EVENTS`
 //! (100000), `ATTEST_BENCH_RATE` (200 requests/s) and `ATTEST_BENCH_SECONDS` (10). The import
 //! runs `ATTEST_BENCH_IMPORT_RUNS` times per engine (3), each into an empty database, and the
 //! median is printed with the range: on a shared 2-core machine single runs vary by a third. Postgres runs
 //! when `ATTEST_TEST_POSTGRES_URL` is set. `ATTEST_BENCH_PARTS` picks parts by name, comma-separated
-//! (`import`, `api`: the webhook and query parts share one server, `access`), default all three.
+//! (`import`, `api`: the webhook and query parts share one server, `access`, `review`: after
+//! `access`, over its org), default all four.
 //! `ATTEST_BENCH_IMPORT_FILE` keeps the generated import file at that path and reuses it;
 //! `ATTEST_BENCH_KEEP=1` keeps the bench's databases (their folder is printed) to look into.
 
@@ -64,8 +66,8 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(1)
     );
 
-    let parts =
-        std::env::var("ATTEST_BENCH_PARTS").unwrap_or_else(|_| "import,api,access".to_owned());
+    let parts = std::env::var("ATTEST_BENCH_PARTS")
+        .unwrap_or_else(|_| "import,api,access,review".to_owned());
     let wants = |part: &str| parts.split(',').any(|p| p.trim() == part);
     if wants("import") {
         import_part(dir.path(), records).await?;
@@ -82,6 +84,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
         access::access_part(dir.path(), Some(&base), &store).await?;
+        if wants("review") {
+            access::review_part(&store).await?;
+        }
     }
     if keep {
         println!("\nkept the bench's databases in {}", dir.keep().display());

@@ -64,6 +64,25 @@ pub struct ServeArgs {
     )]
     pub slack_webhook_url: String,
 
+    /// A URL that gets each access-review remediation task as it opens (a JSON POST per
+    /// revoke, `X-Attest-Event: remediation.opened`), for a ticket system or automation.
+    #[arg(
+        long,
+        env = "ATTEST_REMEDIATION_WEBHOOK_URL",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub remediation_webhook_url: String,
+
+    /// Signs those posts: `X-Attest-Signature-256: sha256=<HMAC-SHA256 of the body>`.
+    #[arg(
+        long,
+        env = "ATTEST_REMEDIATION_WEBHOOK_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub remediation_webhook_secret: String,
+
     /// Minutes between the ledger's checkpoints (with `--ledger-key-file`).
     #[arg(long, env = "ATTEST_LEDGER_CHECKPOINT_MINUTES", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=10_080))]

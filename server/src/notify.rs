@@ -156,3 +156,124 @@ async fn send_mail(
     transport.send(message).await?;
     Ok(())
 }
+
+/// Tasks opened longer ago than this are not posted any more (a webhook down for a week gets
+/// the recent ones when it is back, not a flood of stale work).
+pub const REMEDIATION_HOOK_WINDOW_DAYS: i64 = 7;
+
+/// The optional outgoing webhook that gets each remediation task as it opens: one JSON POST
+/// per task (`event: "remediation.opened"`), signed like GitHub's webhooks
+/// (`X-Attest-Signature-256: sha256=<HMAC-SHA256 of the body>`) when a secret is set. A task is
+/// recorded as posted once the receiver answers 2xx, and tried again at the next run otherwise.
+pub struct RemediationHook {
+    url: String,
+    secret: Option<String>,
+    base_url: String,
+    http: reqwest::Client,
+}
+
+/// What a run of the remediation webhook did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub posted: usize,
+    pub failures: usize,
+}
+
+impl RemediationHook {
+    /// `None` when no URL is set.
+    pub fn new(
+        url: Option<&str>,
+        secret: Option<&str>,
+        base_url: &str,
+    ) -> anyhow::Result<Option<RemediationHook>> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let parsed = reqwest::Url::parse(url)
+            .with_context(|| format!("ATTEST_REMEDIATION_WEBHOOK_URL {url:?} is not a URL"))?;
+        anyhow::ensure!(
+            matches!(parsed.scheme(), "https" | "http"),
+            "ATTEST_REMEDIATION_WEBHOOK_URL must be an https:// URL"
+        );
+        Ok(Some(RemediationHook {
+            url: url.to_owned(),
+            secret: secret
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(20))
+                .build()?,
+        }))
+    }
+
+    /// Posts every remediation task opened in the last week and not posted yet.
+    pub async fn run(&self, store: &Store, now: DateTime<Utc>) -> anyhow::Result<Posted> {
+        let since = now - chrono::Duration::days(REMEDIATION_HOOK_WINDOW_DAYS);
+        let items = store.pending_remediation_hooks(since).await?;
+        let mut done = Posted::default();
+        if items.is_empty() {
+            return Ok(done);
+        }
+        let managed = store.terraform_managed().await?;
+        for item in items {
+            let body = serde_json::to_vec(&self.payload(&item, &managed))?;
+            match self.post(&body).await {
+                Ok(()) => {
+                    store.record_remediation_hook_sent(&item, now).await?;
+                    done.posted += 1;
+                }
+                Err(err) => {
+                    done.failures += 1;
+                    tracing::warn!(item = item.id, error = %err, "remediation webhook failed");
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    fn payload(
+        &self,
+        item: &domain::review::ReviewItem,
+        managed: &[domain::review::remediation::terraform::Managed],
+    ) -> serde_json::Value {
+        let address = domain::review::remediation::terraform::address_for(&item.grant, managed);
+        let instructions = domain::review::remediation::instructions(&item.grant, address);
+        serde_json::json!({
+            "event": "remediation.opened",
+            "item_id": item.id,
+            "round_id": item.round_id,
+            "url": format!("{}/campaigns/rounds/{}#item-{}", self.base_url, item.round_id, item.id),
+            "opened_at": item.remediation_at,
+            "grant": item.grant,
+            "holder": item.holder,
+            "decided_by": item.decided_by,
+            "justification": item.justification,
+            "terraform_address": address,
+            "instructions": instructions,
+        })
+    }
+
+    async fn post(&self, body: &[u8]) -> anyhow::Result<()> {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .header("User-Agent", "Attest")
+            .header("X-Attest-Event", "remediation.opened");
+        if let Some(secret) = &self.secret {
+            request = request.header(
+                "X-Attest-Signature-256",
+                domain::signature::github_signature(secret.as_bytes(), body),
+            );
+        }
+        let response = request.body(body.to_vec()).send().await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "the webhook answered {}",
+            response.status()
+        );
+        Ok(())
+    }
+}

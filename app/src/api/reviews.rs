@@ -73,8 +73,9 @@ pub struct RoundPage {
     pub round: Round,
     pub items: Vec<ItemView>,
     pub logs: Vec<(i64, Vec<LogEntry>)>,
-    /// The progress chart (plotters SVG, drawn on the server).
-    pub chart_svg: String,
+    /// Its charts with their captions (plotters SVG, drawn on the server): progress per
+    /// reviewer, per stage, remediation per source.
+    pub charts: Vec<(String, String)>,
     pub can_manage: bool,
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -115,6 +116,9 @@ pub struct CampaignForm {
     pub advance: String,
     pub fallback: String,
     pub duration_days: String,
+    /// Days before the due date a reminder goes out (empty: 3, or less for a short stage).
+    #[serde(default)]
+    pub remind_days_before: String,
     pub recurrence: String,
     /// The first launch, a UTC day (empty: today).
     #[serde(default)]
@@ -264,7 +268,8 @@ pub fn definition_of(
         justify_revoke: form.justify_revoke.is_some(),
         on_no_response,
         self_review_of_privileged: form.self_review_of_privileged.is_some(),
-        remind_days_before: 3.min(duration_days.saturating_sub(1)),
+        remind_days_before: number(&form.remind_days_before, "remind", &mut problems)
+            .unwrap_or_else(|| 3.min(duration_days.saturating_sub(1))),
     };
     problems.extend(definition.problems());
     if problems.is_empty() {
@@ -282,6 +287,7 @@ mod imp {
     use crate::error::AppError;
     use chrono::Utc;
     use domain::model::Role;
+    use domain::review::remediation::terraform;
     use domain::review::{Decision, ReviewItem, Round};
     use domain::store::reviews::Decider;
     use std::collections::HashMap;
@@ -299,13 +305,21 @@ mod imp {
         let now = Utc::now();
         let mut rounds: HashMap<i64, Option<Round>> = HashMap::new();
         let mut out = Vec::with_capacity(items.len());
+        // Terraform's resources are read only when some item is a revoke to remediate.
+        let managed = if items.iter().any(|i| i.outcome == Some(Decision::Revoke)) {
+            store()?.terraform_managed().await?
+        } else {
+            Vec::new()
+        };
         for item in items {
             if let std::collections::hash_map::Entry::Vacant(slot) = rounds.entry(item.round_id) {
                 slot.insert(store()?.round(item.round_id, now).await?);
             }
             let round = rounds.get(&item.round_id).and_then(|r| r.as_ref());
-            let instructions = (item.outcome == Some(Decision::Revoke))
-                .then(|| domain::review::remediation::instructions(&item.grant, None));
+            let instructions = (item.outcome == Some(Decision::Revoke)).then(|| {
+                let address = terraform::address_for(&item.grant, &managed);
+                domain::review::remediation::instructions(&item.grant, address)
+            });
             out.push(ItemView {
                 round_name: round.map(|r| r.name.clone()).unwrap_or_default(),
                 justify_keep: round.is_some_and(|r| r.definition.justify_keep),
@@ -384,13 +398,16 @@ mod imp {
         for item in &items {
             logs.push((item.id, store.item_log(item.id).await?));
         }
-        let chart_svg = domain::chart::review_progress_svg(&round, &items, now)
-            .map_err(|err| crate::error::ssr::internal(&err))?;
+        let charts = domain::chart::round_charts(&round, &items, now)
+            .map_err(|err| crate::error::ssr::internal(&err))?
+            .into_iter()
+            .map(|(caption, svg)| (caption.to_owned(), svg))
+            .collect();
         Ok(Some(RoundPage {
             items: views(items).await?,
             round,
             logs,
-            chart_svg,
+            charts,
             can_manage: who.role >= Role::Admin,
             now,
         }))

@@ -197,6 +197,7 @@ fn CampaignFormView(create: ServerAction<CreateCampaign>) -> impl IntoView {
             <fieldset class="filters">
                 <legend>"When"</legend>
                 <label class="field"><span>"Days to decide"</span><input name="form[duration_days]" value="14" inputmode="numeric" required/></label>
+                <label class="field"><span>"Remind days before due"</span><input name="form[remind_days_before]" value="3" inputmode="numeric"/></label>
                 <label class="field"><span>"Recurs"</span>
                     <select name="form[recurrence]">
                         {Recurrence::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == Recurrence::Quarterly>{r.label()}</option> }).collect_view()}
@@ -258,7 +259,7 @@ fn RoundView(page: RoundPage, close: ServerAction<CloseReviewStage>) -> impl Int
         round,
         items,
         logs,
-        chart_svg,
+        charts,
         can_manage,
         now,
     } = page;
@@ -310,7 +311,17 @@ fn RoundView(page: RoundPage, close: ServerAction<CloseReviewStage>) -> impl Int
             " "<a rel="external" href=format!("/export/rounds/{}.csv", round.id)>"Evidence CSV"</a>
             " · "<a rel="external" href=format!("/reports/rounds/{}", round.id)>"Printable report"</a>
         </p>
-        <figure class="chart" inner_html=chart_svg></figure>
+        {charts
+            .into_iter()
+            .map(|(caption, svg)| {
+                view! {
+                    <figure class="chart">
+                        <figcaption>{caption}</figcaption>
+                        <div inner_html=svg></div>
+                    </figure>
+                }
+            })
+            .collect_view()}
         <div class="table-scroll"><table class="plain review-round">
             <thead><tr>
                 <th scope="col">"Holder"</th><th scope="col">"Access"</th><th scope="col">"Reviewer"</th>

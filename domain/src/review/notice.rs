@@ -1,6 +1,6 @@
 //! Who is told what about their reviews, and when: at launch, a reminder before the due date,
-//! daily while overdue, and an escalation (to the reviewer's manager, else the campaign's
-//! fallback reviewer) after it. Each notice has a key (recipient, kind, round, day) so it goes
+//! daily while overdue, an escalation (to the reviewer's manager, else the campaign's
+//! fallback reviewer) after it, and an alarm when a revoked grant is held again. Each notice has a key (recipient, kind, round, day) so it goes
 //! out once; a recipient's notices of one run become one digest, not a message per item.
 
 use super::{ReviewItem, Round, RoundStatus};
@@ -20,6 +20,9 @@ pub enum NoticeKind {
     Overdue,
     /// Someone they manage (or stand in for) has overdue items (daily).
     Escalation,
+    /// A grant revoked in the round is held again and is back in review (once per new item,
+    /// to its reviewer and to the campaign's fallback reviewer).
+    Regression,
 }
 
 impl NoticeKind {
@@ -29,6 +32,7 @@ impl NoticeKind {
             NoticeKind::Reminder => "reminder",
             NoticeKind::Overdue => "overdue",
             NoticeKind::Escalation => "escalation",
+            NoticeKind::Regression => "regression",
         }
     }
 }
@@ -43,9 +47,11 @@ pub struct Notice {
     /// Items waiting for a decision (the recipient's, or for an escalation the reviewer's).
     pub waiting: usize,
     pub due_at: DateTime<Utc>,
-    /// For an escalation: the reviewer whose items are overdue.
+    /// For an escalation: the reviewer whose items are overdue; for a regression: the access
+    /// that came back (its path).
     pub about: Option<String>,
-    /// What makes it once: `once` for launch and reminder, the UTC day for daily notices.
+    /// What makes it once: `once` for launch and reminder, the UTC day for daily notices,
+    /// `item-N` for a regression.
     pub day: String,
 }
 
@@ -72,8 +78,28 @@ pub fn notices_for(
         }
     }
     let today = now.format("%Y-%m-%d").to_string();
-    let remind = Duration::days(i64::from(round.definition.remind_days_before));
     let mut out = Vec::new();
+    for item in items.iter().filter(|i| i.regression && i.outcome.is_none()) {
+        let fallback = &round.definition.fallback_reviewer;
+        let reviewer = item.reviewer.as_deref().unwrap_or(fallback);
+        let mut to = vec![reviewer];
+        if fallback != reviewer {
+            to.push(fallback);
+        }
+        for to in to {
+            out.push(Notice {
+                to: to.to_owned(),
+                kind: NoticeKind::Regression,
+                round_id: round.id,
+                round_name: round.name.clone(),
+                waiting: 1,
+                due_at: item.due_at,
+                about: Some(item.path()),
+                day: format!("item-{}", item.id),
+            });
+        }
+    }
+    let remind = Duration::days(i64::from(round.definition.remind_days_before));
     for (reviewer, (count, due)) in waiting {
         let notice = |kind, to: String, about: Option<String>, day: &str| Notice {
             to,
@@ -136,9 +162,12 @@ pub fn digest(to: &str, notices: &[&Notice], base_url: &str) -> Digest {
     let base = base_url.trim_end_matches('/');
     let mut own: BTreeMap<i64, &Notice> = BTreeMap::new();
     let mut escalations: Vec<&Notice> = Vec::new();
+    let mut regressions: Vec<&Notice> = Vec::new();
     for notice in notices {
         if notice.kind == NoticeKind::Escalation {
             escalations.push(notice);
+        } else if notice.kind == NoticeKind::Regression {
+            regressions.push(notice);
         } else {
             own.entry(notice.round_id)
                 .and_modify(|kept| {
@@ -156,6 +185,15 @@ pub fn digest(to: &str, notices: &[&Notice], base_url: &str) -> Digest {
         .map(|n| n.waiting)
         .sum();
     let subject = match (waiting, overdue, escalations.len()) {
+        _ if !regressions.is_empty() => format!(
+            "Attest alarm: {} revoked access{} held again",
+            regressions.len(),
+            if regressions.len() == 1 {
+                " is"
+            } else {
+                "es are"
+            }
+        ),
         (0, _, n) => format!(
             "Attest: overdue access reviews of {n} reviewer{}",
             plural(n)
@@ -170,6 +208,20 @@ pub fn digest(to: &str, notices: &[&Notice], base_url: &str) -> Digest {
         ),
     };
     let mut text = String::new();
+    for notice in &regressions {
+        text.push_str(&format!(
+            "ALARM: {} was revoked in {} and is held again. It is back in review, due {}: \
+             {base}/campaigns/rounds/{}\n",
+            notice.about.as_deref().unwrap_or("An access"),
+            notice.round_name,
+            notice.due_at.format("%Y-%m-%d"),
+            notice.round_id
+        ));
+    }
+    let more_follows = !own.is_empty() || !escalations.is_empty();
+    if !regressions.is_empty() && more_follows {
+        text.push('\n');
+    }
     for notice in own.values() {
         let when = notice.due_at.format("%Y-%m-%d");
         let line = match notice.kind {

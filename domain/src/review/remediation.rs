@@ -14,6 +14,7 @@ mod gcp;
 mod github;
 mod gitlab;
 mod okta;
+pub mod terraform;
 #[cfg(test)]
 mod tests;
 

@@ -6,10 +6,12 @@ mod close;
 mod launch;
 mod notices;
 mod owners;
+mod remediation;
 
 pub use close::{CloseReport, VerifyReport};
 pub use launch::MAX_POPULATION;
 pub use owners::{codeowners_origin, OWNERS_FILE};
+pub use remediation::REMEDIATION_WEBHOOK;
 
 use super::grants::OpenRow;
 use super::ledger::{append_ledger_in, NewEntry};

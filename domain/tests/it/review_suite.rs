@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::import::{self, ImportKind, ImportOptions};
 use domain::ingest::{self, GithubRequest};
 use domain::ledger::Problem;
+use domain::review::notice::{Notice, NoticeKind};
 use domain::review::owners::parse_codeowners;
 use domain::review::{
     CampaignDefinition, CampaignScope, Decision, LogKind, OnNoResponse, Recurrence,
@@ -472,8 +473,79 @@ async fn a_quarterly_admin_review_from_launch_to_verified_revokes(store: &Store)
         (1, 1, 6)
     );
 
+    // The round had closed: it opens again for the new item, for the campaign's duration, and
+    // the alarm goes to Mia and to the fallback reviewer, once.
+    let reopened = store.round(round_id, at(5, 2)).await.unwrap().unwrap();
+    assert_eq!(reopened.status, RoundStatus::Open);
+    let until = at(5, 2) + Duration::days(i64::from(reopened.definition.duration_days));
+    assert_eq!(reopened.stage_due_at, until);
+    assert_eq!(revisit.due_at, until);
+    let alarms = |notices: Vec<Notice>| -> Vec<(String, String)> {
+        notices
+            .into_iter()
+            .filter(|n| n.kind == NoticeKind::Regression)
+            .map(|n| (n.to, n.day))
+            .collect()
+    };
+    let pending = store.pending_notices(at(5, 2)).await.unwrap();
+    let day = format!("item-{}", revisit.id);
+    assert_eq!(
+        alarms(pending.clone()),
+        [
+            ("mia@example.com".to_owned(), day.clone()),
+            ("security@example.com".to_owned(), day.clone())
+        ]
+    );
+    let sent: Vec<&Notice> = pending.iter().collect();
+    store
+        .record_notices_sent(&sent, "email", at(5, 2))
+        .await
+        .unwrap();
+    assert!(alarms(store.pending_notices(at(5, 3)).await.unwrap()).is_empty());
+
+    // Mia revokes it again; the reopened stage closes on its due date with a new task.
+    store
+        .decide_items(
+            &[revisit.id],
+            Decision::Revoke,
+            "granted again without a ticket",
+            &manager("mia@example.com"),
+            at(5, 3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.close_due_rounds(at(5, 4)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .close_due_rounds(until + Duration::hours(1))
+            .await
+            .unwrap(),
+        1
+    );
+    let closed = store.review_item(revisit.id).await.unwrap().unwrap();
+    assert_eq!(
+        (closed.outcome, closed.remediation),
+        (Some(Decision::Revoke), Some(RemediationStatus::Open))
+    );
+    let round = store.round(round_id, until).await.unwrap().unwrap();
+    assert_eq!(round.status, RoundStatus::Closed);
+
     // The evidence CSV says what was decided, by whom, and what became of each revoke.
-    let round = store.round(round_id, at(5, 2)).await.unwrap().unwrap();
+    let items = store.round_items(round_id).await.unwrap();
+    // The round's charts: progress per reviewer, and (one stage only) remediation per source.
+    let charts = domain::chart::round_charts(&round, &items, until).unwrap();
+    let captions: Vec<&str> = charts.iter().map(|(caption, _)| *caption).collect();
+    assert_eq!(
+        captions,
+        ["Progress per reviewer", "Remediation of revokes per source"]
+    );
+    assert!(
+        charts[1]
+            .1
+            .contains("remediation of revokes; 1 verified, 0 failed, 1 regressed"),
+        "{}",
+        charts[1].1
+    );
     let csv = domain::export::review_items_csv(&round, &items);
     let mut reader = csv::Reader::from_reader(csv.as_slice());
     let header = reader.headers().unwrap().clone();
@@ -509,7 +581,7 @@ async fn a_quarterly_admin_review_from_launch_to_verified_revokes(store: &Store)
             row("bob", "keep", "mia@example.com", "keep", ""),
             row("carol", "", "", "revoke", "verified"),
             row("dan", "", "", "keep", ""),
-            row("erin", "", "", "", ""),
+            row("erin", "revoke", "mia@example.com", "revoke", "open"),
             row("erin", "revoke", "mia@example.com", "revoke", "regressed"),
         ]
     );
@@ -719,6 +791,18 @@ async fn owners_route_items_and_stages_hand_on(store: &Store) {
     assert!(!report.round_closed);
     let round = store.round(round_id, at(2, 5)).await.unwrap().unwrap();
     assert_eq!((round.stage, round.status), (2, RoundStatus::Open));
+    // A campaign of two stages gets a chart per stage: the item sent on sits in stage 2.
+    let items = store.round_items(round_id).await.unwrap();
+    let charts = domain::chart::round_charts(&round, &items, at(2, 5)).unwrap();
+    let (caption, stages) = &charts[1];
+    assert_eq!(*caption, "Progress per stage");
+    let in_stage_one = items.iter().filter(|i| i.stage == 1).count();
+    assert!(
+        stages.contains(&format!(
+            "by stage: Stage 1: {in_stage_one} items, Stage 2: 1 item"
+        )),
+        "{stages}"
+    );
     // Stage two's first named reviewer is Dan, the holder: it goes to the next one.
     let dan = store.review_item(dan.id).await.unwrap().unwrap();
     assert_eq!(

@@ -215,11 +215,17 @@ pub async fn serve_with(
              (My reviews lists their items)"
         );
     }
+    let remediation_hook = crate::notify::RemediationHook::new(
+        Some(&args.remediation_webhook_url),
+        Some(&args.remediation_webhook_secret),
+        &base_url,
+    )?;
     tokio::spawn(review::review_jobs_every(
         store.clone(),
         std::time::Duration::from_secs(60),
         chrono::Duration::days(i64::from(args.review_grace_days)),
         notifier,
+        remediation_hook,
     ));
     let sessions = crate::auth::sessions::Sessions::new(&store);
     tokio::spawn(sessions.delete_expired_every(std::time::Duration::from_secs(10 * 60)));

@@ -196,12 +196,14 @@ pub async fn import_codeowners(
 }
 
 /// What `serve` runs in the background: launches due campaigns, closes due stages, checks
-/// revokes against later imports and sends the notices due, every `every`.
+/// revokes against later imports, sends the notices due and posts new remediation tasks to
+/// the outgoing webhook, every `every`.
 pub async fn review_jobs_every(
     store: Store,
     every: std::time::Duration,
     grace: Duration,
     notifier: Option<crate::notify::Notifier>,
+    remediation_hook: Option<crate::notify::RemediationHook>,
 ) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -241,6 +243,17 @@ pub async fn review_jobs_every(
                 ),
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "review notifications failed"),
+            }
+        }
+        if let Some(hook) = &remediation_hook {
+            match hook.run(&store, now).await {
+                Ok(done) if done != Default::default() => tracing::info!(
+                    posted = done.posted,
+                    failures = done.failures,
+                    "remediation tasks posted"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "posting remediation tasks failed"),
             }
         }
     }

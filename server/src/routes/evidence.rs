@@ -71,9 +71,9 @@ async fn round_report(
     let id = round_id(&id)?;
     let (round, items) = load(&state, id).await?;
     let now = Utc::now();
-    let chart = domain::chart::review_progress_svg(&round, &items, now)
+    let charts = domain::chart::round_charts(&round, &items, now)
         .map_err(|err| ApiError::Internal(err.to_string()))?;
-    let body = report_body(&round, &items, &chart, &user, now);
+    let body = report_body(&round, &items, &charts, &user, now);
     let (document, sha256) = export::seal(&body);
     let name = format!(
         "attest-review-round-{id}-{}.html",
@@ -111,12 +111,12 @@ fn time(at: Option<chrono::DateTime<Utc>>) -> String {
 }
 
 /// Everything above the seal. Every value that came from a payload, an import or a person is
-/// escaped; the chart is this server's own SVG (its labels are filtered, see
+/// escaped; the charts are this server's own SVG (their labels are filtered, see
 /// `domain::chart`).
 fn report_body(
     round: &Round,
     items: &[ReviewItem],
-    chart: &str,
+    charts: &[(&str, String)],
     user: &SignedIn,
     now: chrono::DateTime<Utc>,
 ) -> String {
@@ -153,10 +153,17 @@ fn report_body(
          {dont_know} don't know · {overdue} overdue · revokes {verified} verified, {failed} failed, \
          {regressed} regressed</dd>\
          <dt>This report</dt><dd>made {now} by {me}</dd></dl>\
-         <figure class=\"chart\">{chart}</figure>\
+         {charts}\
          <table class=\"plain evidence\"><thead><tr><th>#</th><th>Holder</th><th>Access</th>\
          <th>Granted</th><th>Last use</th><th>Recommendation</th><th>Reviewer</th>\
          <th>Decision</th><th>Decided</th><th>Outcome</th><th>Remediation</th></tr></thead><tbody>",
+        charts = charts
+            .iter()
+            .map(|(caption, svg)| format!(
+                "<figure class=\"chart\"><figcaption>{}</figcaption>{svg}</figure>",
+                escape(caption)
+            ))
+            .collect::<String>(),
         name = escape(&round.name),
         description = escape(&d.description),
         launched = time(Some(round.launched_at)),

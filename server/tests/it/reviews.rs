@@ -462,6 +462,7 @@ async fn an_admin_defines_and_launches_a_campaign_from_the_page() {
         ("form[advance]", "both"),
         ("form[fallback]", "Security@Example.com"),
         ("form[duration_days]", "10"),
+        ("form[remind_days_before]", "2"),
         ("form[recurrence]", "half_yearly"),
         ("form[first_launch]", "2027-01-04"),
         ("form[on_no_response]", "keep"),
@@ -489,6 +490,7 @@ async fn an_admin_defines_and_launches_a_campaign_from_the_page() {
         "2027-01-04T00:00:00+00:00"
     );
     assert!(d.justify_revoke && !d.justify_keep);
+    assert_eq!((d.duration_days, d.remind_days_before), (10, 2));
 
     // Every problem at once: no name, a fallback that is no e-mail, a stage with no one named.
     let bad = [
@@ -496,6 +498,7 @@ async fn an_admin_defines_and_launches_a_campaign_from_the_page() {
         ("form[reviewer]", "named"),
         ("form[fallback]", "security"),
         ("form[duration_days]", "0"),
+        ("form[remind_days_before]", "soon"),
         ("form[recurrence]", "weekly"),
         ("form[on_no_response]", "keep"),
     ];
@@ -508,6 +511,7 @@ async fn an_admin_defines_and_launches_a_campaign_from_the_page() {
         "stage 1 names no reviewers",
         "is not an e-mail",
         "a stage runs 1 to 120 days",
+        "is not a whole number of days",
     ] {
         assert!(html.contains(reason), "{reason}: {html}");
     }

@@ -190,3 +190,56 @@ fn one_digest_per_person_says_each_round_once() {
         .contains("mia@example.com has 2 overdue items in Quarterly review"));
     assert!(escalation.text.contains("/campaigns/rounds/7"));
 }
+
+#[test]
+fn a_revoked_grant_held_again_raises_an_alarm_to_the_reviewer_and_the_fallback() {
+    let mut back = item(9, "mia@example.com", None);
+    back.regression = true;
+    back.due_at = at(5, 20);
+    let items = [item(1, "mia@example.com", Some(Decision::Keep)), back];
+    let notices = notices_for(&round(), &items, at(5, 6), |_| None);
+    let alarms: Vec<(String, NoticeKind, usize, String)> = kinds(&notices)
+        .into_iter()
+        .filter(|n| n.1 == NoticeKind::Regression)
+        .collect();
+    assert_eq!(
+        alarms,
+        [
+            (
+                "mia@example.com".into(),
+                NoticeKind::Regression,
+                1,
+                "item-9".into()
+            ),
+            (
+                "sec@example.com".into(),
+                NoticeKind::Regression,
+                1,
+                "item-9".into()
+            ),
+        ]
+    );
+    let theirs: Vec<&Notice> = notices
+        .iter()
+        .filter(|n| n.to == "sec@example.com")
+        .collect();
+    let alarm = digest("sec@example.com", &theirs, "https://attest.example.com");
+    assert_eq!(
+        alarm.subject,
+        "Attest alarm: 1 revoked access is held again"
+    );
+    assert!(
+        alarm.text.contains(
+            "ALARM: u9 → acme (member) was revoked in Quarterly review · 2026-04-01 and is held \
+             again. It is back in review, due 2026-05-20: \
+             https://attest.example.com/campaigns/rounds/7"
+        ),
+        "{}",
+        alarm.text
+    );
+    // Once decided and closed, no more alarms for it.
+    let mut closed = items[1].clone();
+    closed.outcome = Some(Decision::Revoke);
+    let after = notices_for(&round(), &[closed], at(5, 7), |_| None);
+    assert!(after.iter().all(|n| n.kind != NoticeKind::Regression));
+}

@@ -493,11 +493,29 @@ impl Store {
             reviewer: item.reviewer.clone(),
             reviewer_rule: "regression",
         };
-        let due_us = to_micros(now + Duration::days(i64::from(round.definition.duration_days)));
+        // An open round reviews it with the rest of the stage; a closed one opens again for
+        // a stage of the campaign's duration, so the item is decided, closed and remediated
+        // like any other (and its alarm goes out with the round's notices).
+        let reopen = round.status == RoundStatus::Closed;
+        let due_us = if reopen {
+            to_micros(now + Duration::days(i64::from(round.definition.duration_days)))
+        } else {
+            to_micros(round.stage_due_at)
+        };
         let dialect = self.dialect();
         let now_us = to_micros(now);
         on_engine!(self, pool => {
             let mut tx = pool.begin_with(dialect.begin).await?;
+            if reopen {
+                sqlx::query(
+                    "update review_rounds set status = 'open', closed_at_us = null, \
+                     stage_due_at_us = $1 where id = $2",
+                )
+                .bind(due_us)
+                .bind(item.round_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             sqlx::query(
                 "update review_items set remediation = 'regressed', remediation_note = $1, \
                  remediation_at_us = $2 where id = $3",
@@ -522,7 +540,16 @@ impl Store {
             let (new_item,): (i64,) = bind_all!(sqlx::query_as(&sql.text), &sql.args)
                 .fetch_one(&mut *tx)
                 .await?;
-            let comment = format!("came back after review item {item_id} revoked it");
+            let comment = if reopen {
+                format!(
+                    "came back after review item {item_id} revoked it; the round is open again \
+                     until {}",
+                    (now + Duration::days(i64::from(round.definition.duration_days)))
+                        .format("%Y-%m-%d %H:%M UTC")
+                )
+            } else {
+                format!("came back after review item {item_id} revoked it")
+            };
             entries.push(insert_log_in!(tx, &LogFields {
                 item_id: new_item,
                 at_us: now_us,
