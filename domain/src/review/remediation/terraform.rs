@@ -52,10 +52,15 @@ pub fn managed_from_plans<'a>(
 /// The address of the resource in `managed` that creates `grant`, when one names both its
 /// holder and what is held; of several, the one naming most of the grant (then the first).
 pub fn address_for<'a>(grant: &Grant, managed: &'a [Managed]) -> Option<&'a str> {
-    let holder = tokens([
-        grant.principal.name.as_str(),
-        last_id_part(&grant.principal.id),
-    ]);
+    // A numeric id (`github:user:10`) could be any number in a resource (a team id): the
+    // holder is known by name only then.
+    let holder_id = last_id_part(&grant.principal.id);
+    let holder_id = if holder_id.bytes().all(|b| b.is_ascii_digit()) {
+        ""
+    } else {
+        holder_id
+    };
+    let holder = tokens([grant.principal.name.as_str(), holder_id]);
     let resource = tokens([
         grant.resource.name.as_str(),
         last_part(&grant.resource.name, '/'),

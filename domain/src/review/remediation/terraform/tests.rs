@@ -140,6 +140,10 @@ fn memberships_and_bindings_match_whole_values_never_substrings() {
         address_for(&owner, &managed),
         Some("module.gcp.google_project_iam_member.owner")
     );
+    // A user whose numeric id is the team's id is not named by the team membership.
+    let mut numbered = grant("octocat", team, "maintainer", "");
+    numbered.principal.id = "github:user:10".into();
+    assert_eq!(address_for(&numbered, &managed), None);
     // Deleted by a later plan: Terraform no longer manages it.
     assert_eq!(
         address_for(&grant("lisa", org, "member", ""), &managed),
