@@ -9,12 +9,19 @@
 //! The types and rules here are pure and shared with the front end; the store keeps and runs
 //! them (`store::reviews`).
 
+mod classify;
 pub mod notice;
 #[cfg(feature = "store")]
 pub mod owners;
+mod recommend;
 pub mod remediation;
 mod round;
 
+pub use classify::{
+    audit_source, glob_matches, is_non_human, is_person, is_privileged, is_privileged_permission,
+    source_of,
+};
+pub use recommend::{recommend, Recommendation, Usage, ACTIVE_DAYS, RECENT_GRANT_DAYS, STALE_DAYS};
 pub use round::{
     Campaign, Holder, LogEntry, LogKind, Progress, RemediationStatus, ReviewItem, Round,
     RoundStatus,
@@ -455,213 +462,6 @@ pub fn looks_like_email(text: &str) -> bool {
             .chars()
             .any(|c| c.is_whitespace() || c == '<' || c == '>')
         && !domain.contains('@')
-}
-
-/// The source a grant comes from, by its ids' prefix (`github:user:1` → GitHub).
-pub fn source_of(grant: &Grant) -> Option<Source> {
-    [&grant.scope, &grant.resource.id, &grant.principal.id]
-        .into_iter()
-        .find_map(|id| id.split_once(':')?.0.parse().ok())
-}
-
-/// Permissions that let their holder change who has access or administer everything, compared
-/// without case: what `privileged_only` campaigns and the lockout guard look at.
-const PRIVILEGED: &[&str] = &[
-    "admin",
-    "owner",
-    "maintain",
-    "maintainer",
-    "roles/owner",
-    "roles/editor",
-    "roles/resourcemanager.projectiamadmin",
-    "roles/resourcemanager.organizationadmin",
-    "roles/iam.securityadmin",
-    "user access administrator",
-    "contributor",
-    "global administrator",
-    "privileged role administrator",
-    "super_admin",
-    "org_admin",
-];
-
-/// Policy names (the end of an ARN) that make an AWS principal an administrator.
-const PRIVILEGED_POLICIES: &[&str] = &["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"];
-
-/// Whether `grant` is privileged: an admin or owner level permission (see [`PRIVILEGED`]) or
-/// an administrator policy.
-pub fn is_privileged(grant: &Grant) -> bool {
-    is_privileged_permission(&grant.permission)
-}
-
-/// Whether a permission, as its source writes it, is privileged.
-pub fn is_privileged_permission(permission: &str) -> bool {
-    let lower = permission.trim().to_lowercase();
-    PRIVILEGED.contains(&lower.as_str())
-        || PRIVILEGED_POLICIES
-            .iter()
-            .any(|policy| permission.rsplit(['/', ':']).next() == Some(policy))
-}
-
-/// Whether the holder is a human's user account (not a bot's).
-pub fn is_person(grant: &Grant) -> bool {
-    grant.principal.kind == "user" && !is_bot_name(&grant.principal.name)
-}
-
-/// Whether the holder is a machine: a service account, role, key, app or bot.
-pub fn is_non_human(grant: &Grant) -> bool {
-    matches!(
-        grant.principal.kind.as_str(),
-        "service_account" | "role" | "access_key" | "deploy_key" | "app" | "bot"
-    ) || (grant.principal.kind == "user" && is_bot_name(&grant.principal.name))
-}
-
-/// Names machines are given by convention: GitHub's `[bot]` logins, `-bot` accounts and
-/// `svc-`/`sa-` service users.
-fn is_bot_name(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    lower.ends_with("[bot]")
-        || lower.ends_with("-bot")
-        || ["svc-", "svc_", "sa-", "service-"]
-            .iter()
-            .any(|prefix| lower.starts_with(prefix))
-}
-
-/// The source whose audit events show a grant's use: AWS IAM grants are used in CloudTrail;
-/// every other source logs its own.
-pub fn audit_source(grant_source: Source) -> Source {
-    match grant_source {
-        Source::Aws => Source::Cloudtrail,
-        other => other,
-    }
-}
-
-/// Whether the glob `pattern` (`*` any run of characters, `?` one) matches `text`, without
-/// case. Iterative with one backtrack point, so hostile patterns stay linear-ish.
-pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
-    let text: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
-/// How a grant has really been used, from the audit logs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
-pub struct Usage {
-    /// The holder's last recorded action on the resource (or, when `on_resource` is false,
-    /// anywhere in the grant's org, account or project).
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// That event, to link to.
-    pub event_id: Option<i64>,
-    /// What it was, as the timeline writes it: "pushed 3 commits to acme/infra".
-    pub what: String,
-    /// The event touched the resource itself (not only its org or account).
-    pub on_resource: bool,
-    /// The earliest event Attest holds from the grant's source: "no use in N days" is only
-    /// said when the logs reach back that far.
-    pub logs_since: Option<DateTime<Utc>>,
-}
-
-/// A grant younger than this is recommended to keep: it was given for a reason just now.
-pub const RECENT_GRANT_DAYS: i64 = 14;
-/// Used within this many days: keep.
-pub const ACTIVE_DAYS: i64 = 30;
-/// Not used for this many days (with logs reaching back as far): revoke.
-pub const STALE_DAYS: i64 = 90;
-
-/// What Attest suggests for an item, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "store", derive(utoipa::ToSchema))]
-pub struct Recommendation {
-    pub decision: Decision,
-    pub reason: String,
-}
-
-/// The recommendation for a grant held since `since` (`None`: since before Attest's records)
-/// with `usage`, at `now`.
-pub fn recommend(
-    since: Option<DateTime<Utc>>,
-    usage: &Usage,
-    now: DateTime<Utc>,
-) -> Recommendation {
-    let days = |at: DateTime<Utc>| (now - at).num_days().max(0);
-    let keep = |reason: String| Recommendation {
-        decision: Decision::Keep,
-        reason,
-    };
-    let where_used = |usage: &Usage| {
-        if usage.on_resource || usage.what.is_empty() {
-            usage.what.clone()
-        } else {
-            format!("{} (in the same org or account)", usage.what)
-        }
-    };
-    if let Some(at) = usage.last_used_at {
-        if days(at) <= ACTIVE_DAYS {
-            return keep(format!("used {} days ago: {}", days(at), where_used(usage)));
-        }
-    }
-    if let Some(since) = since {
-        if days(since) < RECENT_GRANT_DAYS {
-            return keep(format!("granted {} days ago", days(since)));
-        }
-    }
-    // How far back "no use" can be claimed: since the grant began, but no further than the
-    // logs reach.
-    let quiet_from = match (usage.last_used_at, since, usage.logs_since) {
-        (Some(used), _, _) => Some(used),
-        (None, Some(since), Some(logs)) => Some(since.max(logs)),
-        (None, None, logs) => logs,
-        (None, Some(_), None) => None,
-    };
-    let logs_reach_less = match (since, usage.logs_since) {
-        (Some(since), Some(logs)) => logs > since,
-        _ => true,
-    };
-    match quiet_from {
-        Some(from) if days(from) >= STALE_DAYS => Recommendation {
-            decision: Decision::Revoke,
-            reason: match usage.last_used_at {
-                Some(at) => format!(
-                    "no use in {} days (last: {} on {})",
-                    days(at),
-                    where_used(usage),
-                    at.format("%Y-%m-%d")
-                ),
-                None => format!("no use in {} days", days(from)),
-            },
-        },
-        Some(from) => keep(match usage.last_used_at {
-            Some(at) => format!("last used {} days ago: {}", days(at), where_used(usage)),
-            None if logs_reach_less => format!(
-                "no use seen, but the audit logs reach back only {} days",
-                days(from)
-            ),
-            None => format!("not used since it was granted {} days ago", days(from)),
-        }),
-        None => keep("no audit logs from this source to judge use by".to_owned()),
-    }
 }
 
 #[cfg(test)]

@@ -394,10 +394,7 @@ mod imp {
             return Ok(None);
         };
         let items = store.round_items(id).await?;
-        let mut logs = Vec::with_capacity(items.len());
-        for item in &items {
-            logs.push((item.id, store.item_log(item.id).await?));
-        }
+        let logs = store.round_log(id).await?.into_iter().collect();
         let charts = domain::chart::round_charts(&round, &items, now)
             .map_err(|err| crate::error::ssr::internal(&err))?
             .into_iter()

@@ -305,6 +305,13 @@ async fn a_quarterly_admin_review_from_launch_to_verified_revokes(store: &Store)
         .await
         .unwrap();
     let log = store.item_log(ada.id).await.unwrap();
+    // The round's log, read at once, holds the same entries per item.
+    let round_log = store.round_log(round_id).await.unwrap();
+    assert_eq!(round_log.get(&ada.id), Some(&log));
+    assert!(round_log
+        .values()
+        .flatten()
+        .all(|e| items.iter().any(|i| i.id == e.item_id)));
     let steps: Vec<(LogKind, Option<Decision>)> =
         log.iter().map(|e| (e.kind, e.decision)).collect();
     assert_eq!(
